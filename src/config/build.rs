@@ -1,0 +1,350 @@
+//! Raw config → validated [`Config`]: every check, every error with its line.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use toml::Spanned;
+
+use super::catalog;
+use super::error::{ConfigError, line_of};
+use super::model::*;
+use super::plan::Plan;
+use super::raw::*;
+use crate::money::{Currency, parse_minor};
+
+/// Largest amount a config may hold, in major units.
+const MAX_CONFIG_MAJOR: u64 = 1_000_000_000_000_000;
+
+/// Reads and validates a config file; relative paths resolve against its folder.
+pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(&label, None, format!("cannot read: {e}")))?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse_str(&text, &label, &base)
+}
+
+/// Validates config text. `file` labels errors; `base` resolves relative paths.
+pub fn parse_str(text: &str, file: &str, base: &Path) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start));
+        ConfigError::new(file, line, e.message().trim().to_string())
+    })?;
+    Builder { text, file, base }.build(raw)
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    file: &'a str,
+    base: &'a Path,
+}
+
+impl Builder<'_> {
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        msg: impl Into<String>,
+    ) -> Result<T, ConfigError> {
+        Err(ConfigError::new(
+            self.file,
+            Some(line_of(self.text, span.start)),
+            msg,
+        ))
+    }
+
+    fn build(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        if let Some(auth) = &raw.auth {
+            return self.err(
+                auth.span(),
+                "[auth] is not supported by this version yet; remove it or run a newer warroom",
+            );
+        }
+        if let Some(alerts) = &raw.alerts {
+            return self.err(
+                alerts.span(),
+                "[alerts] is not supported by this version yet; remove it or run a newer warroom",
+            );
+        }
+        let sale = self.sale(&raw.sale)?;
+        let cur = &sale.currency;
+
+        let mut channels = Vec::new();
+        let mut seen = HashSet::new();
+        for c in &raw.channels {
+            let id = self.id(&c.get_ref().id, "channel", &mut seen)?;
+            channels.push(ChannelDef {
+                name: c.get_ref().name.clone().unwrap_or_else(|| id.clone()),
+                target: self.opt_amount(c.get_ref().target.as_ref(), "target", cur)?,
+                profit_target: self.opt_amount(
+                    c.get_ref().profit_target.as_ref(),
+                    "profit_target",
+                    cur,
+                )?,
+                id,
+            });
+        }
+
+        let mut stores = Vec::new();
+        let mut seen = HashSet::new();
+        for s in &raw.stores {
+            let s = s.get_ref();
+            let id = self.id(&s.id, "store", &mut seen)?;
+            stores.push(StoreDef {
+                name: s.name.clone().unwrap_or_else(|| id.clone()),
+                channel: s.channel.clone(),
+                target: self.opt_amount(s.target.as_ref(), "target", cur)?,
+                profit_target: self.opt_amount(s.profit_target.as_ref(), "profit_target", cur)?,
+                id,
+            });
+        }
+
+        let mut skus = Vec::new();
+        let mut sku_seen = HashSet::new();
+        for k in &raw.skus {
+            let k = k.get_ref();
+            let id = self.id(&k.id, "sku", &mut sku_seen)?;
+            skus.push(SkuDef {
+                name: k.name.clone().unwrap_or_else(|| id.clone()),
+                stock: self.opt_count(k.stock.as_ref(), "stock")?,
+                target_units: self.opt_count(k.target_units.as_ref(), "target_units")?,
+                cost: self.opt_amount(k.cost.as_ref(), "cost", cur)?,
+                low_stock: self.opt_count(k.low_stock.as_ref(), "low_stock")?,
+                id,
+            });
+        }
+
+        if let Some(cat) = &raw.catalog {
+            if let Some(path) = &cat.stores {
+                let more = catalog::stores(&self.resolve(path), cur)?;
+                merge(&mut stores, more, &mut seen, |s| &s.id, "store", path)?;
+            }
+            if let Some(path) = &cat.skus {
+                let more = catalog::skus(&self.resolve(path), cur)?;
+                merge(&mut skus, more, &mut sku_seen, |k| &k.id, "sku", path)?;
+            }
+        }
+
+        Ok(Config {
+            sale,
+            channels,
+            stores,
+            skus,
+            server: self.server(raw.server.as_ref())?,
+            storage: self.storage(raw.storage.as_ref())?,
+        })
+    }
+
+    fn sale(&self, raw: &Spanned<RawSale>) -> Result<Sale, ConfigError> {
+        let s = raw.get_ref();
+        let Some(currency) = Currency::from_code(s.currency.get_ref()) else {
+            return self.err(
+                s.currency.span(),
+                "sale.currency: must be an ISO 4217 code such as \"CNY\"",
+            );
+        };
+        let timezone: Tz = match s.timezone.get_ref().parse() {
+            Ok(tz) => tz,
+            Err(_) => {
+                return self.err(
+                    s.timezone.span(),
+                    format!("sale.timezone: unknown time zone {:?} (use an IANA name such as \"Asia/Shanghai\")", s.timezone.get_ref()),
+                );
+            }
+        };
+        let starts_ms = self.datetime(&s.starts, "sale.starts", timezone)?;
+        let ends_ms = self.datetime(&s.ends, "sale.ends", timezone)?;
+        if ends_ms <= starts_ms {
+            return self.err(s.ends.span(), "sale.ends: must be after sale.starts");
+        }
+        let plan = match &s.plan {
+            None => Plan::default(),
+            Some(p) => match Plan::new(p.get_ref().clone()) {
+                Ok(plan) => plan,
+                Err(msg) => return self.err(p.span(), format!("sale.{msg}")),
+            },
+        };
+        Ok(Sale {
+            name: s.name.clone(),
+            target: self.opt_amount(s.target.as_ref(), "sale.target", &currency)?,
+            profit_target: self.opt_amount(
+                s.profit_target.as_ref(),
+                "sale.profit_target",
+                &currency,
+            )?,
+            currency,
+            timezone,
+            starts_ms,
+            ends_ms,
+            plan,
+            baseline: s.baseline.as_deref().map(|p| self.resolve(p)),
+        })
+    }
+
+    fn datetime(&self, v: &SValue, field: &str, tz: Tz) -> Result<i64, ConfigError> {
+        let text = match v.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            _ => return self.err(v.span(), format!("{field}: must be an RFC 3339 date-time")),
+        };
+        if let Ok(dt) = DateTime::parse_from_rfc3339(&text) {
+            return Ok(dt.timestamp_millis());
+        }
+        // A local time without offset is read in the sale's time zone.
+        let local = NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
+            .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f"));
+        match local.ok().and_then(|n| tz.from_local_datetime(&n).single()) {
+            Some(dt) => Ok(dt.timestamp_millis()),
+            None => self.err(
+                v.span(),
+                format!("{field}: {text:?} is not a date-time (expected e.g. \"2026-11-11T00:00:00+08:00\")"),
+            ),
+        }
+    }
+
+    fn id(
+        &self,
+        id: &Spanned<String>,
+        what: &str,
+        seen: &mut HashSet<String>,
+    ) -> Result<String, ConfigError> {
+        let s = id.get_ref();
+        if let Err(e) = check_id(s) {
+            return self.err(id.span(), format!("{what} id: {e}"));
+        }
+        if !seen.insert(s.clone()) {
+            return self.err(id.span(), format!("duplicate {what} id {s:?}"));
+        }
+        Ok(s.clone())
+    }
+
+    fn opt_amount(
+        &self,
+        v: Option<&SValue>,
+        field: &str,
+        cur: &Currency,
+    ) -> Result<Option<i64>, ConfigError> {
+        let Some(v) = v else { return Ok(None) };
+        let text = match v.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            _ => {
+                return self.err(
+                    v.span(),
+                    format!("{field}: must be an amount such as \"1000000\" or 99.50"),
+                );
+            }
+        };
+        match amount_text(&text, cur) {
+            Ok(minor) => Ok(Some(minor)),
+            Err(e) => self.err(v.span(), format!("{field}: {e}")),
+        }
+    }
+
+    fn opt_count(&self, v: Option<&SValue>, field: &str) -> Result<Option<i64>, ConfigError> {
+        let Some(v) = v else { return Ok(None) };
+        match v.get_ref() {
+            toml::Value::Integer(i) if *i >= 0 => Ok(Some(*i)),
+            toml::Value::Integer(_) => self.err(v.span(), format!("{field}: must not be negative")),
+            _ => self.err(v.span(), format!("{field}: must be a whole number")),
+        }
+    }
+
+    fn server(&self, raw: Option<&RawServer>) -> Result<ServerConfig, ConfigError> {
+        let mut out = ServerConfig::default();
+        let Some(raw) = raw else { return Ok(out) };
+        if let Some(l) = &raw.listen {
+            match l.get_ref().parse() {
+                Ok(addr) => out.listen = addr,
+                Err(_) => {
+                    return self.err(
+                        l.span(),
+                        "server.listen: must be an address such as \"127.0.0.1:8080\"",
+                    );
+                }
+            }
+        }
+        if let Some(t) = &raw.tick_ms {
+            if !(20..=60_000).contains(t.get_ref()) {
+                return self.err(t.span(), "server.tick_ms: must be from 20 to 60000");
+            }
+            out.tick_ms = *t.get_ref() as u64;
+        }
+        if let Some(b) = &raw.max_body_bytes {
+            if !(1024..=1 << 30).contains(b.get_ref()) {
+                return self.err(
+                    b.span(),
+                    "server.max_body_bytes: must be from 1024 to 1073741824",
+                );
+            }
+            out.max_body_bytes = *b.get_ref() as usize;
+        }
+        Ok(out)
+    }
+
+    fn storage(&self, raw: Option<&RawStorage>) -> Result<StorageConfig, ConfigError> {
+        let mut out = StorageConfig::default();
+        let Some(raw) = raw else { return Ok(out) };
+        out.dir = raw.dir.as_deref().map(|d| self.resolve(d));
+        if let Some(f) = &raw.fsync {
+            out.fsync = match f.get_ref().as_str() {
+                "always" => FsyncMode::Always,
+                "interval" => FsyncMode::Interval,
+                _ => {
+                    return self.err(
+                        f.span(),
+                        "storage.fsync: must be \"always\" or \"interval\"",
+                    );
+                }
+            };
+        }
+        Ok(out)
+    }
+
+    fn resolve(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+}
+
+/// Appends catalog rows, refusing ids already defined in the TOML.
+fn merge<T>(
+    into: &mut Vec<T>,
+    more: Vec<(usize, T)>,
+    seen: &mut HashSet<String>,
+    id: impl Fn(&T) -> &String,
+    what: &str,
+    file: &str,
+) -> Result<(), ConfigError> {
+    for (line, row) in more {
+        if !seen.insert(id(&row).clone()) {
+            return Err(ConfigError::new(
+                file,
+                Some(line),
+                format!("duplicate {what} id {:?}", id(&row)),
+            ));
+        }
+        into.push(row);
+    }
+    Ok(())
+}
+
+/// The id rule shared by config, catalogs and events: 1–128 characters.
+pub fn check_id(s: &str) -> Result<(), &'static str> {
+    let n = s.chars().count();
+    if n == 0 || n > 128 {
+        return Err("must be 1 to 128 characters");
+    }
+    Ok(())
+}
+
+/// A config amount (major units, decimal text) in minor units.
+pub fn amount_text(text: &str, cur: &Currency) -> Result<i64, String> {
+    parse_minor(text, cur.exponent, cur.exponent, MAX_CONFIG_MAJOR).map_err(|e| e.to_string())
+}

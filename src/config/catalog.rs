@@ -1,0 +1,169 @@
+//! CSV catalogs: the stores and SKUs that operations teams keep in spreadsheets.
+//!
+//! Columns are those of `[[stores]]` and `[[skus]]`, named in a header row, in
+//! any order; `id` is required, the rest optional and may be empty. A UTF-8
+//! BOM (Excel's "CSV UTF-8") is accepted. Errors name file, line and column.
+
+use std::path::Path;
+
+use super::build::{amount_text, check_id};
+use super::error::ConfigError;
+use super::model::{SkuDef, StoreDef};
+use crate::money::Currency;
+
+const STORE_COLUMNS: &[&str] = &["id", "name", "channel", "target", "profit_target"];
+const SKU_COLUMNS: &[&str] = &["id", "name", "stock", "target_units", "cost", "low_stock"];
+
+/// One data row: its line and its cells by column name.
+struct Row<'a> {
+    file: &'a str,
+    line: usize,
+    header: &'a [String],
+    record: csv::StringRecord,
+}
+
+impl Row<'_> {
+    fn get(&self, col: &str) -> Option<&str> {
+        let i = self.header.iter().position(|h| h == col)?;
+        self.record.get(i).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    fn err(&self, msg: impl Into<String>) -> ConfigError {
+        ConfigError::new(self.file, Some(self.line), msg)
+    }
+
+    fn id(&self) -> Result<String, ConfigError> {
+        let id = self.get("id").unwrap_or("");
+        check_id(id).map_err(|e| self.err(format!("column id: {e}")))?;
+        Ok(id.to_string())
+    }
+
+    fn amount(&self, col: &str, cur: &Currency) -> Result<Option<i64>, ConfigError> {
+        self.get(col)
+            .map(|t| amount_text(t, cur).map_err(|e| self.err(format!("column {col}: {e}"))))
+            .transpose()
+    }
+
+    fn count(&self, col: &str) -> Result<Option<i64>, ConfigError> {
+        self.get(col)
+            .map(|t| {
+                t.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                    self.err(format!(
+                        "column {col}: must be a whole number ≥ 0, got {t:?}"
+                    ))
+                })
+            })
+            .transpose()
+    }
+}
+
+/// A catalog file read whole: its label, header and data rows with lines.
+struct Sheet {
+    file: String,
+    header: Vec<String>,
+    rows: Vec<(usize, csv::StringRecord)>,
+}
+
+fn read_rows(path: &Path, allowed: &[&str]) -> Result<Sheet, ConfigError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| ConfigError::new(&file, None, format!("cannot read catalog: {e}")))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| ConfigError::new(&file, Some(1), format!("bad header row: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    for h in &header {
+        if !allowed.contains(&h.as_str()) {
+            return Err(ConfigError::new(
+                &file,
+                Some(1),
+                format!(
+                    "unknown column {h:?} (expected some of: {})",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    if !header.iter().any(|h| h == "id") {
+        return Err(ConfigError::new(
+            &file,
+            Some(1),
+            "the header row has no id column",
+        ));
+    }
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize);
+            ConfigError::new(&file, line, format!("bad CSV row: {e}"))
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        rows.push((line, rec));
+    }
+    Ok(Sheet { file, header, rows })
+}
+
+/// Reads a stores catalog; each row comes with its line for duplicate errors.
+pub fn stores(path: &Path, cur: &Currency) -> Result<Vec<(usize, StoreDef)>, ConfigError> {
+    let Sheet {
+        file,
+        header,
+        rows: records,
+    } = read_rows(path, STORE_COLUMNS)?;
+    let mut out = Vec::with_capacity(records.len());
+    for (line, record) in records {
+        let row = Row {
+            file: &file,
+            line,
+            header: &header,
+            record,
+        };
+        let id = row.id()?;
+        out.push((
+            line,
+            StoreDef {
+                name: row.get("name").map_or_else(|| id.clone(), str::to_string),
+                channel: row.get("channel").map(str::to_string),
+                target: row.amount("target", cur)?,
+                profit_target: row.amount("profit_target", cur)?,
+                id,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads a SKU catalog; each row comes with its line for duplicate errors.
+pub fn skus(path: &Path, cur: &Currency) -> Result<Vec<(usize, SkuDef)>, ConfigError> {
+    let Sheet {
+        file,
+        header,
+        rows: records,
+    } = read_rows(path, SKU_COLUMNS)?;
+    let mut out = Vec::with_capacity(records.len());
+    for (line, record) in records {
+        let row = Row {
+            file: &file,
+            line,
+            header: &header,
+            record,
+        };
+        let id = row.id()?;
+        out.push((
+            line,
+            SkuDef {
+                name: row.get("name").map_or_else(|| id.clone(), str::to_string),
+                stock: row.count("stock")?,
+                target_units: row.count("target_units")?,
+                cost: row.amount("cost", cur)?,
+                low_stock: row.count("low_stock")?,
+                id,
+            },
+        ));
+    }
+    Ok(out)
+}

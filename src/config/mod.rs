@@ -1,0 +1,21 @@
+//! The sale configuration: TOML (and CSV catalogs) in, a validated [`Config`] out.
+//!
+//! Parsing happens in two stages, as ripgrep does with its flags: `raw`
+//! mirrors the file's shape for serde (with spans, so errors can name the
+//! line), and `build` turns it into the domain types of `model`, refusing
+//! anything wrong with the file, line and reason. Nothing past this module
+//! sees a raw value.
+
+mod build;
+mod catalog;
+mod error;
+mod model;
+mod plan;
+mod raw;
+
+pub use build::{load_file, parse_str};
+pub use error::ConfigError;
+pub use model::{
+    ChannelDef, Config, FsyncMode, Sale, ServerConfig, SkuDef, StorageConfig, StoreDef,
+};
+pub use plan::Plan;

@@ -1,0 +1,110 @@
+//! The validated configuration the rest of warroom reads.
+//!
+//! Money is already in minor units, times are epoch milliseconds, paths are
+//! resolved against the config file's directory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono_tz::Tz;
+
+use super::plan::Plan;
+use crate::money::Currency;
+
+/// Everything one warroom process needs to know about its sale.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sale: Sale,
+    pub channels: Vec<ChannelDef>,
+    pub stores: Vec<StoreDef>,
+    pub skus: Vec<SkuDef>,
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+}
+
+/// The promotion itself.
+#[derive(Debug, Clone)]
+pub struct Sale {
+    pub name: String,
+    pub currency: Currency,
+    pub timezone: Tz,
+    pub starts_ms: i64,
+    pub ends_ms: i64,
+    /// GMV target in minor units.
+    pub target: Option<i64>,
+    pub profit_target: Option<i64>,
+    pub plan: Plan,
+    pub baseline: Option<PathBuf>,
+}
+
+impl Sale {
+    /// Share of the sale's duration elapsed at `now_ms`, clamped to 0..=1.
+    pub fn time_share(&self, now_ms: i64) -> f64 {
+        let span = (self.ends_ms - self.starts_ms).max(1) as f64;
+        ((now_ms - self.starts_ms) as f64 / span).clamp(0.0, 1.0)
+    }
+
+    /// Number of whole minutes in the sale (the timeline's length).
+    pub fn minutes(&self) -> usize {
+        ((self.ends_ms - self.starts_ms + 59_999) / 60_000).max(0) as usize
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelDef {
+    pub id: String,
+    pub name: String,
+    pub target: Option<i64>,
+    pub profit_target: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreDef {
+    pub id: String,
+    pub name: String,
+    pub channel: Option<String>,
+    pub target: Option<i64>,
+    pub profit_target: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkuDef {
+    pub id: String,
+    pub name: String,
+    pub stock: Option<i64>,
+    pub target_units: Option<i64>,
+    /// Unit cost in minor units, for items that carry no `cost`.
+    pub cost: Option<i64>,
+    pub low_stock: Option<i64>,
+}
+
+/// How the HTTP side runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub tick_ms: u64,
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tick_ms: 250,
+            max_body_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FsyncMode {
+    Always,
+    #[default]
+    Interval,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StorageConfig {
+    pub dir: Option<PathBuf>,
+    pub fsync: FsyncMode,
+}

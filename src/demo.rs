@@ -1,0 +1,181 @@
+//! `warroom demo`: a built-in Double 11 sale and a simulated midnight spike.
+//!
+//! The sale starts the moment the demo starts (that moment is "midnight")
+//! and lasts 24 hours. Orders arrive at `--rate` events/s and decay to 15 %
+//! of it over the first minutes, as a real midnight rush does. Targets are
+//! sized from the rate so the screen shows a sale roughly on plan, a few best
+//! sellers sell out within minutes, and everything goes through
+//! [`Ingest::submit`], the same path as `POST /api/v1/events`.
+
+use std::time::Duration;
+
+use crate::config::{Config, Plan, Sale, ServerConfig, StorageConfig};
+use crate::ingest::Ingest;
+use crate::money::Currency;
+use crate::sim::{DemoCatalog, Traffic, TrafficOptions, demo_catalog};
+
+pub const DEMO_STORES: usize = 50;
+pub const DEMO_SKUS: usize = 2_000;
+/// Seconds over which the midnight spike decays (time constant).
+const SPIKE_DECAY_S: f64 = 300.0;
+/// The rate the spike settles to, as a share of the peak.
+const BASE_SHARE: f64 = 0.15;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Peak events per second, at the start.
+    pub rate: u32,
+    pub seed: u64,
+}
+
+/// Events per second `t` seconds after the start.
+pub fn rate_at(peak: f64, t: f64) -> f64 {
+    peak * (BASE_SHARE + (1.0 - BASE_SHARE) * (-t.max(0.0) / SPIKE_DECAY_S).exp())
+}
+
+/// Events sent in the first `t` seconds (the integral of [`rate_at`]).
+fn events_until(peak: f64, t: f64) -> f64 {
+    peak * (BASE_SHARE * t
+        + (1.0 - BASE_SHARE) * SPIKE_DECAY_S * (1.0 - (-t / SPIKE_DECAY_S).exp()))
+}
+
+/// The demo sale's config and catalog, starting at `now_ms`.
+pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Config, DemoCatalog) {
+    let mut cat = demo_catalog(opts.seed, DEMO_STORES, DEMO_SKUS);
+    let peak = f64::from(opts.rate.max(1));
+    let store_p = crate::sim::Zipf::new(DEMO_STORES, 1.0);
+    let sku_p = crate::sim::Zipf::new(DEMO_SKUS, 1.1);
+    // Items per order 1.6, units per item 1.2, ~97.7 % of events are orders.
+    let units_per_event = 0.977 * 1.6 * 1.2;
+    let mean_price: f64 = (0..DEMO_SKUS)
+        .map(|i| sku_p.p(i) * cat.prices[i] as f64)
+        .sum();
+    let first_hour_gmv = events_until(peak, 3600.0) * units_per_event * mean_price;
+    let target = ((first_hour_gmv / 0.30) / 1_000_000.0).round().max(1.0) as i64 * 1_000_000;
+    let day_events = events_until(peak, 86_400.0);
+
+    for (i, s) in cat.stores.iter_mut().enumerate() {
+        s.target = Some((target as f64 * store_p.p(i) / 10_000.0).round() as i64 * 10_000);
+    }
+    for ch in &mut cat.channels {
+        let share: f64 = (0..DEMO_STORES)
+            .filter(|&i| cat.stores[i].channel.as_deref() == Some(ch.id.as_str()))
+            .map(|i| store_p.p(i))
+            .sum();
+        ch.target = Some((target as f64 * share / 10_000.0).round() as i64 * 10_000);
+        ch.profit_target = ch.target.map(|t| t * 18 / 100);
+    }
+    for (i, k) in cat.skus.iter_mut().enumerate() {
+        let per_s = sku_p.p(i) * units_per_event;
+        let day_units = (day_events * per_s).round() as i64;
+        k.target_units = Some(day_units.max(1));
+        k.stock = Some(if i < 12 {
+            // Best sellers: enough for 3 to 25 minutes of the spike.
+            (events_until(peak, 180.0 + 120.0 * i as f64) * per_s).round() as i64 + 20
+        } else {
+            day_units * 3 / 2 + 100
+        });
+    }
+    let currency = Currency::from_code("CNY").unwrap_or(Currency {
+        code: "CNY".into(),
+        exponent: 2,
+    });
+    let starts_ms = now_ms - now_ms.rem_euclid(1000);
+    let plan = Plan::new(vec![(0.0, 0.0), (0.04, 0.30), (1.0, 1.0)]).unwrap_or_default();
+    let config = Config {
+        sale: Sale {
+            name: "双11 演示 Double 11 Demo".into(),
+            currency,
+            timezone: chrono_tz::Asia::Shanghai,
+            starts_ms,
+            ends_ms: starts_ms + DAY_MS,
+            target: Some(target),
+            profit_target: Some(target * 18 / 100),
+            plan,
+            baseline: None,
+        },
+        channels: cat.channels.clone(),
+        stores: cat.stores.clone(),
+        skus: cat.skus.clone(),
+        server,
+        storage: StorageConfig::default(),
+    };
+    (config, cat)
+}
+
+/// Feeds the simulated sale into `ingest` until the task is dropped.
+pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
+    let engine = ingest.engine().clone();
+    let sale_start = engine.sale().starts_ms;
+    let traffic_opts = TrafficOptions {
+        seed: opts.seed,
+        id_prefix: format!("demo{}-", engine.now_ms()),
+        ..TrafficOptions::default()
+    };
+    let mut traffic = Traffic::new(&catalog, engine.sale().currency.clone(), traffic_opts);
+    let peak = f64::from(opts.rate.max(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sent_until = engine.now_ms();
+    let mut carry = 0.0;
+    let mut body = Vec::with_capacity(1 << 20);
+    loop {
+        tick.tick().await;
+        let now = engine.now_ms();
+        let t0 = (sent_until - sale_start) as f64 / 1000.0;
+        let t1 = (now - sale_start) as f64 / 1000.0;
+        // Never more than a second's worth at once (after a pause, say).
+        let want = (events_until(peak, t1) - events_until(peak, t0)).min(peak) + carry;
+        let n = want.floor();
+        carry = want - n;
+        sent_until = now;
+        if n < 1.0 {
+            continue;
+        }
+        body.clear();
+        traffic.write_batch(&mut body, n as usize, now);
+        match ingest.submit(&body, Some("application/x-ndjson")) {
+            Ok(reply) if reply.rejected > 0 => {
+                tracing::warn!(rejected = reply.rejected, first = ?reply.errors.first(), "demo events rejected");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "demo batch refused"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spike_integral_matches_rate() {
+        let peak = 1000.0;
+        let numeric: f64 = (0..3600).map(|s| rate_at(peak, s as f64 + 0.5)).sum();
+        let exact = events_until(peak, 3600.0);
+        assert!(
+            (numeric - exact).abs() / exact < 1e-3,
+            "{numeric} vs {exact}"
+        );
+        assert!(rate_at(peak, 0.0) > rate_at(peak, 600.0));
+    }
+
+    #[test]
+    fn demo_config_is_complete() {
+        let (cfg, cat) = demo_config(
+            1_794_326_400_000,
+            &DemoOptions {
+                rate: 2000,
+                seed: 1,
+            },
+            ServerConfig::default(),
+        );
+        assert_eq!(cfg.stores.len(), DEMO_STORES);
+        assert_eq!(cfg.skus.len(), DEMO_SKUS);
+        assert_eq!(cat.prices.len(), DEMO_SKUS);
+        assert!(cfg.sale.target.is_some_and(|t| t > 0));
+        assert!(cfg.skus.iter().all(|k| k.stock.is_some()));
+        assert!(cfg.skus.iter().any(|k| k.name.contains("保温杯")));
+    }
+}

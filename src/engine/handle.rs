@@ -1,0 +1,71 @@
+//! [`Engine`]: the cloneable handle every other part holds.
+//!
+//! One mutex guards the state, taken once per *batch* (never per event, never
+//! across an `.await`): parsing happens before, outside it, on the request's
+//! own thread, so the lock is held only for the interned, allocation-free
+//! apply loop. Readers take it briefly to copy out what they show.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::state::{Applied, State};
+use crate::clock::SharedClock;
+use crate::config::{Config, Sale};
+use crate::event::Batch;
+
+struct Inner {
+    config: Arc<Config>,
+    clock: SharedClock,
+    state: Mutex<State>,
+}
+
+/// Shared handle to the sale's counters.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    pub fn new(config: Arc<Config>, clock: SharedClock) -> Engine {
+        let state = State::new(&config);
+        Engine {
+            inner: Arc::new(Inner {
+                config,
+                clock,
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.inner.config
+    }
+
+    pub fn sale(&self) -> &Sale {
+        &self.inner.config.sale
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    /// Applies a validated batch in order.
+    pub fn apply(&self, batch: &Batch<'_>) -> Applied {
+        if batch.is_empty() {
+            return Applied::default();
+        }
+        let now = self.now_ms();
+        self.inner
+            .state
+            .lock()
+            .apply(batch, &self.inner.config.sale, now)
+    }
+
+    /// Runs `f` on the state at one instant; keep `f` short.
+    pub fn read<R>(&self, f: impl FnOnce(&State, i64) -> R) -> R {
+        let now = self.now_ms();
+        let st = self.inner.state.lock();
+        f(&st, now)
+    }
+}

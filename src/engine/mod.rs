@@ -1,0 +1,17 @@
+//! The engine: every counter of the sale, in memory, changed only by `apply`.
+//!
+//! Layout: `handle` (the shared [`Engine`]), `state` (interning, idempotency,
+//! buyers, the apply loop), `entity` (channel, store, SKU rows), `scope`
+//! (totals, windows, timeline), `ring` (time-bucket rings).
+
+mod entity;
+mod handle;
+mod ring;
+mod scope;
+mod state;
+
+pub use entity::{Channel, SERIES_SECS, Sku, Store};
+pub use handle::Engine;
+pub use ring::{Ring, Wv};
+pub use scope::{Counters, Scope, Windows};
+pub use state::{Applied, OTHER_CHANNEL, State};

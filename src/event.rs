@@ -1,0 +1,103 @@
+//! Validated events: the language ingest speaks to the engine.
+//!
+//! A [`Batch`] holds the accepted lines of one request in order. Ids stay
+//! borrowed from the request body (`Cow` owns only when JSON escapes forced a
+//! copy); buyer ids and idempotency keys are already hashed to 128-bit
+//! integers, so the engine never hashes a string twice. Items of all events
+//! live in one flat vector, so a batch of thousands of events costs two
+//! allocations, not thousands.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use xxhash_rust::xxh3::{xxh3_128, xxh3_128_with_seed};
+
+/// What an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Order,
+    Refund,
+    Stock,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Order => "order",
+            Kind::Refund => "refund",
+            Kind::Stock => "stock",
+        }
+    }
+}
+
+/// The idempotency key of (`type`, `id`): a 128-bit hash, so a collision
+/// between two different ids is practically impossible (≈10⁻²⁰ at 10⁹ ids).
+pub fn idempotency_key(kind: Kind, id: &str) -> u128 {
+    xxh3_128_with_seed(id.as_bytes(), kind as u64 + 1)
+}
+
+/// A buyer id hashed for exact distinct counting without keeping the string.
+pub fn buyer_key(buyer: &str) -> u128 {
+    xxh3_128(buyer.as_bytes())
+}
+
+/// One accepted event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<'a> {
+    pub kind: Kind,
+    /// Idempotency key; 0 for stock events (they carry no id).
+    pub key: u128,
+    pub ts_ms: i64,
+    /// Order/refund: the store. Empty for stock.
+    pub store: Cow<'a, str>,
+    pub channel: Option<Cow<'a, str>>,
+    pub buyer: Option<u128>,
+    pub new_buyer: bool,
+    /// Order/refund: this event's range in [`Batch::items`].
+    pub items: Range<u32>,
+    /// Stock: the SKU and its absolute level.
+    pub sku: Cow<'a, str>,
+    pub level: i64,
+}
+
+/// One order or refund line item. Money in minor units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item<'a> {
+    pub sku: Cow<'a, str>,
+    pub qty: u32,
+    pub price: i64,
+    pub cost: Option<i64>,
+}
+
+impl Item<'_> {
+    /// `qty × price`; cannot overflow (qty ≤ 10⁶, price < 10¹²·10).
+    pub fn amount(&self) -> i64 {
+        i64::from(self.qty) * self.price
+    }
+}
+
+/// The accepted events of one request, in the order given.
+#[derive(Debug, Default, Clone)]
+pub struct Batch<'a> {
+    pub events: Vec<Event<'a>>,
+    pub items: Vec<Item<'a>>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.items.clear();
+    }
+
+    pub fn items_of(&self, e: &Event<'a>) -> &[Item<'a>] {
+        &self.items[e.items.start as usize..e.items.end as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}

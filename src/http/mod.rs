@@ -1,0 +1,12 @@
+//! The HTTP edge: routes of contract §2–§3 over the ingest and engine handles.
+//!
+//! `app` builds the router apart from serving, so tests can call it without
+//! a socket; `error` maps failures to statuses with a JSON reason.
+
+mod app;
+mod error;
+mod events;
+mod read;
+
+pub use app::{AppState, app};
+pub use error::AppError;

@@ -1,0 +1,176 @@
+//! The read side (contract §3): summary, rankings, single rows, timeline,
+//! health and metrics. Each handler copies what it shows out of the engine
+//! in one short read and serialises after the lock is released.
+
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::app::AppState;
+use super::error::AppError;
+use crate::views::{self, RowSort, SkuSort, TimelineScope};
+
+/// Default row count of `/skus` (a sale may hold a million SKUs).
+const DEFAULT_SKU_LIMIT: usize = 100;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    sort: Option<String>,
+    limit: Option<String>,
+}
+
+impl ListQuery {
+    fn limit(&self, default: usize) -> Result<usize, AppError> {
+        match &self.limit {
+            None => Ok(default),
+            Some(s) => s.parse::<usize>().map_err(|_| {
+                AppError::BadRequest(format!("limit: must be a whole number, got {s:?}"))
+            }),
+        }
+    }
+}
+
+pub async fn summary(State(app): State<AppState>) -> Json<views::Summary> {
+    let cfg = app.engine().config().clone();
+    Json(app.engine().read(|st, now| views::summary(st, &cfg, now)))
+}
+
+pub async fn channels(
+    State(app): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<views::ChannelRow>>, AppError> {
+    let sort = q
+        .sort
+        .as_deref()
+        .map(RowSort::parse)
+        .transpose()
+        .map_err(AppError::BadRequest)?;
+    let limit = q.limit(usize::MAX)?;
+    Ok(Json(app.engine().read(|st, now| {
+        views::channel_rows(st, now, sort.unwrap_or_default(), limit)
+    })))
+}
+
+pub async fn stores(
+    State(app): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<views::StoreRow>>, AppError> {
+    let sort = q
+        .sort
+        .as_deref()
+        .map(RowSort::parse)
+        .transpose()
+        .map_err(AppError::BadRequest)?;
+    let limit = q.limit(usize::MAX)?;
+    Ok(Json(app.engine().read(|st, now| {
+        views::store_rows(st, now, sort.unwrap_or_default(), limit)
+    })))
+}
+
+pub async fn skus(
+    State(app): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<views::SkuRow>>, AppError> {
+    let sort = q
+        .sort
+        .as_deref()
+        .map(SkuSort::parse)
+        .transpose()
+        .map_err(AppError::BadRequest)?;
+    let limit = q.limit(DEFAULT_SKU_LIMIT)?;
+    Ok(Json(app.engine().read(|st, now| {
+        views::sku_rows(st, now, sort.unwrap_or_default(), limit)
+    })))
+}
+
+pub async fn store(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<views::StoreRow>, AppError> {
+    app.engine()
+        .read(|st, now| st.store_index(&id).map(|i| views::store_row(st, i, now)))
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("no store {id:?}")))
+}
+
+pub async fn sku(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<views::SkuRow>, AppError> {
+    app.engine()
+        .read(|st, now| st.sku_index(&id).map(|i| views::sku_row(st, i, now)))
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("no SKU {id:?}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TimelineQuery {
+    scope: Option<String>,
+}
+
+pub async fn timeline(
+    State(app): State<AppState>,
+    Query(q): Query<TimelineQuery>,
+) -> Result<Json<Vec<views::TimelineRow>>, AppError> {
+    let scope =
+        TimelineScope::parse(q.scope.as_deref().unwrap_or("sale")).map_err(AppError::BadRequest)?;
+    let cfg = app.engine().config().clone();
+    app.engine()
+        .read(|st, now| views::timeline(st, &cfg, now, &scope))
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("no such scope: {scope:?}")))
+}
+
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+pub async fn readyz(State(app): State<AppState>) -> Response {
+    if app.ready.load(Ordering::Acquire) {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "recovering\n").into_response()
+    }
+}
+
+pub async fn metrics(State(app): State<AppState>) -> Response {
+    let body = app.metrics.render(app.engine());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// A plain index of the API until the dashboard is served here.
+pub async fn index(State(app): State<AppState>) -> Html<String> {
+    let name = &app.engine().sale().name;
+    let links = [
+        "/api/v1/summary",
+        "/api/v1/channels",
+        "/api/v1/stores?sort=gmv&limit=20",
+        "/api/v1/skus?sort=sellout&limit=20",
+        "/api/v1/timeline?scope=sale",
+        "/metrics",
+    ]
+    .iter()
+    .map(|l| format!("<li><a href=\"{l}\">{l}</a></li>"))
+    .collect::<String>();
+    Html(format!(
+        "<!doctype html><meta charset=utf-8><title>warroom</title><h1>warroom — {}</h1><ul>{links}</ul>",
+        escape(name)
+    ))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

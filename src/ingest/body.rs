@@ -1,0 +1,136 @@
+//! Request body → events: NDJSON, a JSON array, or one object.
+//!
+//! Framing is decided once per request: a body starting with `[` is an array
+//! (element N is "line" N); a `application/json` body that is one JSON value is
+//! a single event; anything else is NDJSON, one event per line, blank lines
+//! skipped but counted. Each line is parsed and validated on its own, so one
+//! bad line is rejected alone. A body in which not a single line is a JSON
+//! object cannot be read as events at all: that is the one case for `400`.
+
+use serde::de::DeserializeSeed;
+use serde_json::value::RawValue;
+
+use super::raw::{EventSeed, RawItem};
+use super::validate::{Rules, validate};
+use crate::event::Batch;
+
+/// At most this many line errors are listed in a reply.
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+/// A rejected line: 1-based line (or array index) and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LineError {
+    pub line: usize,
+    pub error: String,
+}
+
+/// Why a whole body was refused (HTTP 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("the body holds no events")]
+    Empty,
+    #[error("the body cannot be read as events: {0}")]
+    Unreadable(String),
+}
+
+/// The parsed body: accepted events in order, and what was rejected.
+#[derive(Debug, Default)]
+pub struct Parsed<'a> {
+    pub batch: Batch<'a>,
+    pub rejected: usize,
+    pub errors: Vec<LineError>,
+}
+
+impl Parsed<'_> {
+    fn reject(&mut self, line: usize, error: String) {
+        self.rejected += 1;
+        if self.errors.len() < MAX_LISTED_ERRORS {
+            self.errors.push(LineError { line, error });
+        }
+    }
+}
+
+enum LineFail {
+    /// Not a JSON object at all.
+    Unreadable(String),
+    /// A JSON object that breaks a rule.
+    Rule(String),
+}
+
+/// Parses a request body. `json` is true for an `application/json` content type.
+pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed<'a>, BodyError> {
+    let mut out = Parsed::default();
+    let mut scratch = Vec::new();
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start else {
+        return Err(BodyError::Empty);
+    };
+
+    let mut objects = 0usize;
+    let mut first_unreadable = None;
+    let mut one =
+        |n: usize, text: &'a [u8], out: &mut Parsed<'a>, scratch: &mut Vec<RawItem<'a>>| {
+            match parse_line(text, scratch, rules, &mut out.batch) {
+                Ok(()) => objects += 1,
+                Err(LineFail::Rule(e)) => {
+                    objects += 1;
+                    out.reject(n, e);
+                }
+                Err(LineFail::Unreadable(e)) => {
+                    first_unreadable.get_or_insert_with(|| format!("line {n}: {e}"));
+                    out.reject(n, e);
+                }
+            }
+        };
+
+    if body[start] == b'[' {
+        let elems: Vec<&'a RawValue> = serde_json::from_slice(body)
+            .map_err(|e| BodyError::Unreadable(format!("not a JSON array of events: {e}")))?;
+        if elems.is_empty() {
+            return Err(BodyError::Empty);
+        }
+        for (i, raw) in elems.into_iter().enumerate() {
+            one(i + 1, raw.get().as_bytes(), &mut out, &mut scratch);
+        }
+    } else if json && serde_json::from_slice::<&RawValue>(body).is_ok() {
+        one(1, body, &mut out, &mut scratch);
+    } else {
+        for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            one(i + 1, line, &mut out, &mut scratch);
+        }
+    }
+    if objects == 0 {
+        return Err(BodyError::Unreadable(first_unreadable.unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+fn parse_line<'a>(
+    line: &'a [u8],
+    scratch: &mut Vec<RawItem<'a>>,
+    rules: &Rules<'_>,
+    out: &mut Batch<'a>,
+) -> Result<(), LineFail> {
+    scratch.clear();
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let raw = EventSeed { items: scratch }
+        .deserialize(&mut de)
+        .and_then(|raw| de.end().map(|()| raw))
+        .map_err(|e| LineFail::Unreadable(json_error(&e)))?;
+    validate(raw, scratch, rules, out).map_err(LineFail::Rule)
+}
+
+/// serde_json's message without its "at line 1 column N" tail, plus the column.
+fn json_error(e: &serde_json::Error) -> String {
+    if e.is_data() {
+        return "must be a JSON object (one event per line)".into();
+    }
+    let full = e.to_string();
+    let msg = full
+        .rfind(" at line ")
+        .map_or(full.as_str(), |i| &full[..i]);
+    format!("invalid JSON at column {}: {msg}", e.column())
+}

@@ -1,0 +1,236 @@
+//! The rules of contract §2, applied to one raw event.
+//!
+//! Each rule fails with `"<field>: <rule>"` (e.g. `items[0].qty: must be an
+//! integer from 1 to 1000000`), the message the client sees next to the line
+//! number. A failing event leaves the batch untouched.
+
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
+
+use super::raw::{RawEvent, RawItem, Scalar};
+use crate::event::{Batch, Event, Item, Kind, buyer_key, idempotency_key};
+use crate::money::{AmountError, Currency, parse_minor};
+
+/// Largest accepted price, in major units (exclusive).
+pub const MAX_PRICE_MAJOR: u64 = 10_000_000_000;
+pub const MAX_ITEMS: usize = 1_000;
+pub const MAX_QTY: i64 = 1_000_000;
+pub const MAX_LEVEL: i64 = 1_000_000_000_000;
+/// How far in the future a timestamp may be.
+pub const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
+/// Epoch-ms values below this (March 1973) are almost surely seconds.
+const MIN_PLAUSIBLE_MS: i64 = 100_000_000_000;
+
+/// What the rules need from outside the event: the sale's currency and now.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'c> {
+    pub currency: &'c Currency,
+    pub now_ms: i64,
+}
+
+/// Checks one raw event and appends it to `out`, or says what is wrong.
+pub fn validate<'a>(
+    raw: RawEvent<'a>,
+    raw_items: &mut [RawItem<'a>],
+    rules: &Rules<'_>,
+    out: &mut Batch<'a>,
+) -> Result<(), String> {
+    let kind = match &raw.ty {
+        Some(Scalar::Str(s)) if s == "order" => Kind::Order,
+        Some(Scalar::Str(s)) if s == "refund" => Kind::Refund,
+        Some(Scalar::Str(s)) if s == "stock" => Kind::Stock,
+        None | Some(Scalar::Null) => return Err("type: required (order, refund or stock)".into()),
+        Some(_) => return Err("type: must be \"order\", \"refund\" or \"stock\"".into()),
+    };
+    let ts_ms = timestamp(raw.ts.as_ref(), rules.now_ms)?;
+    if let Some(c) = present(raw.currency.as_ref()) {
+        match c {
+            Scalar::Str(code) if code == rules.currency.code.as_str() => {}
+            Scalar::Str(code) => {
+                return Err(format!(
+                    "currency: must be {} (the sale's currency), got {code:?}",
+                    rules.currency.code
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "currency: must be the string {:?}",
+                    rules.currency.code
+                ));
+            }
+        }
+    }
+
+    if kind == Kind::Stock {
+        let sku = required_id(raw.sku, "sku")?;
+        let level = match present(raw.level.as_ref()) {
+            Some(Scalar::Int(n)) if (0..=MAX_LEVEL).contains(n) => *n,
+            None => return Err("level: required for stock events".into()),
+            Some(_) => return Err(format!("level: must be an integer from 0 to {MAX_LEVEL}")),
+        };
+        out.events.push(Event {
+            kind,
+            key: 0,
+            ts_ms,
+            store: Cow::Borrowed(""),
+            channel: None,
+            buyer: None,
+            new_buyer: false,
+            items: 0..0,
+            sku,
+            level,
+        });
+        return Ok(());
+    }
+
+    let id = required_id(raw.id, "id")?;
+    let store = required_id(raw.store, "store")?;
+    let channel = optional_id(raw.channel, "channel")?;
+    let buyer = optional_id(raw.buyer, "buyer")?;
+    if kind == Kind::Refund {
+        optional_id(raw.order, "order")?;
+    }
+    let new_buyer = match present(raw.new_buyer.as_ref()) {
+        None => false,
+        Some(Scalar::Bool(b)) => *b,
+        Some(_) => return Err("new_buyer: must be true or false".into()),
+    };
+    let range = match raw.items {
+        None => return Err("items: required (1 to 1000 items)".into()),
+        Some(Err(())) => return Err("items: must be an array of 1 to 1000 items".into()),
+        Some(Ok(r)) => r,
+    };
+    if range.is_empty() || range.len() > MAX_ITEMS {
+        return Err(format!(
+            "items: must hold 1 to 1000 items, got {}",
+            range.len()
+        ));
+    }
+    let first = out.items.len();
+    for (i, it) in raw_items[range].iter_mut().enumerate() {
+        match item(it, rules.currency) {
+            Ok(item) => out.items.push(item),
+            Err(e) => {
+                out.items.truncate(first);
+                return Err(format!("items[{i}]{e}"));
+            }
+        }
+    }
+    out.events.push(Event {
+        kind,
+        key: idempotency_key(kind, &id),
+        ts_ms,
+        store,
+        channel,
+        buyer: buyer.as_deref().map(buyer_key),
+        new_buyer,
+        items: first as u32..out.items.len() as u32,
+        sku: Cow::Borrowed(""),
+        level: 0,
+    });
+    Ok(())
+}
+
+/// A field given as JSON `null` counts as absent.
+fn present<'s, 'a>(v: Option<&'s Scalar<'a>>) -> Option<&'s Scalar<'a>> {
+    v.filter(|s| **s != Scalar::Null)
+}
+
+fn id_value<'a>(v: Scalar<'a>, field: &str) -> Result<Cow<'a, str>, String> {
+    let s = match v {
+        Scalar::Str(s) => s,
+        Scalar::Int(n) => Cow::Owned(n.to_string()),
+        _ => return Err(format!("{field}: must be a string of 1 to 128 characters")),
+    };
+    let n = s.chars().count();
+    if n == 0 || n > 128 {
+        return Err(format!("{field}: must be 1 to 128 characters, got {n}"));
+    }
+    Ok(s)
+}
+
+fn required_id<'a>(v: Option<Scalar<'a>>, field: &str) -> Result<Cow<'a, str>, String> {
+    match v {
+        None | Some(Scalar::Null) => Err(format!("{field}: required")),
+        Some(v) => id_value(v, field),
+    }
+}
+
+fn optional_id<'a>(v: Option<Scalar<'a>>, field: &str) -> Result<Option<Cow<'a, str>>, String> {
+    match v {
+        None | Some(Scalar::Null) => Ok(None),
+        Some(v) => id_value(v, field).map(Some),
+    }
+}
+
+fn timestamp(v: Option<&Scalar<'_>>, now_ms: i64) -> Result<i64, String> {
+    let ts = match present(v) {
+        None => return Ok(now_ms),
+        Some(Scalar::Int(ms)) if *ms >= MIN_PLAUSIBLE_MS => *ms,
+        Some(Scalar::Int(ms)) if *ms >= 0 => {
+            return Err(format!(
+                "ts: {ms} is not epoch milliseconds (it looks like seconds)"
+            ));
+        }
+        Some(Scalar::Str(s)) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|_| format!("ts: {s:?} is not an RFC 3339 date-time"))?
+            .timestamp_millis(),
+        Some(_) => return Err("ts: must be epoch milliseconds or an RFC 3339 string".into()),
+    };
+    if ts > now_ms + MAX_FUTURE_MS {
+        return Err("ts: more than 5 minutes in the future".into());
+    }
+    Ok(ts)
+}
+
+/// Checks one item; the error starts with `.field` (the caller adds `items[i]`).
+fn item<'a>(it: &mut RawItem<'a>, cur: &Currency) -> Result<Item<'a>, String> {
+    if !it.is_object {
+        return Err(": must be an object with sku, qty and price".into());
+    }
+    let sku = required_id(it.sku.take(), ".sku")?;
+    let qty = match present(it.qty.as_ref()) {
+        Some(Scalar::Int(q)) if (1..=MAX_QTY).contains(q) => *q as u32,
+        None => return Err(".qty: required".into()),
+        Some(_) => return Err(format!(".qty: must be an integer from 1 to {MAX_QTY}")),
+    };
+    let price = match it.price {
+        None => return Err(".price: required".into()),
+        Some(raw) => amount(raw, cur).map_err(|e| format!(".price: {e}"))?,
+    };
+    let cost = match it.cost {
+        Some(raw) if raw.get() != "null" => {
+            Some(amount(raw, cur).map_err(|e| format!(".cost: {e}"))?)
+        }
+        _ => None,
+    };
+    Ok(Item {
+        sku,
+        qty,
+        price,
+        cost,
+    })
+}
+
+/// A price or cost from its raw JSON text: a number, or a decimal string.
+fn amount(raw: &RawValue, cur: &Currency) -> Result<i64, String> {
+    let text = raw.get();
+    let unquoted;
+    let text = if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if inner.contains('\\') {
+            unquoted = serde_json::from_str::<String>(text)
+                .map_err(|_| "must be a decimal number".to_string())?;
+            unquoted.as_str()
+        } else {
+            inner
+        }
+    } else {
+        text
+    };
+    parse_minor(text, cur.exponent, 2, MAX_PRICE_MAJOR).map_err(|e| match e {
+        AmountError::TooLarge => format!("must be less than {MAX_PRICE_MAJOR}"),
+        AmountError::NotANumber => "must be a number or a decimal string such as \"99.50\"".into(),
+        other => other.to_string(),
+    })
+}

@@ -1,0 +1,34 @@
+//! warroom: a live sales war-room server.
+//!
+//! Order systems post order, refund and stock events; warroom counts them
+//! exactly in memory and serves the figures a war room watches.
+//!
+//! # Layout
+//!
+//! Data flows one way: `ingest` → `engine` → `views` → `http`.
+//!
+//! - `config` — the sale's TOML and CSV catalogs, validated with file:line errors.
+//! - `money` — decimal text to integer minor units, exactly.
+//! - `event` — validated events, the language between ingest and engine.
+//! - `ingest` — request bodies (NDJSON, arrays, objects) → events, per §2's rules.
+//! - `engine` — every counter, window and timeline; the only place state changes.
+//! - `views` — summary, rankings, timeline: what the API shows.
+//! - `http` — the axum router and handlers; `server` serves it.
+//! - `metrics` — Prometheus counters.
+//! - `sim` — the traffic model shared by the demo and the load test.
+//! - `demo` — the built-in demo sale; `cli` — the commands.
+//! - `clock` — the one source of "now", replaceable in tests.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod event;
+pub mod http;
+pub mod ingest;
+pub mod metrics;
+pub mod money;
+pub mod server;
+pub mod sim;
+pub mod views;

@@ -1,0 +1,90 @@
+//! Process counters and their Prometheus text rendering (`GET /metrics`).
+//!
+//! Counters are plain atomics bumped once per request (never per event);
+//! gauges that live in the engine (events applied, keys held) are read at
+//! scrape time. Every metric has HELP and TYPE lines so `promtool check
+//! metrics` accepts the output.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use crate::engine::Engine;
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests_ok: AtomicU64,
+    requests_bad: AtomicU64,
+    accepted: AtomicU64,
+    duplicates: AtomicU64,
+    rejected: AtomicU64,
+}
+
+impl Metrics {
+    pub fn record_batch(&self, accepted: usize, duplicates: usize, rejected: usize) {
+        self.requests_ok.fetch_add(1, Relaxed);
+        self.accepted.fetch_add(accepted as u64, Relaxed);
+        self.duplicates.fetch_add(duplicates as u64, Relaxed);
+        self.rejected.fetch_add(rejected as u64, Relaxed);
+    }
+
+    pub fn record_bad_body(&self) {
+        self.requests_bad.fetch_add(1, Relaxed);
+    }
+
+    /// The Prometheus text exposition of everything counted.
+    pub fn render(&self, engine: &Engine) -> String {
+        let (applied, keys, stores, skus) =
+            engine.read(|st, _| (st.events_applied, st.keys(), st.stores.len(), st.skus.len()));
+        let mut out = String::with_capacity(2048);
+        let mut family = |name: &str, kind: &str, help: &str, rows: &[(&str, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, v) in rows {
+                let _ = writeln!(out, "{name}{labels} {v}");
+            }
+        };
+        family(
+            "warroom_ingest_events_total",
+            "counter",
+            "Events received by ingest, by result.",
+            &[
+                ("{result=\"accepted\"}", self.accepted.load(Relaxed)),
+                ("{result=\"duplicate\"}", self.duplicates.load(Relaxed)),
+                ("{result=\"rejected\"}", self.rejected.load(Relaxed)),
+            ],
+        );
+        family(
+            "warroom_ingest_requests_total",
+            "counter",
+            "Ingest requests, by result (bad_body: the body could not be read as events).",
+            &[
+                ("{result=\"ok\"}", self.requests_ok.load(Relaxed)),
+                ("{result=\"bad_body\"}", self.requests_bad.load(Relaxed)),
+            ],
+        );
+        family(
+            "warroom_events_applied_total",
+            "counter",
+            "Events applied to the engine since the process started.",
+            &[("", applied)],
+        );
+        family(
+            "warroom_idempotency_keys",
+            "gauge",
+            "Idempotency keys held in memory.",
+            &[("", keys as u64)],
+        );
+        family(
+            "warroom_stores",
+            "gauge",
+            "Stores known to the engine.",
+            &[("", stores as u64)],
+        );
+        family(
+            "warroom_skus",
+            "gauge",
+            "SKUs known to the engine.",
+            &[("", skus as u64)],
+        );
+        out
+    }
+}

@@ -1,0 +1,207 @@
+//! Money: exact decimal text in, integer minor units out.
+//!
+//! Every amount inside warroom is an `i64` count of the currency's minor unit
+//! (fen, cents). Prices arrive as JSON numbers or decimal strings and config
+//! amounts as TOML strings or floats; they are parsed here from their *text*,
+//! digit by digit, so `99.5`, `99.50` and `"99.50"` are all exactly 9950 fen and
+//! binary floating-point drift (`19.99 * 100 = 1998.999…`) cannot happen.
+
+use std::fmt;
+
+/// A currency as the sale declares it: its ISO code and how many decimal
+/// places its minor unit has (2 for CNY/USD, 0 for JPY/KRW, 3 for KWD…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Currency {
+    pub code: String,
+    pub exponent: u32,
+}
+
+impl Currency {
+    /// Looks up the minor-unit exponent of an ISO 4217 code (three ASCII letters).
+    pub fn from_code(code: &str) -> Option<Currency> {
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let exponent = match code {
+            "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "PYG" | "UGX" | "XAF" | "XOF" => 0,
+            "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "IQD" | "LYD" => 3,
+            _ => 2,
+        };
+        Some(Currency {
+            code: code.to_string(),
+            exponent,
+        })
+    }
+
+    /// Minor units in one major unit (100 for CNY).
+    pub fn scale(&self) -> i64 {
+        10_i64.pow(self.exponent)
+    }
+
+    /// Formats minor units as a major-unit decimal with the currency's places.
+    pub fn format_major(&self, minor: i64) -> String {
+        if self.exponent == 0 {
+            return minor.to_string();
+        }
+        let scale = self.scale();
+        let sign = if minor < 0 { "-" } else { "" };
+        let abs = minor.unsigned_abs();
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / scale as u64,
+            abs % scale as u64,
+            width = self.exponent as usize
+        )
+    }
+}
+
+/// Why a decimal amount was refused; the caller adds the field name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmountError {
+    NotANumber,
+    Negative,
+    TooManyDecimals(u32),
+    TooLarge,
+}
+
+impl fmt::Display for AmountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AmountError::NotANumber => f.write_str("must be a decimal number"),
+            AmountError::Negative => f.write_str("must not be negative"),
+            AmountError::TooManyDecimals(n) => write!(f, "must have at most {n} decimals"),
+            AmountError::TooLarge => f.write_str("is too large"),
+        }
+    }
+}
+
+/// Parses decimal text (`"99.5"`, `"1e2"`, `"100000000.00"`) into minor units.
+///
+/// `max_decimals` bounds the digits after the point (2 for event prices), and
+/// the result is scaled to `exponent` places. Values at or above `limit_major`
+/// major units are refused. Negative values are refused.
+pub fn parse_minor(
+    text: &str,
+    exponent: u32,
+    max_decimals: u32,
+    limit_major: u64,
+) -> Result<i64, AmountError> {
+    let text = text.trim();
+    let (neg, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exp10) = match body.find(['e', 'E']) {
+        Some(i) => {
+            let e: i32 = body[i + 1..].parse().map_err(|_| AmountError::NotANumber)?;
+            (&body[..i], e)
+        }
+        None => (body, 0),
+    };
+    let (int_part, frac_part) = match mantissa.find('.') {
+        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+        None => (mantissa, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return Err(AmountError::NotANumber);
+    }
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(AmountError::NotANumber);
+    }
+    // All digits as one integer, with `point` digits after the decimal point.
+    let digits = int_part.bytes().chain(frac_part.bytes());
+    let mut value: u128 = 0;
+    let mut significant = 0;
+    for d in digits {
+        if value == 0 && d == b'0' {
+            continue;
+        }
+        significant += 1;
+        if significant > 30 {
+            return Err(AmountError::TooLarge);
+        }
+        value = value * 10 + u128::from(d - b'0');
+    }
+    let mut point = frac_part.len() as i64 - i64::from(exp10);
+    // Trailing zeros after the point carry no value: "99.500" is two decimals.
+    while point > 0 && value.is_multiple_of(10) && value != 0 {
+        value /= 10;
+        point -= 1;
+    }
+    if value == 0 {
+        return Ok(0);
+    }
+    if neg {
+        return Err(AmountError::Negative);
+    }
+    if point > i64::from(max_decimals) || point > i64::from(exponent) {
+        return Err(AmountError::TooManyDecimals(max_decimals.min(exponent)));
+    }
+    let shift = i64::from(exponent) - point;
+    if shift > 30 {
+        return Err(AmountError::TooLarge);
+    }
+    let minor = value
+        .checked_mul(10_u128.pow(shift as u32))
+        .ok_or(AmountError::TooLarge)?;
+    let limit = u128::from(limit_major) * 10_u128.pow(exponent);
+    if minor >= limit || minor > i64::MAX as u128 {
+        return Err(AmountError::TooLarge);
+    }
+    Ok(minor as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMIT: u64 = 10_000_000_000;
+
+    fn cny(text: &str) -> Result<i64, AmountError> {
+        parse_minor(text, 2, 2, LIMIT)
+    }
+
+    #[test]
+    fn same_amount_in_every_spelling() {
+        for t in ["99.5", "99.50", "099.50", "9950e-2", "0.995e2", "99.500"] {
+            assert_eq!(cny(t), Ok(9950), "{t}");
+        }
+        assert_eq!(cny("19.99"), Ok(1999));
+        assert_eq!(cny("0.1"), Ok(10));
+        assert_eq!(cny("0"), Ok(0));
+        assert_eq!(cny("-0"), Ok(0));
+        assert_eq!(cny("9999999999.99"), Ok(999_999_999_999));
+    }
+
+    #[test]
+    fn refuses_what_is_not_money() {
+        assert_eq!(cny("1.001"), Err(AmountError::TooManyDecimals(2)));
+        assert_eq!(cny("-1"), Err(AmountError::Negative));
+        assert_eq!(cny("10000000000"), Err(AmountError::TooLarge));
+        assert_eq!(cny("abc"), Err(AmountError::NotANumber));
+        assert_eq!(cny("1.2.3"), Err(AmountError::NotANumber));
+        assert_eq!(cny(""), Err(AmountError::NotANumber));
+        assert_eq!(cny("."), Err(AmountError::NotANumber));
+        assert_eq!(cny("1e400"), Err(AmountError::TooLarge));
+    }
+
+    #[test]
+    fn currency_exponents() {
+        let jpy = Currency::from_code("JPY").expect("JPY");
+        assert_eq!(parse_minor("120", jpy.exponent, 2, LIMIT), Ok(120));
+        assert_eq!(
+            parse_minor("120.5", jpy.exponent, 2, LIMIT),
+            Err(AmountError::TooManyDecimals(0))
+        );
+        let kwd = Currency::from_code("KWD").expect("KWD");
+        assert_eq!(parse_minor("1.25", kwd.exponent, 2, LIMIT), Ok(1250));
+        assert_eq!(Currency::from_code("cny"), None);
+        let c = Currency::from_code("CNY").expect("CNY");
+        assert_eq!(c.format_major(9950), "99.50");
+        assert_eq!(c.format_major(-5), "-0.05");
+        assert_eq!(jpy.format_major(120), "120");
+    }
+}

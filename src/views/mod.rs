@@ -1,0 +1,22 @@
+//! Views: what the API, the screens and the export show, built from the
+//! engine's state at one instant.
+//!
+//! Everything here is a plain serialisable struct made by a pure function of
+//! (`State`, `Config`, now): money in minor units, fractions as floats, times
+//! as RFC 3339 in the sale's time zone. Derived figures (AOV, completion,
+//! pace, projection, sell-out ETA) are computed here, once, for everyone.
+
+mod figures;
+mod rows;
+mod sale;
+mod summary;
+mod timeline;
+
+pub use figures::{completion, pace, projected_gmv};
+pub use rows::{
+    ChannelRow, RowSort, SkuRow, SkuSort, StoreRow, channel_rows, sku_row, sku_rows, store_row,
+    store_rows,
+};
+pub use sale::{SaleInfo, fmt_time};
+pub use summary::{Rates, Summary, Totals, WindowSet, summary};
+pub use timeline::{TimelineRow, TimelineScope, timeline};

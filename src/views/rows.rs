@@ -1,0 +1,247 @@
+//! Channel, store and SKU rows, sorted and limited (contract §3).
+//!
+//! Sorting picks the top `limit` by key first (`select_nth_unstable`) and
+//! builds rows only for those, so `?limit=20` over a million SKUs copies 20
+//! names, not a million.
+
+use serde::Serialize;
+
+use super::figures::completion;
+use super::summary::WindowSet;
+use crate::engine::{Counters, Sku, State};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChannelRow {
+    pub id: String,
+    pub name: String,
+    pub gmv: i64,
+    pub refunds: i64,
+    pub net_gmv: i64,
+    pub orders: u64,
+    pub units: u64,
+    pub buyers: u64,
+    pub target: Option<i64>,
+    pub completion: Option<f64>,
+    pub profit: i64,
+    pub profit_target: Option<i64>,
+    pub profit_completion: Option<f64>,
+    pub windows: WindowSet,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoreRow {
+    pub id: String,
+    pub name: String,
+    pub channel: String,
+    pub gmv: i64,
+    pub refunds: i64,
+    pub net_gmv: i64,
+    pub orders: u64,
+    pub units: u64,
+    pub buyers: u64,
+    pub target: Option<i64>,
+    pub completion: Option<f64>,
+    pub profit: i64,
+    pub profit_target: Option<i64>,
+    pub profit_completion: Option<f64>,
+    pub windows: WindowSet,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SkuRow {
+    pub id: String,
+    pub name: String,
+    pub units: u64,
+    pub gmv: i64,
+    pub refund_units: u64,
+    pub target_units: Option<i64>,
+    pub completion: Option<f64>,
+    pub stock: Option<i64>,
+    pub stock_left: Option<i64>,
+    pub sellout_eta_s: Option<f64>,
+    pub warning: Option<&'static str>,
+}
+
+/// Sort keys of channels and stores (descending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RowSort {
+    #[default]
+    Gmv,
+    Completion,
+    Orders,
+    Profit,
+}
+
+impl RowSort {
+    pub fn parse(s: &str) -> Result<RowSort, String> {
+        Ok(match s {
+            "gmv" => RowSort::Gmv,
+            "completion" => RowSort::Completion,
+            "orders" => RowSort::Orders,
+            "profit" => RowSort::Profit,
+            _ => {
+                return Err(format!(
+                    "sort: must be gmv, completion, orders or profit, got {s:?}"
+                ));
+            }
+        })
+    }
+
+    fn key(self, c: &Counters, target: Option<i64>) -> f64 {
+        match self {
+            RowSort::Gmv => c.gmv as f64,
+            RowSort::Completion => completion(c.gmv, target).unwrap_or(f64::NEG_INFINITY),
+            RowSort::Orders => c.orders as f64,
+            RowSort::Profit => c.profit as f64,
+        }
+    }
+}
+
+/// Sort keys of SKUs: GMV and units descending, sell-out ETA ascending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SkuSort {
+    #[default]
+    Gmv,
+    Units,
+    Sellout,
+}
+
+impl SkuSort {
+    pub fn parse(s: &str) -> Result<SkuSort, String> {
+        Ok(match s {
+            "gmv" => SkuSort::Gmv,
+            "units" => SkuSort::Units,
+            "sellout" => SkuSort::Sellout,
+            _ => return Err(format!("sort: must be gmv, units or sellout, got {s:?}")),
+        })
+    }
+}
+
+/// Indices of the top `limit` of `n` rows by `key` (higher first), ties by index.
+fn top(n: usize, limit: usize, key: impl Fn(usize) -> f64) -> Vec<usize> {
+    let mut keyed: Vec<(f64, usize)> = (0..n).map(|i| (key(i), i)).collect();
+    let cmp = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if limit < keyed.len() && limit > 0 {
+        keyed.select_nth_unstable_by(limit - 1, cmp);
+    }
+    keyed.truncate(limit);
+    keyed.sort_unstable_by(cmp);
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+pub fn channel_rows(st: &State, now_ms: i64, sort: RowSort, limit: usize) -> Vec<ChannelRow> {
+    let order = top(st.channels.len(), limit, |i| {
+        let c = &st.channels[i];
+        sort.key(&c.scope.counters, c.target)
+    });
+    order
+        .into_iter()
+        .map(|i| {
+            let ch = &st.channels[i];
+            let c = &ch.scope.counters;
+            ChannelRow {
+                id: ch.id.to_string(),
+                name: ch.name.to_string(),
+                gmv: c.gmv,
+                refunds: c.refunds,
+                net_gmv: c.gmv - c.refunds,
+                orders: c.orders,
+                units: c.units,
+                buyers: c.buyers,
+                target: ch.target,
+                completion: completion(c.gmv, ch.target),
+                profit: c.profit,
+                profit_target: ch.profit_target,
+                profit_completion: completion(c.profit, ch.profit_target),
+                windows: WindowSet::of(&ch.scope.windows, now_ms),
+            }
+        })
+        .collect()
+}
+
+/// One store's row.
+pub fn store_row(st: &State, i: usize, now_ms: i64) -> StoreRow {
+    let s = &st.stores[i];
+    let c = &s.scope.counters;
+    StoreRow {
+        id: s.id.to_string(),
+        name: s.name.to_string(),
+        channel: st.channels[s.channel as usize].id.to_string(),
+        gmv: c.gmv,
+        refunds: c.refunds,
+        net_gmv: c.gmv - c.refunds,
+        orders: c.orders,
+        units: c.units,
+        buyers: c.buyers,
+        target: s.target,
+        completion: completion(c.gmv, s.target),
+        profit: c.profit,
+        profit_target: s.profit_target,
+        profit_completion: completion(c.profit, s.profit_target),
+        windows: WindowSet::of(&s.scope.windows, now_ms),
+    }
+}
+
+pub fn store_rows(st: &State, now_ms: i64, sort: RowSort, limit: usize) -> Vec<StoreRow> {
+    let order = top(st.stores.len(), limit, |i| {
+        let s = &st.stores[i];
+        sort.key(&s.scope.counters, s.target)
+    });
+    order
+        .into_iter()
+        .map(|i| store_row(st, i, now_ms))
+        .collect()
+}
+
+/// Seconds until a SKU sells out at its last-5-minutes pace; 0 when out,
+/// `None` when its stock is not tracked or it sold nothing lately.
+fn sellout_eta(k: &Sku, now_ms: i64) -> Option<f64> {
+    k.stock?;
+    if k.stock_left <= 0 {
+        return Some(0.0);
+    }
+    let sold = k.units_last_5m(now_ms);
+    (sold > 0).then(|| (k.stock_left as f64 * 300.0 / f64::from(sold)).round())
+}
+
+fn warning(k: &Sku) -> Option<&'static str> {
+    k.stock?;
+    if k.stock_left <= 0 {
+        Some("out")
+    } else if k.low_line().is_some_and(|low| k.stock_left <= low) {
+        Some("low")
+    } else {
+        None
+    }
+}
+
+/// One SKU's row.
+pub fn sku_row(st: &State, i: usize, now_ms: i64) -> SkuRow {
+    let k = &st.skus[i];
+    SkuRow {
+        id: k.id.to_string(),
+        name: k.name.to_string(),
+        units: k.units,
+        gmv: k.gmv,
+        refund_units: k.refund_units,
+        target_units: k.target_units,
+        completion: completion(k.units as i64, k.target_units),
+        stock: k.stock,
+        stock_left: k.stock.map(|_| k.stock_left),
+        sellout_eta_s: sellout_eta(k, now_ms),
+        warning: warning(k),
+    }
+}
+
+pub fn sku_rows(st: &State, now_ms: i64, sort: SkuSort, limit: usize) -> Vec<SkuRow> {
+    let order = top(st.skus.len(), limit, |i| {
+        let k = &st.skus[i];
+        match sort {
+            SkuSort::Gmv => k.gmv as f64,
+            SkuSort::Units => k.units as f64,
+            // Soonest first; SKUs with no ETA last.
+            SkuSort::Sellout => sellout_eta(k, now_ms).map_or(f64::NEG_INFINITY, |eta| -eta),
+        }
+    });
+    order.into_iter().map(|i| sku_row(st, i, now_ms)).collect()
+}

@@ -1,0 +1,76 @@
+//! `GET /api/v1/timeline`: per-minute GMV, orders and units since the start.
+
+use serde::Serialize;
+
+use super::sale::fmt_time;
+use crate::config::Config;
+use crate::engine::{State, Wv};
+
+/// Which scope a timeline is for: `sale`, `channel:{id}` or `store:{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimelineScope {
+    Sale,
+    Channel(String),
+    Store(String),
+}
+
+impl TimelineScope {
+    pub fn parse(s: &str) -> Result<TimelineScope, String> {
+        match s.split_once(':') {
+            None if s == "sale" => Ok(TimelineScope::Sale),
+            Some(("channel", id)) if !id.is_empty() => Ok(TimelineScope::Channel(id.into())),
+            Some(("store", id)) if !id.is_empty() => Ok(TimelineScope::Store(id.into())),
+            _ => Err(format!(
+                "scope: must be sale, channel:ID or store:ID, got {s:?}"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TimelineRow {
+    pub minute_start: String,
+    pub gmv: i64,
+    pub orders: u64,
+    pub units: u64,
+    pub cumulative_gmv: i64,
+}
+
+/// Rows from the sale's first minute to the current one (or the last with
+/// data); `None` when the scope's id was never seen.
+pub fn timeline(
+    st: &State,
+    cfg: &Config,
+    now_ms: i64,
+    scope: &TimelineScope,
+) -> Option<Vec<TimelineRow>> {
+    let buckets: &[Wv] = match scope {
+        TimelineScope::Sale => &st.sale.timeline,
+        TimelineScope::Channel(id) => &st.channels[st.channel_index(id)?].scope.timeline,
+        TimelineScope::Store(id) => &st.stores[st.store_index(id)?].scope.timeline,
+    };
+    let sale = &cfg.sale;
+    let total = sale.minutes();
+    let current = if now_ms < sale.starts_ms {
+        0
+    } else {
+        (((now_ms - sale.starts_ms) / 60_000) as usize + 1).min(total)
+    };
+    let n = current.max(buckets.len()).min(total);
+    let mut cum = 0i64;
+    Some(
+        (0..n)
+            .map(|m| {
+                let v = buckets.get(m).copied().unwrap_or_default();
+                cum += v.gmv;
+                TimelineRow {
+                    minute_start: fmt_time(sale.starts_ms + m as i64 * 60_000, sale.timezone),
+                    gmv: v.gmv,
+                    orders: v.orders,
+                    units: v.units,
+                    cumulative_gmv: cum,
+                }
+            })
+            .collect(),
+    )
+}
