@@ -22,7 +22,7 @@ pub struct Channel {
 pub struct Store {
     pub id: Box<str>,
     pub name: Box<str>,
-    /// The store's home channel: configured, or the first one seen.
+    /// The store's home channel: configured, else `other`.
     pub channel: u32,
     pub target: Option<i64>,
     pub profit_target: Option<i64>,

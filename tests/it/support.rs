@@ -1,0 +1,144 @@
+//! Shared helpers: a test sale config, an engine on a manual clock, and a
+//! real server on port 0.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use warroom::clock::ManualClock;
+use warroom::config::{self, Config};
+use warroom::engine::Engine;
+use warroom::http::{AppState, app};
+use warroom::ingest::{Ingest, Reply};
+use warroom::metrics::Metrics;
+
+/// 2026-11-11T00:00:00+08:00, the test sale's start.
+pub const START: i64 = 1_794_326_400_000;
+pub const MIN: i64 = 60_000;
+
+pub const SALE_TOML: &str = r#"
+[sale]
+name = "Test Sale 测试"
+currency = "CNY"
+timezone = "Asia/Shanghai"
+starts = "2026-11-11T00:00:00+08:00"
+ends = "2026-11-12T00:00:00+08:00"
+target = "1000000"
+profit_target = "100000.00"
+plan = [[0.0, 0.0], [0.04, 0.30], [1.0, 1.0]]
+
+[[channels]]
+id = "tmall"
+name = "天猫"
+target = "600000"
+
+[[channels]]
+id = "jd"
+name = "京东"
+target = 300000.00
+profit_target = "50000"
+
+[[stores]]
+id = "s1"
+name = "天猫旗舰店"
+channel = "tmall"
+target = "300000"
+
+[[stores]]
+id = "s2"
+name = "京东自营"
+channel = "jd"
+target = "200000"
+
+[[skus]]
+id = "k1"
+name = "保温杯 500ml"
+stock = 100
+target_units = 50
+cost = "60.00"
+low_stock = 10
+
+[[skus]]
+id = "k2"
+name = "羽绒服"
+stock = 1000
+target_units = 400
+"#;
+
+pub fn test_config() -> Config {
+    config::parse_str(SALE_TOML, "test.toml", Path::new(".")).expect("test config is valid")
+}
+
+/// An ingest handle over a fresh engine whose clock reads `now_ms`.
+pub fn ingest_at(now_ms: i64) -> (Ingest, ManualClock) {
+    ingest_with(test_config(), now_ms)
+}
+
+pub fn ingest_with(cfg: Config, now_ms: i64) -> (Ingest, ManualClock) {
+    let clock = ManualClock::new(now_ms);
+    let engine = Engine::new(Arc::new(cfg), Arc::new(clock.clone()));
+    (Ingest::new(engine, Arc::new(Metrics::default())), clock)
+}
+
+/// Submits NDJSON and expects a reply (not a 400).
+pub fn post(ingest: &Ingest, body: &str) -> Reply {
+    ingest
+        .submit(body.as_bytes(), Some("application/x-ndjson"))
+        .expect("body is readable")
+}
+
+/// A running server on 127.0.0.1:0.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn spawn_app(cfg: Config, now_ms: i64) -> TestApp {
+    let clock = ManualClock::new(now_ms);
+    let engine = Engine::new(Arc::new(cfg), Arc::new(clock));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let router = app(AppState::new(engine));
+    tokio::spawn(warroom::server::run(listener, router, async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        stop: Some(tx),
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.expect("JSON")
+    }
+
+    pub async fn post_events(&self, body: String, content_type: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/events", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+}

@@ -1,0 +1,16 @@
+//! warroom's integration tests: one binary, one module per area, shared
+//! helpers in `support`.
+
+#[path = "it/support.rs"]
+mod support;
+
+#[path = "it/api.rs"]
+mod api;
+#[path = "it/config.rs"]
+mod config;
+#[path = "it/props.rs"]
+mod props;
+#[path = "it/rules.rs"]
+mod rules;
+#[path = "it/windows.rs"]
+mod windows;
