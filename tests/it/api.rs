@@ -99,7 +99,7 @@ fn generate(n: usize, seed: u64) -> (Vec<String>, Expect) {
             } else {
                 format!("{}.{:02}", cents / 100, cents % 100)
             };
-            let cost = rng.chance(0.2).then(|| cents / 2);
+            let cost = rng.chance(0.2).then_some(cents / 2);
             let cost_json = cost.map_or(String::new(), |c| {
                 format!(r#","cost":"{}.{:02}""#, c / 100, c % 100)
             });
@@ -150,10 +150,8 @@ fn generate(n: usize, seed: u64) -> (Vec<String>, Expect) {
                 }
             }
         }
-        if !is_refund && new_buyer {
-            if let Some(b) = &buyer {
-                ex.new_buyers.insert(b.clone());
-            }
+        if let (false, true, Some(b)) = (is_refund, new_buyer, &buyer) {
+            ex.new_buyers.insert(b.clone());
         }
         if !is_refund {
             sent_orders.push(line.clone());
