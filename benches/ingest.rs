@@ -75,3 +75,24 @@ fn parse_only(bencher: Bencher) {
         parse(&batches[i % batches.len()], false, &rules).map(|p| p.batch.len())
     });
 }
+
+/// Apply only, on batches parsed beforehand: the engine's share of the work.
+#[divan::bench(sample_count = SAMPLES, sample_size = PER_SAMPLE)]
+fn apply_only(bencher: Bencher) {
+    let (ingest, batches) = setup();
+    let currency = ingest.engine().sale().currency.clone();
+    let rules = Rules {
+        currency: &currency,
+        now_ms: NOW + 60_000,
+    };
+    let parsed: Vec<_> = batches
+        .iter()
+        .filter_map(|b| parse(b, false, &rules).ok())
+        .collect();
+    let next = Cell::new(0usize);
+    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+        let i = next.get();
+        next.set(i + 1);
+        ingest.engine().apply(&parsed[i % parsed.len()].batch)
+    });
+}

@@ -245,3 +245,40 @@ fn check_config_command_exits_non_zero_with_file_and_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_shipped_example_config_and_events_work() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let cfg = config::load_file(&dir.join("sale.toml")).expect("example config");
+    assert_eq!(
+        (cfg.channels.len(), cfg.stores.len(), cfg.skus.len()),
+        (2, 4, 4)
+    );
+    let k3 = cfg
+        .skus
+        .iter()
+        .find(|k| k.id == "k000003")
+        .expect("k000003");
+    assert_eq!((k3.name.as_str(), k3.cost), ("坚果礼盒, 大号", Some(6050)));
+
+    let (ingest, _clock) = crate::support::ingest_with(cfg, START + 3_600_000);
+    let body = std::fs::read(dir.join("events.ndjson")).expect("events");
+    let reply = ingest
+        .submit(&body, Some("application/x-ndjson"))
+        .expect("readable");
+    assert_eq!(
+        (reply.accepted, reply.duplicates, reply.rejected),
+        (4, 1, 1),
+        "{reply:?}"
+    );
+    assert_eq!(reply.errors[0].line, 6);
+    assert!(reply.errors[0].error.starts_with("items[0].qty"));
+    let (gmv, refunds, left) = ingest.engine().read(|st, _| {
+        let k = &st.skus[st.sku_index("k000042").expect("k000042")];
+        (st.sale.counters.gmv, st.sale.counters.refunds, k.stock_left)
+    });
+    assert_eq!(
+        (gmv, refunds, left),
+        (19_900 + 89_900 + 38_400, 9_950, 4_998)
+    );
+}
