@@ -86,6 +86,14 @@ pub fn parse_minor(
     max_decimals: u32,
     limit_major: u64,
 ) -> Result<i64, AmountError> {
+    if let Some(v) = plain_minor(
+        text.as_bytes(),
+        exponent.min(max_decimals),
+        exponent,
+        limit_major,
+    ) {
+        return Ok(v);
+    }
     let text = text.trim();
     let (neg, body) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
@@ -154,6 +162,41 @@ pub fn parse_minor(
     Ok(minor as i64)
 }
 
+/// The common case, fast: plain digits with at most one point and few
+/// enough digits for `i64` (`"99.50"`, `"128"`). Anything else — signs,
+/// exponents, too many decimals, errors — returns `None` for the full parser.
+fn plain_minor(text: &[u8], max_decimals: u32, exponent: u32, limit_major: u64) -> Option<i64> {
+    if text.is_empty() || text.len() > 17 || text[0] == b'.' {
+        return None;
+    }
+    let (mut value, mut decimals, mut dot) = (0i64, 0u32, false);
+    for &b in text {
+        match b {
+            b'0'..=b'9' => {
+                value = value * 10 + i64::from(b - b'0');
+                decimals += u32::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if dot && decimals == 0 {
+        return None;
+    }
+    while decimals > 0 && value % 10 == 0 {
+        value /= 10;
+        decimals -= 1;
+    }
+    if decimals > max_decimals {
+        return None;
+    }
+    let minor = value.checked_mul(10_i64.pow(exponent - decimals))?;
+    let limit = i64::try_from(limit_major)
+        .ok()?
+        .checked_mul(10_i64.pow(exponent))?;
+    (minor < limit).then_some(minor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +217,36 @@ mod tests {
         assert_eq!(cny("0"), Ok(0));
         assert_eq!(cny("-0"), Ok(0));
         assert_eq!(cny("9999999999.99"), Ok(999_999_999_999));
+        assert_eq!(cny("99.5"), Ok(9950));
+        assert_eq!(cny("5.00"), Ok(500));
+        assert_eq!(
+            cny("5."),
+            Ok(500),
+            "full parser: a trailing point is allowed"
+        );
+        assert_eq!(cny(".5"), Ok(50));
+    }
+
+    #[test]
+    fn fast_and_full_parsers_agree() {
+        for t in [
+            "0",
+            "1",
+            "10",
+            "99.5",
+            "99.50",
+            "0.01",
+            "1.10",
+            "123456789.12",
+            "9999999999.99",
+            "00012.30",
+        ] {
+            let fast = plain_minor(t.as_bytes(), 2, 2, LIMIT);
+            assert_eq!(fast.map(Ok), Some(cny(t)), "{t}");
+        }
+        for t in ["1.001", "10000000000", "1e2", "-1", "1.2.3", "", "abc"] {
+            assert_eq!(plain_minor(t.as_bytes(), 2, 2, LIMIT), None, "{t}");
+        }
     }
 
     #[test]

@@ -24,18 +24,21 @@ pub struct Applied {
     pub duplicates: usize,
 }
 
-/// What is known of one buyer. The first store and the first 64 channels
-/// are kept inline, so the common cases (a new buyer; a buyer back at the
-/// same store) touch only this entry and no pair set: one cache miss per
-/// order instead of three.
+/// What is known of one buyer, by buyer index. The first store and the
+/// first 64 channels are kept here, so the common cases (a new buyer; a
+/// buyer back at the same store) need no pair-set lookup.
 #[derive(Debug, Clone, Copy)]
-struct BuyerEntry {
-    index: u32,
+struct BuyerInfo {
+    /// `NO_STORE` until the buyer's first order is counted.
     first_store: u32,
+    counted_new: bool,
     /// Bit `c` set: counted in channel `c` (for `c` < 64).
     channels: u64,
-    counted_new: bool,
 }
+
+const NO_STORE: u32 = u32::MAX;
+/// No buyer on this event (in the per-batch buyer index scratch).
+const NO_BUYER: u32 = u32::MAX;
 
 /// All counters of one sale.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +51,9 @@ pub struct State {
     store_ix: FxHashMap<Box<str>, u32>,
     sku_ix: FxHashMap<Box<str>, u32>,
     seen: FxHashSet<u128>,
-    buyers: FxHashMap<u128, BuyerEntry>,
+    /// Buyer hash → dense buyer index into `buyer_info`.
+    buyers: FxHashMap<u128, u32>,
+    buyer_info: Vec<BuyerInfo>,
     channel_buyers: FxHashSet<u64>,
     store_buyers: FxHashSet<u64>,
     pub new_buyers: u64,
@@ -56,6 +61,10 @@ pub struct State {
     pub duplicates: u64,
     /// Event time of the newest applied event.
     pub last_event_ms: Option<i64>,
+    /// Scratch: which events of the batch being applied are not duplicates.
+    fresh: Vec<bool>,
+    /// Scratch: each event's buyer index, or `NO_BUYER`.
+    buyer_of: Vec<u32>,
 }
 
 impl State {
@@ -162,14 +171,34 @@ impl State {
     /// are counted as duplicates and change nothing else.
     pub fn apply(&mut self, batch: &Batch<'_>, sale: &Sale, now_ms: i64) -> Applied {
         let mut out = Applied::default();
-        for e in &batch.events {
-            if e.kind != Kind::Stock && !self.seen.insert(e.key) {
+        // Idempotency first, for the whole batch, in a tight loop: the key
+        // set is the largest table and each probe a likely cache miss, and
+        // consecutive independent probes let the CPU overlap those misses.
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.clear();
+        fresh.extend(
+            batch
+                .events
+                .iter()
+                .map(|e| e.kind == Kind::Stock || self.seen.insert(e.key)),
+        );
+        // Buyers likewise: resolve every order's buyer index up front.
+        let mut buyer_of = std::mem::take(&mut self.buyer_of);
+        buyer_of.clear();
+        for (e, &is_fresh) in batch.events.iter().zip(&fresh) {
+            buyer_of.push(match (e.kind, e.buyer, is_fresh) {
+                (Kind::Order, Some(b), true) => self.buyer_index(b),
+                _ => NO_BUYER,
+            });
+        }
+        for ((e, &is_fresh), &buyer) in batch.events.iter().zip(&fresh).zip(&buyer_of) {
+            if !is_fresh {
                 out.duplicates += 1;
                 continue;
             }
             let items = batch.items_of(e);
             match e.kind {
-                Kind::Order => self.order(e, items, sale, now_ms),
+                Kind::Order => self.order(e, items, buyer, sale, now_ms),
                 Kind::Refund => self.refund(e, items),
                 Kind::Stock => self.stock(e),
             }
@@ -178,6 +207,9 @@ impl State {
         }
         self.events_applied += out.accepted as u64;
         self.duplicates += out.duplicates as u64;
+        self.fresh = fresh;
+        self.buyer_of = buyer_of;
+        self.sale.counters.buyers = self.buyers.len() as u64;
         out
     }
 
@@ -191,7 +223,20 @@ impl State {
         (store, channel)
     }
 
-    fn order(&mut self, e: &Event<'_>, items: &[Item<'_>], sale: &Sale, now_ms: i64) {
+    fn buyer_index(&mut self, b: u128) -> u32 {
+        let next = self.buyer_info.len() as u32;
+        let idx = *self.buyers.entry(b).or_insert(next);
+        if idx == next {
+            self.buyer_info.push(BuyerInfo {
+                first_store: NO_STORE,
+                counted_new: false,
+                channels: 0,
+            });
+        }
+        idx
+    }
+
+    fn order(&mut self, e: &Event<'_>, items: &[Item<'_>], buyer: u32, sale: &Sale, now_ms: i64) {
         let (store, channel) = self.scopes_of(e);
         // Future timestamps (≤ 5 min, allowed for clock skew) count as now in
         // the windows, so they never push the rings past the present.
@@ -232,41 +277,34 @@ impl State {
             .scope
             .add_order(v, profit, costed, window_ms, minute);
 
-        if let Some(b) = e.buyer {
-            self.count_buyer(b, e.new_buyer, store, channel);
+        if buyer != NO_BUYER {
+            self.count_buyer(buyer, e.new_buyer, store, channel);
         }
     }
 
-    /// Counts a buyer once per sale, per channel and per store (exactly).
-    fn count_buyer(&mut self, b: u128, new_buyer: bool, store: usize, channel: usize) {
-        let next = self.buyers.len() as u32;
-        let mut fresh = false;
-        let entry = self.buyers.entry(b).or_insert_with(|| {
-            fresh = true;
-            BuyerEntry {
-                index: next,
-                first_store: store as u32,
-                channels: 0,
-                counted_new: false,
-            }
-        });
-        if new_buyer && !entry.counted_new {
-            entry.counted_new = true;
+    /// Counts a buyer once per channel and per store (exactly), and once as
+    /// new when an order says so.
+    fn count_buyer(&mut self, idx: u32, new_buyer: bool, store: usize, channel: usize) {
+        let info = &mut self.buyer_info[idx as usize];
+        if new_buyer && !info.counted_new {
+            info.counted_new = true;
             self.new_buyers += 1;
         }
-        let idx = u64::from(entry.index);
-        let store_new = fresh
-            || (entry.first_store as usize != store
-                && self.store_buyers.insert((store as u64) << 32 | idx));
+        let pair = |scope: usize| (scope as u64) << 32 | u64::from(idx);
+        let store_new = if info.first_store == NO_STORE {
+            info.first_store = store as u32;
+            true
+        } else {
+            info.first_store as usize != store && self.store_buyers.insert(pair(store))
+        };
         let channel_new = if channel < 64 {
             let bit = 1u64 << channel;
-            let was = entry.channels & bit != 0;
-            entry.channels |= bit;
+            let was = info.channels & bit != 0;
+            info.channels |= bit;
             !was
         } else {
-            self.channel_buyers.insert((channel as u64) << 32 | idx)
+            self.channel_buyers.insert(pair(channel))
         };
-        self.sale.counters.buyers = self.buyers.len() as u64;
         if store_new {
             self.stores[store].scope.counters.buyers += 1;
         }

@@ -10,7 +10,7 @@
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
 
-use super::raw::{EventSeed, RawItem};
+use super::raw::{EventSeed, RawEvent, RawItem};
 use super::validate::{Rules, validate};
 use crate::event::Batch;
 
@@ -60,7 +60,7 @@ enum LineFail {
 /// Parses a request body. `json` is true for an `application/json` content type.
 pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed<'a>, BodyError> {
     let mut out = Parsed::default();
-    let mut scratch = Vec::new();
+    let mut scratch = Scratch::default();
     let start = body.iter().position(|b| !b.is_ascii_whitespace());
     let Some(start) = start else {
         return Err(BodyError::Empty);
@@ -68,20 +68,19 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
 
     let mut objects = 0usize;
     let mut first_unreadable = None;
-    let mut one =
-        |n: usize, text: &'a [u8], out: &mut Parsed<'a>, scratch: &mut Vec<RawItem<'a>>| {
-            match parse_line(text, scratch, rules, &mut out.batch) {
-                Ok(()) => objects += 1,
-                Err(LineFail::Rule(e)) => {
-                    objects += 1;
-                    out.reject(n, e);
-                }
-                Err(LineFail::Unreadable(e)) => {
-                    first_unreadable.get_or_insert_with(|| format!("line {n}: {e}"));
-                    out.reject(n, e);
-                }
+    let mut one = |n: usize, text: &'a [u8], out: &mut Parsed<'a>, scratch: &mut Scratch<'a>| {
+        match parse_line(text, scratch, rules, &mut out.batch) {
+            Ok(()) => objects += 1,
+            Err(LineFail::Rule(e)) => {
+                objects += 1;
+                out.reject(n, e);
             }
-        };
+            Err(LineFail::Unreadable(e)) => {
+                first_unreadable.get_or_insert_with(|| format!("line {n}: {e}"));
+                out.reject(n, e);
+            }
+        }
+    };
 
     if body[start] == b'[' {
         let elems: Vec<&'a RawValue> = serde_json::from_slice(body)
@@ -108,19 +107,29 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
     Ok(out)
 }
 
+/// Per-line working space, reused for every line of a body.
+#[derive(Default)]
+struct Scratch<'a> {
+    event: RawEvent<'a>,
+    items: Vec<RawItem<'a>>,
+}
+
 fn parse_line<'a>(
     line: &'a [u8],
-    scratch: &mut Vec<RawItem<'a>>,
+    scratch: &mut Scratch<'a>,
     rules: &Rules<'_>,
     out: &mut Batch<'a>,
 ) -> Result<(), LineFail> {
-    scratch.clear();
+    scratch.items.clear();
     let mut de = serde_json::Deserializer::from_slice(line);
-    let raw = EventSeed { items: scratch }
-        .deserialize(&mut de)
-        .and_then(|raw| de.end().map(|()| raw))
-        .map_err(|e| LineFail::Unreadable(json_error(&e)))?;
-    validate(raw, scratch, rules, out).map_err(LineFail::Rule)
+    EventSeed {
+        ev: &mut scratch.event,
+        items: &mut scratch.items,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .map_err(|e| LineFail::Unreadable(json_error(&e)))?;
+    validate(&mut scratch.event, &mut scratch.items, rules, out).map_err(LineFail::Rule)
 }
 
 /// serde_json's message without its "at line 1 column N" tail, plus the column.

@@ -31,7 +31,7 @@ pub struct Rules<'c> {
 
 /// Checks one raw event and appends it to `out`, or says what is wrong.
 pub fn validate<'a>(
-    raw: RawEvent<'a>,
+    raw: &mut RawEvent<'a>,
     raw_items: &mut [RawItem<'a>],
     rules: &Rules<'_>,
     out: &mut Batch<'a>,
@@ -63,7 +63,7 @@ pub fn validate<'a>(
     }
 
     if kind == Kind::Stock {
-        let sku = required_id(raw.sku, "sku")?;
+        let sku = required_id(raw.sku.take(), "sku")?;
         let level = match present(raw.level.as_ref()) {
             Some(Scalar::Int(n)) if (0..=MAX_LEVEL).contains(n) => *n,
             None => return Err("level: required for stock events".into()),
@@ -84,19 +84,19 @@ pub fn validate<'a>(
         return Ok(());
     }
 
-    let id = required_id(raw.id, "id")?;
-    let store = required_id(raw.store, "store")?;
-    let channel = optional_id(raw.channel, "channel")?;
-    let buyer = optional_id(raw.buyer, "buyer")?;
+    let id = required_id(raw.id.take(), "id")?;
+    let store = required_id(raw.store.take(), "store")?;
+    let channel = optional_id(raw.channel.take(), "channel")?;
+    let buyer = optional_id(raw.buyer.take(), "buyer")?;
     if kind == Kind::Refund {
-        optional_id(raw.order, "order")?;
+        optional_id(raw.order.take(), "order")?;
     }
     let new_buyer = match present(raw.new_buyer.as_ref()) {
         None => false,
         Some(Scalar::Bool(b)) => *b,
         Some(_) => return Err("new_buyer: must be true or false".into()),
     };
-    let range = match raw.items {
+    let range = match raw.items.take() {
         None => return Err("items: required (1 to 1000 items)".into()),
         Some(Err(())) => return Err("items: must be an array of 1 to 1000 items".into()),
         Some(Ok(r)) => r,
@@ -143,8 +143,9 @@ fn id_value<'a>(v: Scalar<'a>, field: &str) -> Result<Cow<'a, str>, String> {
         Scalar::Int(n) => Cow::Owned(n.to_string()),
         _ => return Err(format!("{field}: must be a string of 1 to 128 characters")),
     };
-    let n = s.chars().count();
-    if n == 0 || n > 128 {
+    // Up to 128 bytes is at most 128 characters: count only longer ones.
+    if s.is_empty() || (s.len() > 128 && s.chars().count() > 128) {
+        let n = s.chars().count();
         return Err(format!("{field}: must be 1 to 128 characters, got {n}"));
     }
     Ok(s)
