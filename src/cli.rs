@@ -16,8 +16,9 @@ use crate::clock::SystemClock;
 use crate::config::{self, Config, ServerConfig};
 use crate::demo::{self, DemoOptions};
 use crate::engine::Engine;
-use crate::http::{AppState, app};
+use crate::http::{AppState, WebAssets, app};
 use crate::server;
+use crate::shutdown::Shutdown;
 
 #[derive(Debug, Parser)]
 #[command(name = "warroom", version, about = "Live sales war-room server")]
@@ -39,6 +40,9 @@ pub enum Command {
         /// Data directory (overrides [storage] dir).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Serve the screen from this folder instead of the embedded copy.
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
     },
     /// Run the built-in demo sale with a simulated midnight spike.
     Demo {
@@ -54,6 +58,9 @@ pub enum Command {
         /// Data directory (storage is not implemented yet; see README).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Serve the screen from this folder instead of the embedded copy.
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
     },
     /// Check a config file and exit: 0 when valid, 1 with the reason if not.
     CheckConfig {
@@ -81,6 +88,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config,
             listen,
             data_dir,
+            web_dir,
         } => {
             let mut cfg = config::load_file(&config)?;
             if let Some(l) = listen {
@@ -89,13 +97,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if data_dir.is_some() {
                 cfg.storage.dir = data_dir;
             }
-            serve(cfg).await
+            serve(cfg, WebAssets { dir: web_dir }).await
         }
         Command::Demo {
             listen,
             rate,
             seed,
             data_dir,
+            web_dir,
         } => {
             let opts = DemoOptions { rate, seed };
             let server = ServerConfig {
@@ -106,18 +115,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 demo::demo_config(chrono::Utc::now().timestamp_millis(), &opts, server);
             cfg.storage.dir = data_dir;
             let listener = bind(cfg.server.listen).await?;
-            let state = start(cfg)?;
+            let shutdown = Shutdown::default();
+            let state = start(cfg, shutdown.clone(), WebAssets { dir: web_dir })?;
             let feeder = tokio::spawn(demo::feed(state.ingest.clone(), catalog, opts.clone()));
             let addr = listener.local_addr()?;
             println!("warroom demo: a simulated Double 11 midnight, peak {rate} events/s");
-            println!("  open  http://{addr}/api/v1/summary");
-            println!("        http://{addr}/api/v1/stores?sort=gmv&limit=10");
-            println!("        http://{addr}/api/v1/skus?sort=sellout&limit=10");
+            println!("  screen  http://{addr}/          (?lang=en  ?store=s0001  ?channel=tmall)");
+            println!("  API     http://{addr}/api/v1/summary");
+            println!("          http://{addr}/api/v1/skus?sort=sellout&limit=10");
             println!(
-                "  feed  curl -XPOST http://{addr}/api/v1/events --data-binary @events.ndjson"
+                "  feed    curl -XPOST http://{addr}/api/v1/events --data-binary @tests/data/events.ndjson"
             );
-            println!("  stop  Ctrl-C");
-            let result = server::run(listener, app(state), server::shutdown_signal()).await;
+            println!("  stop    Ctrl-C");
+            let result = server::run(listener, app(state), on_signal(shutdown)).await;
             feeder.abort();
             result.context("server failed")
         }
@@ -130,8 +140,14 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("cannot listen on {addr}"))
 }
 
+/// Waits for Ctrl-C or SIGTERM, then tells every long-lived task.
+async fn on_signal(shutdown: Shutdown) {
+    server::shutdown_signal().await;
+    shutdown.trigger();
+}
+
 /// Builds the engine and app state for `cfg`, warning about what is open.
-fn start(cfg: Config) -> anyhow::Result<AppState> {
+fn start(cfg: Config, shutdown: Shutdown, web: WebAssets) -> anyhow::Result<AppState> {
     tracing::warn!(
         "no [auth]: the server is OPEN — anyone who can reach {} may post events and read every figure",
         cfg.server.listen
@@ -143,18 +159,17 @@ fn start(cfg: Config) -> anyhow::Result<AppState> {
         );
     }
     let engine = Engine::new(Arc::new(cfg), Arc::new(SystemClock));
-    Ok(AppState::new(engine))
+    Ok(AppState::new(engine, shutdown, web))
 }
 
-async fn serve(cfg: Config) -> anyhow::Result<()> {
+async fn serve(cfg: Config, web: WebAssets) -> anyhow::Result<()> {
     let listener = bind(cfg.server.listen).await?;
     let addr = listener.local_addr()?;
     let name = cfg.sale.name.clone();
-    let state = start(cfg)?;
-    println!(
-        "warroom: serving {name:?} on http://{addr}  (POST /api/v1/events, GET /api/v1/summary)"
-    );
-    server::run(listener, app(state), server::shutdown_signal())
+    let shutdown = Shutdown::default();
+    let state = start(cfg, shutdown.clone(), web)?;
+    println!("warroom: serving {name:?} on http://{addr}  (screen at /, POST /api/v1/events)");
+    server::run(listener, app(state), on_signal(shutdown))
         .await
         .context("server failed")
 }

@@ -5,7 +5,7 @@
 //!
 //! # Layout
 //!
-//! Data flows one way: `ingest` → `engine` → `views` → `http`.
+//! Data flows one way: `ingest` → `engine` → `views` → `live` / `http`.
 //!
 //! - `config` — the sale's TOML and CSV catalogs, validated with file:line errors.
 //! - `money` — decimal text to integer minor units, exactly.
@@ -13,7 +13,9 @@
 //! - `ingest` — request bodies (NDJSON, arrays, objects) → events, per §2's rules.
 //! - `engine` — every counter, window and timeline; the only place state changes.
 //! - `views` — summary, rankings, timeline: what the API shows.
-//! - `http` — the axum router and handlers; `server` serves it.
+//! - `live` — WebSocket push to the screens: one tick task, shared frames.
+//! - `http` — the axum router and handlers, the embedded `web/` screen;
+//!   `server` serves it, `shutdown` tells long-lived tasks to end.
 //! - `metrics` — Prometheus counters.
 //! - `sim` — the traffic model shared by the demo and the load test.
 //! - `demo` — the built-in demo sale; `cli` — the commands.
@@ -27,8 +29,10 @@ pub mod engine;
 pub mod event;
 pub mod http;
 pub mod ingest;
+pub mod live;
 pub mod metrics;
 pub mod money;
 pub mod server;
+pub mod shutdown;
 pub mod sim;
 pub mod views;

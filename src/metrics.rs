@@ -9,6 +9,7 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::engine::Engine;
+use crate::live::LiveStats;
 
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -32,7 +33,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of everything counted.
-    pub fn render(&self, engine: &Engine) -> String {
+    pub fn render(&self, engine: &Engine, live: &LiveStats) -> String {
         let (applied, keys, stores, skus) =
             engine.read(|st, _| (st.events_applied, st.keys(), st.stores.len(), st.skus.len()));
         let mut out = String::with_capacity(2048);
@@ -85,6 +86,60 @@ impl Metrics {
             "SKUs known to the engine.",
             &[("", skus as u64)],
         );
+        let l = |a: &AtomicU64| a.load(Relaxed);
+        let live_rows: [(&str, &str, &str, u64); 8] = [
+            (
+                "warroom_live_screens",
+                "gauge",
+                "Connected live screens.",
+                l(&live.screens),
+            ),
+            (
+                "warroom_live_topics",
+                "gauge",
+                "Distinct screen filters built each tick.",
+                l(&live.topics),
+            ),
+            (
+                "warroom_live_frames_sent_total",
+                "counter",
+                "Tick frames sent to screens.",
+                l(&live.frames_sent),
+            ),
+            (
+                "warroom_live_frames_skipped_total",
+                "counter",
+                "Ticks slow screens skipped (each got a fresh snapshot instead).",
+                l(&live.frames_skipped),
+            ),
+            (
+                "warroom_live_snapshots_total",
+                "counter",
+                "Snapshots built for screens.",
+                l(&live.snapshots_sent),
+            ),
+            (
+                "warroom_live_ticks_total",
+                "counter",
+                "Ticks run by the live hub.",
+                l(&live.ticks),
+            ),
+            (
+                "warroom_live_tick_build_microseconds",
+                "gauge",
+                "Time to build and serialise the last tick's frames, in microseconds.",
+                l(&live.last_build_us),
+            ),
+            (
+                "warroom_live_tick_bytes",
+                "gauge",
+                "Size of the last unfiltered tick frame in bytes.",
+                l(&live.last_tick_bytes),
+            ),
+        ];
+        for (name, kind, help, v) in live_rows {
+            family(name, kind, help, &[("", v)]);
+        }
         out
     }
 }

@@ -8,6 +8,8 @@ mod support;
 mod api;
 #[path = "it/config.rs"]
 mod config;
+#[path = "it/live.rs"]
+mod live;
 #[path = "it/props.rs"]
 mod props;
 #[path = "it/rules.rs"]

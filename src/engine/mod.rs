@@ -12,6 +12,6 @@ mod state;
 
 pub use entity::{Channel, SERIES_SECS, Sku, Store};
 pub use handle::Engine;
-pub use ring::{Ring, Wv};
+pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};
 pub use state::{Applied, OTHER_CHANNEL, State};

@@ -7,10 +7,13 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use super::web::{self, WebAssets};
 use super::{events, read};
 use crate::engine::Engine;
 use crate::ingest::Ingest;
+use crate::live::{self, Hub};
 use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
 
 /// What handlers hold: cheap to clone, no locks of its own.
 #[derive(Clone)]
@@ -20,17 +23,27 @@ pub struct AppState {
     /// False until start-up (recovery) has finished.
     pub ready: Arc<AtomicBool>,
     pub max_body_bytes: usize,
+    pub hub: Hub,
+    /// Fired on SIGTERM/Ctrl-C: live sockets close themselves on it.
+    pub shutdown: Shutdown,
+    pub web: WebAssets,
 }
 
 impl AppState {
-    pub fn new(engine: Engine) -> AppState {
+    /// Builds the state and starts the live tick task (needs a runtime).
+    pub fn new(engine: Engine, shutdown: Shutdown, web: WebAssets) -> AppState {
         let metrics = Arc::new(Metrics::default());
         let max_body_bytes = engine.config().server.max_body_bytes;
+        let hub = Hub::new(engine.clone());
+        hub.start(shutdown.clone());
         AppState {
             ingest: Ingest::new(engine, metrics.clone()),
             metrics,
             ready: Arc::new(AtomicBool::new(true)),
             max_body_bytes,
+            hub,
+            shutdown,
+            web,
         }
     }
 
@@ -54,9 +67,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/skus", get(read::skus))
         .route("/api/v1/skus/{id}", get(read::sku))
         .route("/api/v1/timeline", get(read::timeline))
+        .route("/api/v1/live", get(live::live))
         .route("/healthz", get(read::healthz))
         .route("/readyz", get(read::readyz))
         .route("/metrics", get(read::metrics))
-        .route("/", get(read::index))
+        .route("/", get(web::index))
+        .route("/assets/{version}/{file}", get(web::asset))
         .with_state(state)
 }

@@ -7,6 +7,8 @@ mod app;
 mod error;
 mod events;
 mod read;
+mod web;
 
 pub use app::{AppState, app};
 pub use error::AppError;
+pub use web::WebAssets;

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::app::AppState;
@@ -138,7 +138,7 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(app): State<AppState>) -> Response {
-    let body = app.metrics.render(app.engine());
+    let body = app.metrics.render(app.engine(), app.hub.stats());
     (
         [(
             header::CONTENT_TYPE,
@@ -147,30 +147,4 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         body,
     )
         .into_response()
-}
-
-/// A plain index of the API until the dashboard is served here.
-pub async fn index(State(app): State<AppState>) -> Html<String> {
-    let name = &app.engine().sale().name;
-    let links = [
-        "/api/v1/summary",
-        "/api/v1/channels",
-        "/api/v1/stores?sort=gmv&limit=20",
-        "/api/v1/skus?sort=sellout&limit=20",
-        "/api/v1/timeline?scope=sale",
-        "/metrics",
-    ]
-    .iter()
-    .map(|l| format!("<li><a href=\"{l}\">{l}</a></li>"))
-    .collect::<String>();
-    Html(format!(
-        "<!doctype html><meta charset=utf-8><title>warroom</title><h1>warroom — {}</h1><ul>{links}</ul>",
-        escape(name)
-    ))
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

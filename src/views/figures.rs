@@ -15,14 +15,16 @@ pub fn completion(value: i64, target: Option<i64>) -> Option<f64> {
     target.filter(|t| *t > 0).map(|t| value as f64 / t as f64)
 }
 
-/// Completion ÷ the plan's expected share now; `None` before the plan expects anything.
-pub fn pace(sale: &Sale, gmv: i64, now_ms: i64) -> Option<f64> {
-    let done = completion(gmv, sale.target)?;
+/// Completion of `target` ÷ the plan's expected share now; `None` before
+/// the plan expects anything.
+pub fn pace(sale: &Sale, target: Option<i64>, gmv: i64, now_ms: i64) -> Option<f64> {
+    let done = completion(gmv, target)?;
     let expected = sale.plan.share_at(sale.time_share(now_ms));
     (expected > 0.0).then(|| done / expected)
 }
 
-/// Projected GMV at the end of the sale (see the module doc).
+/// Projected GMV at the end of the sale (see the module doc); the plan's
+/// shape applies to any scope.
 pub fn projected_gmv(sale: &Sale, gmv: i64, gmv_15m: i64, now_ms: i64) -> Option<i64> {
     if now_ms < sale.starts_ms {
         return None;

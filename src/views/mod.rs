@@ -18,5 +18,5 @@ pub use rows::{
     store_rows,
 };
 pub use sale::{SaleInfo, fmt_time};
-pub use summary::{Rates, Summary, Totals, WindowSet, summary};
-pub use timeline::{TimelineRow, TimelineScope, timeline};
+pub use summary::{Rates, ScopeFigures, Summary, Totals, WindowSet, rates_of, summary, totals};
+pub use timeline::{TimelineRow, TimelineScope, timeline, timeline_rows};

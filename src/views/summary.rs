@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::figures::{completion, pace, projected_gmv};
 use super::sale::{SaleInfo, fmt_time};
-use crate::config::Config;
+use crate::config::{Config, Sale};
 use crate::engine::{Counters, State, Windows, Wv};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -76,43 +76,71 @@ fn aov(c: &Counters) -> Option<i64> {
     (per > 0).then(|| (c.gmv as f64 / per as f64).round() as i64)
 }
 
+/// The figures of one scope (the sale, or a set of stores or channels)
+/// that totals are derived from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScopeFigures {
+    pub counters: Counters,
+    pub new_buyers: u64,
+    pub target: Option<i64>,
+    pub profit_target: Option<i64>,
+    pub gmv_15m: i64,
+}
+
+/// Totals with every derived figure, for any scope.
+pub fn totals(sale: &Sale, f: &ScopeFigures, now_ms: i64) -> Totals {
+    let c = &f.counters;
+    Totals {
+        gmv: c.gmv,
+        refunds: c.refunds,
+        net_gmv: c.gmv - c.refunds,
+        orders: c.orders,
+        refund_count: c.refund_count,
+        units: c.units,
+        refund_units: c.refund_units,
+        buyers: c.buyers,
+        new_buyers: f.new_buyers,
+        aov: aov(c),
+        units_per_order: (c.orders > 0).then(|| c.units as f64 / c.orders as f64),
+        profit: c.profit,
+        margin: (c.costed_gmv > 0).then(|| c.profit as f64 / c.costed_gmv as f64),
+        profit_target: f.profit_target,
+        profit_completion: completion(c.profit, f.profit_target),
+        target: f.target,
+        completion: completion(c.gmv, f.target),
+        pace: pace(sale, f.target, c.gmv, now_ms),
+        projected_gmv: projected_gmv(sale, c.gmv, f.gmv_15m, now_ms),
+    }
+}
+
+/// Orders and GMV per second over the 10 whole seconds before `now_ms`.
+pub fn rates_of<const S: usize>(w: &Windows<S>, now_ms: i64) -> Rates {
+    let s = now_ms.div_euclid(1000);
+    let last10 = w.secs.sum(s - 10, s - 1);
+    Rates {
+        orders_per_s: last10.orders as f64 / 10.0,
+        gmv_per_s: last10.gmv as f64 / 10.0,
+    }
+}
+
 pub fn summary(st: &State, cfg: &Config, now_ms: i64) -> Summary {
     let sale = &cfg.sale;
-    let c = &st.sale.counters;
     let windows = WindowSet::of(&st.sale.windows, now_ms);
-    let s = now_ms.div_euclid(1000);
-    let last10 = st.sale.windows.secs.sum(s - 10, s - 1);
+    let figures = ScopeFigures {
+        counters: st.sale.counters,
+        new_buyers: st.new_buyers,
+        target: sale.target,
+        profit_target: sale.profit_target,
+        gmv_15m: windows.m15.gmv,
+    };
     Summary {
         sale: SaleInfo::of(sale),
         now: fmt_time(now_ms, sale.timezone),
         now_ms,
         events_applied: st.events_applied,
         duplicates: st.duplicates,
-        totals: Totals {
-            gmv: c.gmv,
-            refunds: c.refunds,
-            net_gmv: c.gmv - c.refunds,
-            orders: c.orders,
-            refund_count: c.refund_count,
-            units: c.units,
-            refund_units: c.refund_units,
-            buyers: st.buyers(),
-            new_buyers: st.new_buyers,
-            aov: aov(c),
-            units_per_order: (c.orders > 0).then(|| c.units as f64 / c.orders as f64),
-            profit: c.profit,
-            margin: (c.costed_gmv > 0).then(|| c.profit as f64 / c.costed_gmv as f64),
-            profit_target: sale.profit_target,
-            profit_completion: completion(c.profit, sale.profit_target),
-            target: sale.target,
-            completion: completion(c.gmv, sale.target),
-            pace: pace(sale, c.gmv, now_ms),
-            projected_gmv: projected_gmv(sale, c.gmv, windows.m15.gmv, now_ms),
-        },
+        totals: totals(sale, &figures, now_ms),
         windows,
-        rates: Rates {
-            orders_per_s: last10.orders as f64 / 10.0,
-            gmv_per_s: last10.gmv as f64 / 10.0,
-        },
+        rates: rates_of(&st.sale.windows, now_ms),
     }
 }

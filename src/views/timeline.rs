@@ -49,28 +49,48 @@ pub fn timeline(
         TimelineScope::Channel(id) => &st.channels[st.channel_index(id)?].scope.timeline,
         TimelineScope::Store(id) => &st.stores[st.store_index(id)?].scope.timeline,
     };
+    Some(timeline_rows(cfg, now_ms, &[buckets], 0))
+}
+
+/// Number of timeline minutes to show at `now_ms`: up to the current one,
+/// or further when (future-stamped) data is already there.
+fn minutes_shown(cfg: &Config, now_ms: i64, longest: usize) -> usize {
     let sale = &cfg.sale;
-    let total = sale.minutes();
     let current = if now_ms < sale.starts_ms {
         0
     } else {
-        (((now_ms - sale.starts_ms) / 60_000) as usize + 1).min(total)
+        ((now_ms - sale.starts_ms) / 60_000) as usize + 1
     };
-    let n = current.max(buckets.len()).min(total);
-    let mut cum = 0i64;
-    Some(
-        (0..n)
-            .map(|m| {
-                let v = buckets.get(m).copied().unwrap_or_default();
-                cum += v.gmv;
-                TimelineRow {
-                    minute_start: fmt_time(sale.starts_ms + m as i64 * 60_000, sale.timezone),
-                    gmv: v.gmv,
-                    orders: v.orders,
-                    units: v.units,
-                    cumulative_gmv: cum,
-                }
-            })
-            .collect(),
-    )
+    current.max(longest).min(sale.minutes())
+}
+
+/// Rows summed over several scopes' timelines, from minute `from` on; the
+/// cumulative figure still counts from the start.
+pub fn timeline_rows(cfg: &Config, now_ms: i64, scopes: &[&[Wv]], from: usize) -> Vec<TimelineRow> {
+    let sale = &cfg.sale;
+    let longest = scopes.iter().map(|b| b.len()).max().unwrap_or(0);
+    let n = minutes_shown(cfg, now_ms, longest);
+    let at = |m: usize| {
+        let mut v = Wv::default();
+        for b in scopes {
+            if let Some(x) = b.get(m) {
+                crate::engine::Bucket::add(&mut v, *x);
+            }
+        }
+        v
+    };
+    let mut cum: i64 = (0..from.min(n)).map(|m| at(m).gmv).sum();
+    (from.min(n)..n)
+        .map(|m| {
+            let v = at(m);
+            cum += v.gmv;
+            TimelineRow {
+                minute_start: fmt_time(sale.starts_ms + m as i64 * 60_000, sale.timezone),
+                gmv: v.gmv,
+                orders: v.orders,
+                units: v.units,
+                cumulative_gmv: cum,
+            }
+        })
+        .collect()
 }

@@ -9,9 +9,10 @@ use tokio::sync::oneshot;
 use warroom::clock::ManualClock;
 use warroom::config::{self, Config};
 use warroom::engine::Engine;
-use warroom::http::{AppState, app};
+use warroom::http::{AppState, WebAssets, app};
 use warroom::ingest::{Ingest, Reply};
 use warroom::metrics::Metrics;
+use warroom::shutdown::Shutdown;
 
 /// 2026-11-11T00:00:00+08:00, the test sale's start.
 pub const START: i64 = 1_794_326_400_000;
@@ -88,39 +89,68 @@ pub fn post(ingest: &Ingest, body: &str) -> Reply {
         .expect("body is readable")
 }
 
-/// A running server on 127.0.0.1:0.
+/// A running server on loopback.
 pub struct TestApp {
     pub base: String,
+    pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
+    shutdown: Shutdown,
     stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.shutdown.trigger();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
     }
 }
 
+/// A server on 127.0.0.1, port 0, whose engine clock reads `now_ms`.
 pub async fn spawn_app(cfg: Config, now_ms: i64) -> TestApp {
+    spawn_app_on(cfg, now_ms, "127.0.0.1:0").await
+}
+
+/// A server on a given address (to bring one back on the same port).
+pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
     let clock = ManualClock::new(now_ms);
     let engine = Engine::new(Arc::new(cfg), Arc::new(clock));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let listener = TcpListener::bind(addr).await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     let (tx, rx) = oneshot::channel::<()>();
-    let router = app(AppState::new(engine));
-    tokio::spawn(warroom::server::run(listener, router, async {
+    let shutdown = Shutdown::default();
+    let router = app(AppState::new(
+        engine,
+        shutdown.clone(),
+        WebAssets::default(),
+    ));
+    let task = tokio::spawn(warroom::server::run(listener, router, async {
         let _ = rx.await;
     }));
     TestApp {
         base: format!("http://{addr}"),
+        addr,
         client: reqwest::Client::new(),
+        shutdown,
         stop: Some(tx),
+        task: Some(task),
     }
 }
 
 impl TestApp {
+    /// Stops the server as SIGTERM would: sockets told, listener closed.
+    pub async fn stop(mut self) {
+        self.shutdown.trigger();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> serde_json::Value {
         let r = self
             .client

@@ -1,0 +1,206 @@
+//! The hub: one tick task, one frame per filter per tick, shared bytes.
+//!
+//! Screens subscribe with a [`Filter`]; equal filters share a topic (a
+//! `watch` channel holding the newest serialised tick). The tick task reads
+//! the engine once per tick, builds the frame of every topic that has
+//! screens, serialises each once, and replaces the topic's value. A screen
+//! that is slow to read does not queue frames: it finds only the newest,
+//! notices the gap in `seq`, and is sent a fresh snapshot instead.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::Utf8Bytes;
+use dashmap::DashMap;
+use tokio::sync::watch;
+
+use super::filter::Filter;
+use super::frame::{self, Diff, TickContext};
+use crate::engine::Engine;
+use crate::shutdown::Shutdown;
+
+/// A serialised tick and its sequence number.
+pub type Frame = (u64, Utf8Bytes);
+
+/// Counters of the live side, for `/metrics` and the README's figures.
+#[derive(Debug, Default)]
+pub struct LiveStats {
+    pub screens: AtomicU64,
+    pub frames_sent: AtomicU64,
+    pub frames_skipped: AtomicU64,
+    pub snapshots_sent: AtomicU64,
+    pub ticks: AtomicU64,
+    /// Time to build and serialise the last tick's frames, in µs.
+    pub last_build_us: AtomicU64,
+    /// Bytes of the last unfiltered tick frame.
+    pub last_tick_bytes: AtomicU64,
+    pub topics: AtomicU64,
+}
+
+struct Topic {
+    tx: watch::Sender<Frame>,
+    clients: AtomicUsize,
+}
+
+struct Inner {
+    engine: Engine,
+    topics: DashMap<Filter, Arc<Topic>>,
+    seq: AtomicU64,
+    stats: LiveStats,
+}
+
+/// Cloneable handle to the live side.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+/// One screen's place on a topic; leaving is counted on drop.
+pub struct Subscription {
+    hub: Hub,
+    topic: Arc<Topic>,
+    pub rx: watch::Receiver<Frame>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.topic.clients.fetch_sub(1, Relaxed);
+        self.hub.inner.stats.screens.fetch_sub(1, Relaxed);
+    }
+}
+
+impl Hub {
+    pub fn new(engine: Engine) -> Hub {
+        Hub {
+            inner: Arc::new(Inner {
+                engine,
+                topics: DashMap::new(),
+                seq: AtomicU64::new(0),
+                stats: LiveStats::default(),
+            }),
+        }
+    }
+
+    pub fn stats(&self) -> &LiveStats {
+        &self.inner.stats
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The sequence number of the newest tick.
+    pub fn seq(&self) -> u64 {
+        self.inner.seq.load(Relaxed)
+    }
+
+    /// Starts the tick task; it ends when `shutdown` fires.
+    pub fn start(&self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
+        let hub = self.clone();
+        let tick_ms = self.inner.engine.config().server.tick_ms;
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(tick_ms));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut diff = Diff::default();
+            loop {
+                tokio::select! {
+                    _ = every.tick() => hub.tick_once(&mut diff),
+                    () = shutdown.wait() => break,
+                }
+            }
+        })
+    }
+
+    /// Joins the topic of `filter`, creating it if needed.
+    pub fn subscribe(&self, filter: Filter) -> Subscription {
+        let seq = self.seq();
+        let topic = {
+            // Counting inside the entry guard: the tick task's cleanup
+            // (`remove_if`) cannot drop a topic someone is joining.
+            let entry = self.inner.topics.entry(filter).or_insert_with(|| {
+                let (tx, _) = watch::channel((seq, Utf8Bytes::from_static("")));
+                Arc::new(Topic {
+                    tx,
+                    clients: AtomicUsize::new(0),
+                })
+            });
+            entry.clients.fetch_add(1, Relaxed);
+            entry.clone()
+        };
+        self.inner.stats.screens.fetch_add(1, Relaxed);
+        Subscription {
+            hub: self.clone(),
+            rx: topic.tx.subscribe(),
+            topic,
+        }
+    }
+
+    /// The hello frame for `filter`, serialised.
+    pub fn hello(&self, filter: &Filter) -> Utf8Bytes {
+        let engine = &self.inner.engine;
+        let hello = frame::hello(engine.config(), engine.now_ms(), filter);
+        to_bytes(&hello)
+    }
+
+    /// A fresh snapshot for `filter`, serialised, with its sequence number.
+    pub fn snapshot(&self, filter: &Filter) -> (u64, Utf8Bytes) {
+        let engine = &self.inner.engine;
+        let cfg = engine.config().clone();
+        let seq = self.seq();
+        let snap = engine.read(|st, now| frame::snapshot(st, &cfg, now, filter, seq));
+        self.inner.stats.snapshots_sent.fetch_add(1, Relaxed);
+        (seq, to_bytes(&snap))
+    }
+
+    /// Builds and publishes one tick for every topic with screens.
+    fn tick_once(&self, diff: &mut Diff) {
+        let inner = &self.inner;
+        inner.topics.retain(|_, t| t.clients.load(Relaxed) > 0);
+        inner.stats.topics.store(inner.topics.len() as u64, Relaxed);
+        let seq = inner.seq.fetch_add(1, Relaxed) + 1;
+        inner.stats.ticks.fetch_add(1, Relaxed);
+        let topics: Vec<(Filter, Arc<Topic>)> = inner
+            .topics
+            .iter()
+            .map(|e| (e.key().clone(), e.value().clone()))
+            .collect();
+        if topics.is_empty() {
+            return;
+        }
+        let started = Instant::now();
+        let cfg = inner.engine.config().clone();
+        let ticks: Vec<frame::Tick> = inner.engine.read(|st, now| {
+            let ctx = TickContext::new(st, now, diff);
+            topics
+                .iter()
+                .map(|(f, _)| frame::tick(st, &cfg, &ctx, f, seq))
+                .collect()
+        });
+        for ((filter, topic), tick) in topics.iter().zip(&ticks) {
+            let bytes = to_bytes(tick);
+            if filter.is_all() {
+                inner
+                    .stats
+                    .last_tick_bytes
+                    .store(bytes.len() as u64, Relaxed);
+            }
+            topic.tx.send_replace((seq, bytes));
+        }
+        inner
+            .stats
+            .last_build_us
+            .store(started.elapsed().as_micros() as u64, Relaxed);
+    }
+}
+
+fn to_bytes<T: serde::Serialize>(v: &T) -> Utf8Bytes {
+    match serde_json::to_string(v) {
+        Ok(s) => Utf8Bytes::from(s),
+        // Serialising plain structs cannot fail; log rather than panic.
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a live frame");
+            Utf8Bytes::from_static("{}")
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Live push (contract §4): frames for the big screens over WebSockets.
+//!
+//! `hub` runs one tick task that reads the engine once per tick, builds one
+//! frame per distinct filter (`filter`), serialises it once and publishes it
+//! on a `watch` channel — so every screen with the same filter shares the
+//! same bytes, and a slow screen simply finds the newest frame when it is
+//! ready (it skips, it is never queued for). `frame` holds the frame shapes
+//! and their builders; `socket` serves one connection.
+
+mod filter;
+mod frame;
+mod hub;
+mod socket;
+
+pub use filter::Filter;
+pub use frame::{Hello, Snapshot, Tick};
+pub use hub::{Hub, LiveStats};
+pub use socket::live;

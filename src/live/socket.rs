@@ -1,0 +1,114 @@
+//! `GET /api/v1/live`: one screen's WebSocket.
+//!
+//! Sends `hello` and a `snapshot`, then each new tick of its topic. Reads
+//! only to notice pongs and close frames. A screen that falls behind gets a
+//! fresh snapshot instead of the ticks it missed; one whose sends stall for
+//! `SEND_TIMEOUT`, or that answers no ping for `IDLE_LIMIT`, is closed.
+//! On shutdown each socket says "going away" (1001) and ends.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::filter::Filter;
+use super::hub::Hub;
+use crate::http::{AppError, AppState};
+use crate::shutdown::Shutdown;
+
+const PING_EVERY: Duration = Duration::from_secs(15);
+const IDLE_LIMIT: Duration = Duration::from_secs(45);
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Screens send nothing but pongs and closes: keep incoming messages small.
+const MAX_INCOMING: usize = 4 * 1024;
+
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    stores: Option<String>,
+    channels: Option<String>,
+}
+
+pub async fn live(
+    ws: WebSocketUpgrade,
+    State(app): State<AppState>,
+    Query(q): Query<LiveQuery>,
+) -> Result<Response, AppError> {
+    let filter =
+        Filter::parse(q.stores.as_deref(), q.channels.as_deref()).map_err(AppError::BadRequest)?;
+    let hub = app.hub.clone();
+    let shutdown = app.shutdown.clone();
+    Ok(ws
+        .max_message_size(MAX_INCOMING)
+        .max_frame_size(MAX_INCOMING)
+        .on_upgrade(move |socket| serve(socket, hub, filter, shutdown)))
+}
+
+async fn send(socket: &mut WebSocket, msg: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdown) {
+    let stats = || hub.stats();
+    let mut sub = hub.subscribe(filter.clone());
+    sub.rx.borrow_and_update();
+    if !send(&mut socket, Message::Text(hub.hello(&filter))).await {
+        return;
+    }
+    let (mut last_seq, snap) = hub.snapshot(&filter);
+    if !send(&mut socket, Message::Text(snap)).await {
+        return;
+    }
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            () = shutdown.wait() => {
+                let close = CloseFrame { code: close_code::AWAY, reason: Utf8Bytes::from_static("server shutting down") };
+                let _ = send(&mut socket, Message::Close(Some(close))).await;
+                break;
+            }
+            changed = sub.rx.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let (seq, bytes) = sub.rx.borrow_and_update().clone();
+                if seq <= last_seq || bytes.is_empty() {
+                    continue;
+                }
+                let msg = if seq > last_seq + 1 {
+                    // Missed ticks carried changes this screen never saw.
+                    stats().frames_skipped.fetch_add(seq - last_seq - 1, std::sync::atomic::Ordering::Relaxed);
+                    let (snap_seq, snap) = hub.snapshot(&filter);
+                    last_seq = snap_seq.max(seq);
+                    snap
+                } else {
+                    last_seq = seq;
+                    bytes
+                };
+                if !send(&mut socket, Message::Text(msg)).await {
+                    break;
+                }
+                stats().frames_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => last_heard = Instant::now(),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    let close = CloseFrame { code: close_code::POLICY, reason: Utf8Bytes::from_static("no answer to pings") };
+                    let _ = send(&mut socket, Message::Close(Some(close))).await;
+                    break;
+                }
+                if !send(&mut socket, Message::Ping(Default::default())).await {
+                    break;
+                }
+            }
+        }
+    }
+}

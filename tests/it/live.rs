@@ -1,0 +1,238 @@
+//! Contract §4 with a real WebSocket client: hello, snapshot, ticks that
+//! match the API, filters, and screens that never hold each other up.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::support::{MIN, START, TestApp, spawn_app, test_config};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn connect(app: &TestApp, query: &str) -> Ws {
+    let url = format!("ws://{}/api/v1/live{query}", app.addr);
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket");
+    ws
+}
+
+/// The next JSON text frame (pings are answered by the library).
+async fn next_frame(ws: &mut Ws) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("socket open")
+            .expect("frame");
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).expect("JSON frame");
+        }
+    }
+}
+
+/// Reads frames until one satisfies `pred`.
+async fn frame_where(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "no matching frame within 10 s");
+        let f = next_frame(ws).await;
+        if pred(&f) {
+            return f;
+        }
+    }
+}
+
+fn order(id: &str, store: &str, price: u32) -> String {
+    format!(
+        r#"{{"type":"order","id":"{id}","ts":{},"store":"{store}","buyer":"b{id}","items":[{{"sku":"k1","qty":1,"price":{price}}}]}}"#,
+        START + 60 * MIN
+    )
+}
+
+#[tokio::test]
+async fn ticks_carry_what_the_api_shows() {
+    let app = spawn_app(test_config(), START + 61 * MIN).await;
+    let mut ws = connect(&app, "").await;
+    let hello = next_frame(&mut ws).await;
+    assert_eq!(hello["type"], "hello");
+    assert_eq!(hello["tick_ms"], 250);
+    assert_eq!(hello["sale"]["name"], "Test Sale 测试");
+    assert!(hello["server_time"].is_string());
+    let snap = next_frame(&mut ws).await;
+    assert_eq!(snap["type"], "snapshot");
+    assert_eq!(snap["events_applied"], 0);
+    assert!(snap["server_time"].is_string());
+
+    let body = (0..50)
+        .map(|i| {
+            order(
+                &format!("o{i}"),
+                if i % 2 == 0 { "s1" } else { "s2" },
+                10 + i,
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        app.post_events(body, "application/x-ndjson").await.status(),
+        200
+    );
+    let tick = frame_where(&mut ws, |f| {
+        f["type"] == "tick" && f["events_applied"] == 50
+    })
+    .await;
+    let summary = app.get("/api/v1/summary").await;
+    assert_eq!(
+        tick["totals"], summary["totals"],
+        "tick totals equal the API's"
+    );
+    assert_eq!(tick["windows"], summary["windows"]);
+    assert!(tick["server_time"].is_string());
+    assert!(
+        tick["seq"]
+            .as_u64()
+            .is_some_and(|s| s > snap["seq"].as_u64().unwrap_or(0))
+    );
+    // The stores that changed come with the tick, as the API shows them.
+    let stores = app.get("/api/v1/stores").await;
+    let s1 = stores
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "s1"))
+        .cloned();
+    let changed: Vec<&Value> = tick["stores"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    // Changes may have been spread over two ticks; the newest value must match.
+    if let Some(row) = changed.iter().find(|r| r["id"] == "s1") {
+        assert_eq!(Some((*row).clone()), s1);
+    }
+    // Quiet ticks keep coming (every 250 ms) with the same totals.
+    let next = frame_where(&mut ws, |f| f["type"] == "tick").await;
+    assert_eq!(next["totals"], summary["totals"]);
+    assert!(
+        next["stores"].as_array().is_some_and(Vec::is_empty),
+        "nothing changed: {}",
+        next["stores"]
+    );
+}
+
+#[tokio::test]
+async fn a_filtered_screen_sees_only_its_store() {
+    let app = spawn_app(test_config(), START + 61 * MIN).await;
+    let body = (0..20)
+        .map(|i| order(&format!("f{i}"), if i < 5 { "s1" } else { "s2" }, 100))
+        .collect::<Vec<_>>()
+        .join("\n");
+    app.post_events(body, "application/x-ndjson").await;
+    let mut ws = connect(&app, "?stores=s1").await;
+    let hello = next_frame(&mut ws).await;
+    assert_eq!(hello["filter"]["stores"], serde_json::json!(["s1"]));
+    let snap = next_frame(&mut ws).await;
+    let ids: Vec<&str> = snap["stores"]
+        .as_array()
+        .expect("stores")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec!["s1"]);
+    assert_eq!(snap["totals"]["gmv"], 5 * 10_000);
+    assert_eq!(
+        snap["totals"]["target"], 30_000_000,
+        "the store's own target"
+    );
+    assert_eq!(
+        snap["channels"].as_array().map(Vec::len),
+        Some(1),
+        "its channel only"
+    );
+
+    app.post_events(
+        order("late1", "s2", 1) + "\n" + &order("late2", "s1", 2),
+        "application/x-ndjson",
+    )
+    .await;
+    let tick = frame_where(&mut ws, |f| {
+        f["type"] == "tick" && f["events_applied"] == 22
+    })
+    .await;
+    assert_eq!(tick["totals"]["gmv"], 5 * 10_000 + 200);
+    for row in tick["stores"].as_array().expect("stores") {
+        assert_eq!(row["id"], "s1");
+    }
+    let many = (0..101)
+        .map(|i| format!("s{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let bad =
+        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/live?stores={many}", app.addr))
+            .await;
+    assert!(bad.is_err(), "more than 100 ids is refused");
+}
+
+#[tokio::test]
+async fn a_stalled_screen_holds_up_neither_ingest_nor_other_screens() {
+    let mut cfg = test_config();
+    cfg.server.tick_ms = 20;
+    let app = spawn_app(cfg, START + 61 * MIN).await;
+    let mut stalled = connect(&app, "").await;
+    let _ = next_frame(&mut stalled).await; // hello; then it reads nothing
+    let mut active = connect(&app, "").await;
+    let _ = next_frame(&mut active).await;
+    let mut last_seen = 0;
+    let mut slowest_post = Duration::ZERO;
+    for round in 0..40 {
+        let body = (0..100)
+            .map(|i| order(&format!("r{round}-{i}"), "s1", 1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let t = Instant::now();
+        assert_eq!(
+            app.post_events(body, "application/x-ndjson").await.status(),
+            200
+        );
+        slowest_post = slowest_post.max(t.elapsed());
+        let want = (round + 1) * 100;
+        let f = frame_where(&mut active, |f| {
+            f["events_applied"].as_u64().is_some_and(|n| n >= want)
+        })
+        .await;
+        let n = f["events_applied"].as_u64().unwrap_or(0);
+        assert!(n > last_seen, "the active screen keeps moving");
+        last_seen = n;
+    }
+    assert!(
+        slowest_post < Duration::from_secs(2),
+        "ingest kept answering: {slowest_post:?}"
+    );
+    // The stalled screen, once it reads again, catches up to the newest state.
+    let caught_up = frame_where(&mut stalled, |f| f["events_applied"] == 4000).await;
+    assert!(caught_up["type"] == "tick" || caught_up["type"] == "snapshot");
+    let _ = stalled.close(None).await;
+    let _ = active.send(Message::Close(None)).await;
+}
+
+#[tokio::test]
+async fn shutdown_tells_screens_the_server_is_going_away() {
+    let app = spawn_app(test_config(), START + 61 * MIN).await;
+    let mut ws = connect(&app, "").await;
+    let _ = next_frame(&mut ws).await;
+    app.stop().await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        assert!(Instant::now() < deadline, "no close frame");
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+            Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                assert_eq!(u16::from(frame.code), 1001);
+                break;
+            }
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,415 @@
+// The war-room screen: one WebSocket to /api/v1/live, state merged from
+// hello / snapshot / tick / alert frames, everything drawn from that state.
+// Query: ?store=ID or ?channel=ID (a store manager's view), ?lang=zh|en,
+// ?token=… (passed to the socket). Keys: f = full screen.
+
+import { Format } from './format.js';
+import { lineChart, barChart } from './charts.js';
+
+/**
+ * @typedef {{gmv:number, orders:number, units:number}} Window
+ * @typedef {{gmv:number, refunds:number, net_gmv:number, orders:number, refund_count:number, units:number,
+ *   buyers:number, new_buyers:number, aov:?number, units_per_order:?number, profit:number, margin:?number,
+ *   profit_target:?number, profit_completion:?number, target:?number, completion:?number, pace:?number,
+ *   projected_gmv:?number}} Totals
+ * @typedef {{id:string, name:string, gmv:number, orders:number, target:?number, completion:?number, channel?:string}} Row
+ * @typedef {{id:string, name:string, units:number, gmv:number, stock:?number, stock_left:?number,
+ *   sellout_eta_s:?number, warning:?('low'|'out')}} SkuRow
+ * @typedef {{minute_start:string, gmv:number, orders:number, units:number, cumulative_gmv:number}} TimelineRow
+ * @typedef {{type:'hello', sale:{name:string, currency:string, starts:string, ends:string, timezone:string, target:?number},
+ *   plan:[number, number][], tick_ms:number, server_time_ms:number}} Hello
+ * @typedef {{type:'snapshot'|'tick', seq:number, server_time_ms:number, events_applied:number, totals:Totals,
+ *   windows:{'1m':Window,'5m':Window,'15m':Window}, rates:{orders_per_s:number, gmv_per_s:number},
+ *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:Row[],
+ *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[]}} DataFrame
+ */
+
+const params = new URLSearchParams(location.search);
+const view = { store: params.get('store'), channel: params.get('channel'), token: params.get('token') };
+const fmt = new Format(params.get('lang') || 'zh', 'CNY');
+const $ = (id) => document.getElementById(id);
+
+const STORE_PAGE = 10;
+const PAGE_EVERY_MS = 8000;
+const SERIES_S = 300;
+
+const state = {
+  sale: null, plan: [[0, 0], [1, 1]], tickMs: 250, seq: 0, eventsApplied: 0,
+  /** @type {?Totals} */ totals: null, rates: null, windows: null,
+  series: new Map(), /** @type {TimelineRow[]} */ timeline: [],
+  channels: new Map(), stores: new Map(), topSkus: [], warnings: [], alerts: [],
+  lastFrame: 0, clockOffset: 0, haveSnapshot: false, shownGmv: 0,
+  storePage: 0, pageTurned: 0, dirty: true,
+};
+window.warroom = { state, fmt };
+
+// ---- connection -------------------------------------------------------
+
+let socket = null;
+let attempt = 0;
+
+function liveUrl() {
+  const q = new URLSearchParams();
+  if (view.store) q.set('stores', view.store);
+  if (view.channel) q.set('channels', view.channel);
+  if (view.token) q.set('token', view.token);
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/api/v1/live?${q}`;
+}
+
+function connect() {
+  state.haveSnapshot = false;
+  setConn('connecting');
+  const ws = new WebSocket(liveUrl());
+  socket = ws;
+  ws.onmessage = (ev) => {
+    if (socket !== ws) return;
+    try {
+      onFrame(JSON.parse(ev.data));
+    } catch (e) {
+      console.error('bad frame', e);
+    }
+  };
+  ws.onclose = () => {
+    if (socket !== ws) return;
+    socket = null;
+    // Forever, with exponential backoff and jitter, at most ~10 s apart.
+    const delay = Math.min(10000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+    attempt += 1;
+    setConn(state.lastFrame ? 'stale' : 'connecting');
+    setTimeout(connect, delay);
+  };
+  ws.onerror = () => ws.close();
+}
+
+function setConn(kind) {
+  const el = $('conn');
+  if (el.dataset.state === kind) return;
+  el.dataset.state = kind;
+  el.className = 'conn ' + kind;
+  $('conn-text').textContent = fmt.word(kind);
+}
+
+/** Every tick: a screen with no frame for 3 ticks shows itself stale. */
+setInterval(() => {
+  if (!state.lastFrame) return;
+  const age = performance.now() - state.lastFrame;
+  if (age > 3 * state.tickMs) setConn('stale');
+  else if (state.haveSnapshot) setConn('live');
+  // A socket that looks open but carries nothing is dead: start over.
+  if (socket && age > Math.max(10000, 12 * state.tickMs)) socket.close();
+}, 250);
+
+// ---- frames -----------------------------------------------------------
+
+/** @param {Hello | DataFrame | {type:'alert'}} f */
+function onFrame(f) {
+  state.lastFrame = performance.now();
+  if (f.server_time_ms) state.clockOffset = f.server_time_ms - Date.now();
+  if (f.type === 'hello') {
+    state.sale = f.sale;
+    state.plan = f.plan;
+    state.tickMs = f.tick_ms;
+    fmt.setCurrency(f.sale.currency);
+  } else if (f.type === 'snapshot') {
+    applySnapshot(f);
+    state.haveSnapshot = true;
+    attempt = 0;
+    setConn('live');
+  } else if (f.type === 'tick') {
+    applyTick(f);
+  } else if (f.type === 'alert') {
+    state.alerts.unshift(f);
+    state.alerts.length = Math.min(state.alerts.length, 50);
+  }
+  state.dirty = true;
+}
+
+function minuteIndex(row) {
+  return Math.round((Date.parse(row.minute_start) - Date.parse(state.sale.starts)) / 60000);
+}
+
+/** @param {DataFrame} f */
+function applySnapshot(f) {
+  state.seq = f.seq;
+  state.eventsApplied = f.events_applied;
+  state.totals = f.totals;
+  state.windows = f.windows;
+  state.rates = f.rates;
+  state.series = new Map(f.series.map(([s, o, g]) => [s, [o, g]]));
+  state.timeline = [];
+  for (const row of f.timeline) state.timeline[minuteIndex(row)] = row;
+  state.channels = new Map(f.channels.map((r) => [r.id, r]));
+  state.stores = new Map(f.stores.map((r) => [r.id, r]));
+  state.topSkus = f.top_skus ?? [];
+  state.warnings = f.stock_warnings ?? [];
+  if (f.alerts) state.alerts = f.alerts.slice();
+  state.shownGmv = f.totals.gmv; // a new connection may start anywhere: no roll
+}
+
+/** @param {DataFrame} f */
+function applyTick(f) {
+  state.seq = f.seq;
+  state.eventsApplied = f.events_applied;
+  state.totals = f.totals;
+  state.windows = f.windows;
+  state.rates = f.rates;
+  for (const [s, o, g] of f.series) state.series.set(s, [o, g]);
+  const newest = Math.max(...state.series.keys());
+  for (const s of state.series.keys()) if (s <= newest - SERIES_S) state.series.delete(s);
+  for (const row of f.timeline) state.timeline[minuteIndex(row)] = row;
+  for (const r of f.channels) state.channels.set(r.id, r);
+  for (const r of f.stores) state.stores.set(r.id, r);
+  if (f.top_skus) state.topSkus = f.top_skus;
+  if (f.stock_warnings) state.warnings = f.stock_warnings;
+}
+
+// ---- drawing ----------------------------------------------------------
+
+function text(id, value) {
+  const el = $(id);
+  if (el.textContent !== value) el.textContent = value;
+}
+
+function planShare(x) {
+  const p = state.plan;
+  x = Math.min(1, Math.max(0, x));
+  for (let i = 1; i < p.length; i++) {
+    const [x0, y0] = p[i - 1], [x1, y1] = p[i];
+    if (x <= x1) return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+  }
+  return 1;
+}
+
+function saleClock() {
+  if (!state.sale) return { now: Date.now(), share: 0 };
+  const now = Date.now() + state.clockOffset;
+  const starts = Date.parse(state.sale.starts), ends = Date.parse(state.sale.ends);
+  return { now, starts, ends, share: (now - starts) / (ends - starts) };
+}
+
+function drawClock() {
+  if (!state.sale) return;
+  const { now, starts, ends } = saleClock();
+  const wall = new Intl.DateTimeFormat(fmt.lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    timeZone: state.sale.timezone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+  }).format(new Date(now));
+  let phase;
+  if (now < starts) phase = `${fmt.word('to_start')} ${fmt.duration((starts - now) / 1000)}`;
+  else if (now >= ends) phase = fmt.word('ended');
+  else phase = `${fmt.word('since_start')} ${fmt.duration((now - starts) / 1000)} · ${fmt.word('to_end')} ${fmt.duration((ends - now) / 1000)}`;
+  text('clock', `${wall} · ${phase}`);
+}
+
+function fitText(el) {
+  el.style.fontSize = '';
+  for (let i = 0; i < 12 && el.scrollWidth > el.clientWidth; i++) {
+    el.style.fontSize = parseFloat(getComputedStyle(el).fontSize) * 0.9 + 'px';
+  }
+}
+
+let lastGmvLength = 0;
+function drawCounter(dt) {
+  const t = state.totals;
+  if (!t) return;
+  // Rolls toward the newest figure and never backwards within a connection.
+  if (t.gmv > state.shownGmv) {
+    const gap = t.gmv - state.shownGmv;
+    state.shownGmv += Math.max(1, gap * Math.min(1, dt / 600));
+    if (state.shownGmv > t.gmv) state.shownGmv = t.gmv;
+  }
+  const el = $('gmv');
+  el.dataset.value = String(t.gmv);
+  const shown = fmt.moneyFull(Math.round(state.shownGmv));
+  text('gmv', shown);
+  if (shown.length !== lastGmvLength) {
+    lastGmvLength = shown.length;
+    fitText(el);
+  }
+}
+
+function drawHeadline() {
+  const t = state.totals;
+  text('net-gmv', fmt.money(t.net_gmv));
+  text('orders', fmt.count(t.orders));
+  text('buyers', fmt.count(t.buyers));
+  text('aov', fmt.money(t.aov));
+  text('upo', fmt.num(t.units_per_order));
+  text('profit', t.margin === null ? fmt.money(t.profit) : `${fmt.money(t.profit)} (${fmt.pct(t.margin, 0)})`);
+  text('rate', fmt.count(Math.round(state.rates.orders_per_s)));
+  text('refunds', fmt.money(t.refunds));
+}
+
+function drawTarget() {
+  const t = state.totals;
+  const c = t.completion;
+  $('completion').dataset.value = c === null ? '' : String(c);
+  text('completion', fmt.pct(c));
+  text('target', fmt.money(t.target));
+  text('projected', fmt.money(t.projected_gmv));
+  $('ring-fg').setAttribute('stroke-dasharray', `${Math.min(1, c ?? 0) * 100} 100`);
+  const expected = planShare(saleClock().share);
+  $('ring-plan').setAttribute('stroke-dasharray', `${Math.min(1, expected) * 100} 100`);
+  const pace = $('pace');
+  if (t.pace === null) {
+    pace.className = 'pace';
+    text('pace', '—');
+  } else {
+    const delta = t.pace - 1;
+    const kind = delta > 0.02 ? 'ahead' : delta < -0.02 ? 'behind' : 'on_plan';
+    pace.className = 'pace ' + (kind === 'on_plan' ? '' : kind);
+    text('pace', `${fmt.word(kind)} ${delta >= 0 ? '+' : ''}${fmt.pct(delta)}`);
+  }
+}
+
+function drawCharts() {
+  if (!state.sale) return;
+  const { starts, ends, share } = saleClock();
+  const total = (ends - starts) / 60000;
+  const nowMin = Math.max(1, Math.min(total, share * total));
+  const target = state.totals.target ?? 0;
+  const actual = [[0, 0]];
+  state.timeline.forEach((row, m) => row && actual.push([Math.min(m + 1, nowMin), row.cumulative_gmv]));
+  const plan = [];
+  const steps = Math.min(240, Math.ceil(nowMin));
+  for (let i = 0; i <= steps; i++) {
+    const m = (nowMin * i) / steps;
+    plan.push([m, planShare(m / total) * target]);
+  }
+  const hhmm = (ms) => new Intl.DateTimeFormat('en-GB', { timeZone: state.sale.timezone, hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(ms));
+  lineChart($('chart-cum'), [
+    { points: plan, color: '#5b8def', dash: [6, 4] },
+    { points: actual, color: '#ffcc4d', width: 3, fill: true },
+  ], { xMin: 0, xMax: nowMin, yFormat: (v) => fmt.money(v), labels: [[0, hhmm(starts)], [1, hhmm(starts + nowMin * 60000)]] });
+
+  const current = Math.floor(Math.min(total - 1, Math.max(0, share * total)));
+  const perMinute = [];
+  for (let m = current - 59; m <= current; m++) perMinute.push(m >= 0 ? state.timeline[m]?.gmv ?? 0 : 0);
+  barChart($('chart-min'), perMinute, { color: '#ffcc4d', yFormat: (v) => fmt.money(v), labels: [[0, '-60m'], [0.5, '-30m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
+
+  const nowS = Math.floor((Date.now() + state.clockOffset) / 1000);
+  const rate = [];
+  for (let s = nowS - SERIES_S + 1; s < nowS; s++) rate.push([s - nowS, state.series.get(s)?.[0] ?? 0]);
+  lineChart($('chart-rate'), [{ points: rate, color: '#3ad29f', width: 2, fill: true }],
+    { xMin: -SERIES_S, xMax: 0, yFormat: (v) => fmt.count(Math.round(v)), labels: [[0, '-5m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
+}
+
+function barRows(el, rows, startRank) {
+  if (rows.length === 0) {
+    el.innerHTML = `<li class="empty">${fmt.word('no_data')}</li>`;
+    return;
+  }
+  el.replaceChildren(...rows.map((r, i) => {
+    const li = document.createElement('li');
+    li.dataset.id = r.id;
+    const c = r.completion;
+    li.innerHTML = `<span class="n">${startRank + i}</span><span class="name"></span>` +
+      `<span class="v">${fmt.money(r.gmv)}${c === null ? '' : ' · ' + fmt.pct(c, 0)}</span>` +
+      `<span class="track"><span class="fill${c >= 1 ? ' done' : ''}" style="width:${Math.min(100, (c ?? 0) * 100)}%"></span></span>`;
+    li.querySelector('.name').textContent = r.name;
+    return li;
+  }));
+}
+
+function drawLists(nowMs) {
+  const channels = [...state.channels.values()].filter((r) => r.gmv > 0 || r.target)
+    .sort((a, b) => (b.completion ?? -1) - (a.completion ?? -1) || b.gmv - a.gmv);
+  barRows($('channels'), channels, 1);
+
+  const stores = [...state.stores.values()].sort((a, b) => b.gmv - a.gmv || a.id.localeCompare(b.id));
+  const pages = Math.max(1, Math.ceil(stores.length / STORE_PAGE));
+  if (nowMs - state.pageTurned > PAGE_EVERY_MS) {
+    state.storePage = (state.storePage + 1) % pages;
+    state.pageTurned = nowMs;
+  }
+  const page = state.storePage >= pages ? 0 : state.storePage;
+  barRows($('stores'), stores.slice(page * STORE_PAGE, (page + 1) * STORE_PAGE), page * STORE_PAGE + 1);
+  $('stores').dataset.top = stores[0]?.id ?? '';
+  text('store-page', pages > 1 ? `${page + 1}/${pages}` : '');
+
+  $('skus').replaceChildren(...state.topSkus.map((k, i) => {
+    const li = document.createElement('li');
+    li.innerHTML = `<span class="n">${i + 1}</span><span class="name"></span><span class="v">${fmt.money(k.gmv)} · ${fmt.count(k.units)}</span>`;
+    li.querySelector('.name').textContent = k.name;
+    return li;
+  }));
+
+  const warn = $('stock');
+  if (state.warnings.length === 0) warn.innerHTML = `<li class="empty">${fmt.word('no_warnings')}</li>`;
+  else warn.replaceChildren(...state.warnings.map((k) => {
+    const li = document.createElement('li');
+    const tag = k.warning === 'out' ? ['out', fmt.word('out')]
+      : k.sellout_eta_s !== null ? ['eta', `${fmt.word('eta')} ${fmt.duration(k.sellout_eta_s)}`]
+      : ['low', fmt.word('low')];
+    li.innerHTML = `<span class="tag ${tag[0]}">${tag[1]}</span><span class="name"></span><span class="v">${fmt.count(k.stock_left)}</span>`;
+    li.querySelector('.name').textContent = k.name;
+    return li;
+  }));
+
+  const alerts = $('alerts');
+  if (state.alerts.length === 0) alerts.innerHTML = `<li class="empty">${fmt.word('no_alerts')}</li>`;
+  else alerts.replaceChildren(...state.alerts.slice(0, 20).map((a) => {
+    const li = document.createElement('li');
+    li.innerHTML = '<span class="name"></span>';
+    li.querySelector('.name').textContent = a.summary ?? a.title ?? JSON.stringify(a);
+    return li;
+  }));
+}
+
+function drawScope() {
+  if (!state.sale) return;
+  text('sale-name', state.sale.name);
+  document.title = `${state.sale.name} · warroom`;
+  let scope = '';
+  if (view.store) scope = `${fmt.word('stores')}: ${state.stores.get(view.store)?.name ?? view.store}`;
+  else if (view.channel) scope = `${fmt.word('channels')}: ${state.channels.get(view.channel)?.name ?? view.channel}`;
+  text('scope', scope);
+}
+
+let lastDraw = performance.now();
+let lastFull = 0;
+function frameLoop(now) {
+  const dt = now - lastDraw;
+  lastDraw = now;
+  drawCounter(dt);
+  // Everything else at most ~8 times a second, and only when data changed
+  // (the clock and charts also move with time: redraw each second anyway).
+  if ((state.dirty && now - lastFull > 120) || now - lastFull > 1000) {
+    lastFull = now;
+    state.dirty = false;
+    drawClock();
+    if (state.totals) {
+      drawScope();
+      drawHeadline();
+      drawTarget();
+      drawCharts();
+      drawLists(now);
+    }
+  }
+  requestAnimationFrame(frameLoop);
+}
+
+// ---- page behaviour -----------------------------------------------------
+
+document.documentElement.lang = fmt.lang;
+for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = fmt.word(el.dataset.i18n);
+
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'f' || e.key === 'F') {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else document.documentElement.requestFullscreen?.();
+  }
+});
+
+let idleTimer = 0;
+function awake() {
+  document.body.classList.remove('idle');
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => document.body.classList.add('idle'), 3000);
+}
+document.addEventListener('mousemove', awake);
+awake();
+window.addEventListener('resize', () => { state.dirty = true; lastGmvLength = 0; });
+
+connect();
+requestAnimationFrame(frameLoop);

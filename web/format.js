@@ -1,0 +1,98 @@
+// Numbers and words for the screen, in Chinese (default) or English.
+// Money arrives in minor units (fen); Chinese screens read large amounts in
+// 万 / 亿, English ones in K / M / B.
+
+const WORDS = {
+  zh: {
+    gmv: '成交额 GMV', net_gmv: '净成交额', orders: '订单数', buyers: '买家数', aov: '客单价',
+    upo: '连带率', profit: '利润额', orders_per_s: '每秒订单', refunds: '退款额', completion: '目标完成率',
+    target: '目标', projected: '预计', cumulative: '累计成交额', actual: '实际', plan: '计划',
+    gmv_per_minute: '每分钟成交额（近 1 小时）', orders_per_second: '每秒订单（近 5 分钟）',
+    channels: '渠道完成率', stores: '门店排行', skus: '商品排行', stock: '库存预警', alerts: '告警',
+    live: '实时', stale: '数据中断', connecting: '连接中', ahead: '领先计划', behind: '落后计划',
+    on_plan: '按计划', since_start: '已开始', to_end: '距结束', to_start: '距开始', ended: '已结束',
+    out: '售罄', low: '低库存', eta: '售罄于', no_alerts: '暂无告警', no_warnings: '库存正常',
+    no_data: '暂无数据', margin: '毛利率',
+  },
+  en: {
+    gmv: 'GMV', net_gmv: 'Net GMV', orders: 'Orders', buyers: 'Buyers', aov: 'AOV',
+    upo: 'Units/order', profit: 'Profit', orders_per_s: 'Orders/s', refunds: 'Refunds', completion: 'Target completion',
+    target: 'Target', projected: 'Projected', cumulative: 'Cumulative GMV', actual: 'actual', plan: 'plan',
+    gmv_per_minute: 'GMV per minute (last hour)', orders_per_second: 'Orders per second (last 5 min)',
+    channels: 'Channels', stores: 'Stores', skus: 'Top SKUs', stock: 'Stock warnings', alerts: 'Alerts',
+    live: 'LIVE', stale: 'STALE', connecting: 'connecting', ahead: 'ahead of plan', behind: 'behind plan',
+    on_plan: 'on plan', since_start: 'since start', to_end: 'to end', to_start: 'to start', ended: 'ended',
+    out: 'SOLD OUT', low: 'LOW', eta: 'out in', no_alerts: 'No alerts', no_warnings: 'Stock OK',
+    no_data: 'No data yet', margin: 'margin',
+  },
+};
+
+const SYMBOLS = { CNY: '¥', USD: '$', EUR: '€', GBP: '£', JPY: '¥', KRW: '₩', HKD: 'HK$', TWD: 'NT$' };
+const ZERO_DECIMALS = new Set(['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'PYG', 'UGX', 'XAF', 'XOF']);
+const THREE_DECIMALS = new Set(['BHD', 'KWD', 'OMR', 'JOD', 'TND', 'IQD', 'LYD']);
+
+export class Format {
+  /** @param {'zh'|'en'} lang  @param {string} currency */
+  constructor(lang, currency) {
+    this.lang = lang === 'en' ? 'en' : 'zh';
+    this.setCurrency(currency || 'CNY');
+  }
+
+  setCurrency(code) {
+    this.currency = code;
+    this.symbol = SYMBOLS[code] ?? code + ' ';
+    this.scale = ZERO_DECIMALS.has(code) ? 1 : THREE_DECIMALS.has(code) ? 1000 : 100;
+  }
+
+  word(key) { return WORDS[this.lang][key] ?? key; }
+
+  /** Minor units → a short amount: ¥1.23亿 / ¥1.23B. */
+  money(minor) {
+    if (minor === null || minor === undefined) return '—';
+    const major = minor / this.scale;
+    return (major < 0 ? '-' : '') + this.symbol + this.big(Math.abs(major), 2);
+  }
+
+  /** Minor units → a full amount with separators: ¥1,234.56. */
+  moneyFull(minor) {
+    if (minor === null || minor === undefined) return '—';
+    const digits = this.scale === 1 ? 0 : this.scale === 1000 ? 3 : 2;
+    return this.symbol + (minor / this.scale).toLocaleString(this.lang === 'zh' ? 'zh-CN' : 'en-US',
+      { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  /** A count: 12.3万 / 123.4K; small numbers in full. */
+  count(n) {
+    if (n === null || n === undefined) return '—';
+    return this.big(n, n >= 1e4 ? 2 : 0);
+  }
+
+  big(x, digits) {
+    const fix = (v) => v.toFixed(digits).replace(/\.?0+$/, '') || '0';
+    if (this.lang === 'zh') {
+      if (x >= 1e8) return fix(x / 1e8) + '亿';
+      if (x >= 1e4) return fix(x / 1e4) + '万';
+    } else {
+      if (x >= 1e9) return fix(x / 1e9) + 'B';
+      if (x >= 1e6) return fix(x / 1e6) + 'M';
+      if (x >= 1e4) return fix(x / 1e3) + 'K';
+    }
+    return x.toLocaleString(this.lang === 'zh' ? 'zh-CN' : 'en-US', { maximumFractionDigits: digits });
+  }
+
+  pct(f, digits = 1) {
+    return f === null || f === undefined ? '—' : (f * 100).toFixed(digits) + '%';
+  }
+
+  num(x, digits = 2) {
+    return x === null || x === undefined ? '—' : x.toFixed(digits);
+  }
+
+  /** Seconds → "1:02:03" or "4:05". */
+  duration(s) {
+    s = Math.max(0, Math.floor(s));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    const two = (v) => String(v).padStart(2, '0');
+    return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+  }
+}
