@@ -6,6 +6,10 @@ mod support;
 
 #[path = "it/api.rs"]
 mod api;
+#[path = "it/browser.rs"]
+mod browser;
+#[path = "it/cdp.rs"]
+mod cdp;
 #[path = "it/config.rs"]
 mod config;
 #[path = "it/live.rs"]

@@ -291,7 +291,7 @@ function drawCharts() {
   const rate = [];
   for (let s = nowS - SERIES_S + 1; s < nowS; s++) rate.push([s - nowS, state.series.get(s)?.[0] ?? 0]);
   lineChart($('chart-rate'), [{ points: rate, color: '#3ad29f', width: 2, fill: true }],
-    { xMin: -SERIES_S, xMax: 0, yFormat: (v) => fmt.count(Math.round(v)), labels: [[0, '-5m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
+    { xMin: -SERIES_S, xMax: 0, yFormat: (v) => (v < 10 ? String(Math.round(v * 10) / 10) : fmt.count(Math.round(v))), labels: [[0, '-5m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
 }
 
 function barRows(el, rows, startRank) {

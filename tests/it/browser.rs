@@ -1,0 +1,161 @@
+//! The screen in a real headless Chromium: it shows the API's figures,
+//! turns stale when the server goes away, and recovers when it returns.
+//! Screenshots land in `target/screen.png` and `target/screen-reconnected.png`.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::cdp::{Browser, chromium};
+use crate::support::{MIN, START, TestApp, spawn_app, spawn_app_on, test_config};
+
+fn orders(prefix: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let store = ["s1", "s2", "s2", "s9"][i % 4];
+            format!(
+                r#"{{"type":"order","id":"{prefix}{i}","ts":{},"store":"{store}","buyer":"u{i}","items":[{{"sku":"k{}","qty":{},"price":"{}.{:02}"}}]}}"#,
+                START + 60 * MIN - (i as i64 % 300) * 1000,
+                1 + i % 3,
+                1 + i % 2,
+                100 + i * 37 % 5000,
+                i % 100
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+/// Asserts the screen's headline, completion and top store equal the API's.
+async fn assert_screen_matches(b: &mut Browser, app: &TestApp) {
+    let summary = app.get("/api/v1/summary").await;
+    let gmv = summary["totals"]["gmv"].as_i64().expect("gmv");
+    b.wait_for(
+        &format!("document.getElementById('gmv').dataset.value === '{gmv}'"),
+        20,
+        "the GMV figure",
+    )
+    .await;
+    // The rolling counter settles on the exact figure, formatted by the page.
+    b.wait_for(
+        "document.getElementById('gmv').textContent === window.warroom.fmt.moneyFull(Number(document.getElementById('gmv').dataset.value))",
+        10,
+        "the rolling counter to settle",
+    )
+    .await;
+    let completion = summary["totals"]["completion"]
+        .as_f64()
+        .expect("completion");
+    let shown: f64 = b
+        .eval("Number(document.getElementById('completion').dataset.value)")
+        .await
+        .as_f64()
+        .expect("completion on screen");
+    assert_eq!(shown, completion);
+    let text = b
+        .eval("document.getElementById('completion').textContent")
+        .await;
+    assert_eq!(text, Value::from(format!("{:.1}%", completion * 100.0)));
+    let stores = app.get("/api/v1/stores?limit=1").await;
+    let top = stores[0]["id"].clone();
+    b.wait_for(
+        &format!("document.getElementById('stores').dataset.top === {top}"),
+        10,
+        "the top store",
+    )
+    .await;
+    let first_row = b
+        .eval("document.querySelector('#stores li').dataset.id")
+        .await;
+    assert_eq!(
+        first_row, top,
+        "the ranking's first row is the API's top store"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_screen_shows_the_api_figures_and_survives_a_server_restart() {
+    let Some(chromium) = chromium() else { return };
+    let now = START + 61 * MIN;
+    let app = spawn_app(test_config(), now).await;
+    assert_eq!(
+        app.post_events(orders("a", 400), "application/x-ndjson")
+            .await
+            .status(),
+        200
+    );
+
+    let mut b = Browser::launch(&chromium).await;
+    b.open(&format!("{}/", app.base)).await;
+    assert_screen_matches(&mut b, &app).await;
+    b.wait_for(
+        "document.getElementById('conn').classList.contains('live')",
+        5,
+        "the live badge",
+    )
+    .await;
+    let title = b
+        .eval("document.getElementById('sale-name').textContent")
+        .await;
+    assert_eq!(title, "Test Sale 测试");
+    b.screenshot(&target_dir().join("screen.png")).await;
+
+    // The server goes away: the badge turns stale within a few ticks.
+    let addr = app.addr.to_string();
+    app.stop().await;
+    b.wait_for(
+        "document.getElementById('conn').classList.contains('stale')",
+        5,
+        "the stale badge",
+    )
+    .await;
+
+    // It comes back on the same address with other figures: the screen
+    // reconnects by itself and shows them.
+    let back = spawn_app_on(test_config(), now, &addr).await;
+    assert_eq!(
+        back.post_events(orders("b", 150), "application/x-ndjson")
+            .await
+            .status(),
+        200
+    );
+    b.wait_for(
+        "document.getElementById('conn').classList.contains('live')",
+        30,
+        "the reconnection",
+    )
+    .await;
+    assert_screen_matches(&mut b, &back).await;
+    b.screenshot(&target_dir().join("screen-reconnected.png"))
+        .await;
+
+    // English and a store manager's view.
+    b.open(&format!("{}/?lang=en&store=s1", back.base)).await;
+    b.wait_for("document.getElementById('scope').textContent.includes('s1') || document.getElementById('scope').textContent.includes('天猫旗舰店')", 20, "the store view").await;
+    let s1 = back.get("/api/v1/stores/s1").await;
+    b.wait_for(
+        &format!(
+            "document.getElementById('gmv').dataset.value === '{}'",
+            s1["gmv"]
+        ),
+        20,
+        "the store's GMV as the headline",
+    )
+    .await;
+    let rows = b
+        .eval("[...document.querySelectorAll('#stores li')].map(li => li.dataset.id)")
+        .await;
+    assert_eq!(rows, serde_json::json!(["s1"]));
+    let label = b
+        .eval("document.querySelector('[data-i18n=gmv]').textContent")
+        .await;
+    assert_eq!(label, "GMV");
+    b.screenshot(&target_dir().join("screen-store-en.png"))
+        .await;
+}
