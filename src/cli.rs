@@ -49,7 +49,8 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// Peak events per second at "midnight" (decays to 15 % of it).
+        /// Peak events per second at "midnight" (decays to 15 % of it); 0 runs
+        /// the demo sale with no simulated traffic.
         #[arg(long, default_value_t = 2000)]
         rate: u32,
         /// Seed of the simulated traffic.
@@ -117,7 +118,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = bind(cfg.server.listen).await?;
             let shutdown = Shutdown::default();
             let state = start(cfg, shutdown.clone(), WebAssets { dir: web_dir })?;
-            let feeder = tokio::spawn(demo::feed(state.ingest.clone(), catalog, opts.clone()));
+            // `--rate 0`: no simulator, the demo sale only (e.g. for the load test).
+            let feeder = (rate > 0)
+                .then(|| tokio::spawn(demo::feed(state.ingest.clone(), catalog, opts.clone())));
             let addr = listener.local_addr()?;
             println!("warroom demo: a simulated Double 11 midnight, peak {rate} events/s");
             println!("  screen  http://{addr}/          (?lang=en  ?store=s0001  ?channel=tmall)");
@@ -128,7 +131,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("  stop    Ctrl-C");
             let result = server::run(listener, app(state), on_signal(shutdown)).await;
-            feeder.abort();
+            if let Some(f) = feeder {
+                f.abort();
+            }
             result.context("server failed")
         }
     }
@@ -148,6 +153,11 @@ async fn on_signal(shutdown: Shutdown) {
 
 /// Builds the engine and app state for `cfg`, warning about what is open.
 fn start(cfg: Config, shutdown: Shutdown, web: WebAssets) -> anyhow::Result<AppState> {
+    // Every screen is a socket: allow as many as the system lets us.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::info!(limit = n, "open-file limit raised"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+    }
     tracing::warn!(
         "no [auth]: the server is OPEN — anyone who can reach {} may post events and read every figure",
         cfg.server.listen

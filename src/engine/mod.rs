@@ -2,12 +2,14 @@
 //!
 //! Layout: `handle` (the shared [`Engine`]), `state` (interning, idempotency,
 //! buyers, the apply loop), `entity` (channel, store, SKU rows), `scope`
-//! (totals, windows, timeline), `ring` (time-bucket rings).
+//! (totals, windows, timeline), `ring` (time-bucket rings), `sharded` (the
+//! big hash sets, split so none stalls ingest when it grows).
 
 mod entity;
 mod handle;
 mod ring;
 mod scope;
+mod sharded;
 mod state;
 
 pub use entity::{Channel, SERIES_SECS, Sku, Store};

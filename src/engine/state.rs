@@ -6,11 +6,12 @@
 //! `(scope, buyer index)` pairs packed into `u64`. Nothing here allocates per
 //! event except when a set or a `Vec` grows.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::entity::{Channel, SERIES_SECS, Sku, Store};
 use super::ring::Wv;
 use super::scope::Scope;
+use super::sharded::{ShardedMap, ShardedSet};
 use crate::config::{Config, Sale};
 use crate::event::{Batch, Event, Item, Kind};
 
@@ -50,12 +51,12 @@ pub struct State {
     channel_ix: FxHashMap<Box<str>, u32>,
     store_ix: FxHashMap<Box<str>, u32>,
     sku_ix: FxHashMap<Box<str>, u32>,
-    seen: FxHashSet<u128>,
+    seen: ShardedSet<u128>,
     /// Buyer hash → dense buyer index into `buyer_info`.
-    buyers: FxHashMap<u128, u32>,
+    buyers: ShardedMap<u128, u32>,
     buyer_info: Vec<BuyerInfo>,
-    channel_buyers: FxHashSet<u64>,
-    store_buyers: FxHashSet<u64>,
+    channel_buyers: ShardedSet<u64>,
+    store_buyers: ShardedSet<u64>,
     pub new_buyers: u64,
     pub events_applied: u64,
     pub duplicates: u64,
@@ -225,7 +226,7 @@ impl State {
 
     fn buyer_index(&mut self, b: u128) -> u32 {
         let next = self.buyer_info.len() as u32;
-        let idx = *self.buyers.entry(b).or_insert(next);
+        let idx = self.buyers.get_or_insert_with(b, || next);
         if idx == next {
             self.buyer_info.push(BuyerInfo {
                 first_store: NO_STORE,

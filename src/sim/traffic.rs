@@ -26,6 +26,9 @@ pub struct TrafficOptions {
     pub buyers: u64,
     /// Prefix of order and refund ids, so runs do not collide.
     pub id_prefix: String,
+    /// Zero-pad id numbers to this many digits (0: as they come), so a
+    /// driver can rewrite ids in place to reuse a generated batch.
+    pub id_width: usize,
 }
 
 impl Default for TrafficOptions {
@@ -37,6 +40,7 @@ impl Default for TrafficOptions {
             stock_rate: 0.0005,
             buyers: 5_000_000,
             id_prefix: String::new(),
+            id_width: 0,
         }
     }
 }
@@ -185,8 +189,13 @@ impl Traffic {
         let new_buyer = o.buyer.is_multiple_of(3);
         let _ = write!(
             out,
-            r#"{{"type":"order","id":"{}T{}","ts":{},"store":"{}","buyer":"u{}","new_buyer":{new_buyer},"items":["#,
-            self.opts.id_prefix, o.n, o.ts_ms, self.stores[o.store as usize], o.buyer
+            r#"{{"type":"order","id":"{}T{:0w$}","ts":{},"store":"{}","buyer":"u{}","new_buyer":{new_buyer},"items":["#,
+            self.opts.id_prefix,
+            o.n,
+            o.ts_ms,
+            self.stores[o.store as usize],
+            o.buyer,
+            w = self.opts.id_width
         );
         for (i, &(sku, qty)) in o.items[..o.len as usize].iter().enumerate() {
             self.write_item(out, i, sku, qty);
@@ -199,13 +208,14 @@ impl Traffic {
         let (sku, qty) = o.items[0];
         let _ = write!(
             out,
-            r#"{{"type":"refund","id":"{}R{}","order":"{}T{}","ts":{},"store":"{}","items":["#,
+            r#"{{"type":"refund","id":"{}R{:0w$}","order":"{}T{:0w$}","ts":{},"store":"{}","items":["#,
             self.opts.id_prefix,
             self.next_refund,
             self.opts.id_prefix,
             o.n,
             ts_ms.max(o.ts_ms),
-            self.stores[o.store as usize]
+            self.stores[o.store as usize],
+            w = self.opts.id_width
         );
         self.write_item(out, 0, sku, qty);
         out.extend_from_slice(b"]}\n");

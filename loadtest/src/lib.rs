@@ -1,0 +1,81 @@
+//! The load test: open-loop ingest at a target rate, optional live screens,
+//! a final table and an exactness check.
+//!
+//! # Layout
+//!
+//! - `args` — flags.
+//! - `template` — batches generated once with warroom's own traffic model
+//!   (`warroom::sim`), then re-sent with fresh ids and timestamps written in
+//!   place, so generating load costs a memcpy, not a JSON encoder.
+//! - `profile` — flat / ramp / midnight-spike rates and when each batch is due.
+//! - `sender` — the dispatcher and the HTTP workers; latency is measured
+//!   from when a batch was *due* (no coordinated omission).
+//! - `screens` — WebSocket screens; event-to-screen latency and frame lag.
+//! - `stats` — histograms, the final table, the JSON report.
+//! - `check` — the server's totals against the ledger of what was sent.
+
+mod args;
+mod check;
+mod profile;
+mod screens;
+mod sender;
+mod stats;
+mod template;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use args::Args;
+
+/// How a run ended.
+pub struct Outcome {
+    /// The server counted exactly what was sent (or the check was skipped).
+    pub exact: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<Outcome> {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => eprintln!("open-file limit raised to {n}"),
+        Err(e) => eprintln!("could not raise the open-file limit: {e}"),
+    }
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.connections)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let base = args.url.trim_end_matches('/').to_string();
+    let before = check::summary(&client, &base, args.token.as_deref()).await?;
+    let templates = Arc::new(template::Templates::build(&args));
+    eprintln!(
+        "templates: {} batches of {} events, {} bytes each on average",
+        templates.len(),
+        args.batch,
+        templates.mean_bytes()
+    );
+    if args.touch_all {
+        sender::touch_all(&client, &base, &args).await?;
+    }
+    let log = Arc::new(screens::BatchLog::default());
+    let screens = screens::start(&args, &base, log.clone()).await?;
+    let started = Instant::now();
+    let sent = sender::run(&args, &client, &base, templates, log).await;
+    let elapsed = started.elapsed();
+    // Let the last ticks reach the screens.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let screen_stats = screens.finish().await;
+    let report = stats::Report::new(&args, elapsed, &sent, &screen_stats);
+    report.print();
+    let exact = if args.no_check {
+        true
+    } else {
+        let after = check::summary(&client, &base, args.token.as_deref()).await?;
+        check::compare(&before, &after, &sent.expected)
+    };
+    if let Some(path) = &args.report {
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&report.with_exact(exact))?,
+        )?;
+        eprintln!("report written to {}", path.display());
+    }
+    Ok(Outcome { exact })
+}

@@ -1,0 +1,314 @@
+//! The dispatcher and the HTTP workers.
+//!
+//! One dispatcher hands out batch numbers when they are due (open loop: it
+//! does not wait for replies, only for a free worker); `connections` workers
+//! render, send and retry them. Latency is measured from the moment a batch
+//! was due, so a slow server shows as latency, not as a lower send rate.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use indicatif::{ProgressBar, ProgressStyle};
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+use crate::args::{Args, Rate};
+use crate::profile;
+use crate::screens::BatchLog;
+use crate::stats::new_histogram;
+use crate::template::{Expected, Templates};
+
+const RETRIES: usize = 3;
+
+/// What the senders did.
+pub struct SenderResult {
+    /// Request latency from due time to reply, in µs.
+    pub latency: Histogram<u64>,
+    /// The ledger of every batch the server acknowledged.
+    pub expected: Expected,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub batches: u64,
+    pub retries: u64,
+    pub errors: BTreeMap<String, u64>,
+}
+
+struct Job {
+    i: u64,
+    due: Instant,
+}
+
+#[derive(serde::Deserialize)]
+struct Reply {
+    accepted: u64,
+    duplicates: u64,
+    rejected: u64,
+}
+
+struct Shared {
+    latency: Mutex<Histogram<u64>>,
+    acked_events: AtomicU64,
+    errors: Mutex<BTreeMap<String, u64>>,
+}
+
+fn millis_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Sends batches for `args.duration` seconds at `args.rate`.
+pub async fn run(
+    args: &Args,
+    client: &reqwest::Client,
+    base: &str,
+    templates: Arc<Templates>,
+    log: Arc<BatchLog>,
+) -> SenderResult {
+    let (tx, rx) = mpsc::channel::<Job>(args.connections * 2);
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let shared = Arc::new(Shared {
+        latency: Mutex::new(new_histogram()),
+        acked_events: AtomicU64::new(0),
+        errors: Mutex::new(BTreeMap::new()),
+    });
+    let url = format!("{base}/api/v1/events");
+    let mut workers = Vec::new();
+    for _ in 0..args.connections {
+        let (rx, shared, templates, client, url, log) = (
+            rx.clone(),
+            shared.clone(),
+            templates.clone(),
+            client.clone(),
+            url.clone(),
+            log.clone(),
+        );
+        let token = args.token.clone();
+        workers.push(tokio::spawn(async move {
+            let mut out = WorkerResult::default();
+            let mut body = Vec::new();
+            loop {
+                let job = { rx.lock().await.recv().await };
+                let Some(job) = job else { break };
+                templates.render(job.i, millis_now(), &mut body);
+                log.mark_sent(job.i, Instant::now());
+                match post(
+                    &client,
+                    &url,
+                    token.as_deref(),
+                    &body,
+                    &shared,
+                    &mut out.retries,
+                )
+                .await
+                {
+                    Ok(reply) => {
+                        let us = job.due.elapsed().as_micros() as u64;
+                        shared.latency.lock().saturating_record(us.max(1));
+                        out.expected += templates.get(job.i).expected;
+                        out.accepted += reply.accepted;
+                        out.duplicates += reply.duplicates;
+                        out.rejected += reply.rejected;
+                        out.batches += 1;
+                        shared
+                            .acked_events
+                            .fetch_add(reply.accepted + reply.duplicates, Relaxed);
+                    }
+                    Err(kind) => *shared.errors.lock().entry(kind).or_default() += 1,
+                }
+            }
+            out
+        }));
+    }
+
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let progress = {
+        let (shared, bar) = (shared.clone(), bar.clone());
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let mut last = (Instant::now(), 0u64);
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let acked = shared.acked_events.load(Relaxed);
+                let rate = (acked - last.1) as f64 / last.0.elapsed().as_secs_f64();
+                last = (Instant::now(), acked);
+                let p99 = shared.latency.lock().value_at_quantile(0.99);
+                let errors: u64 = shared.errors.lock().values().sum();
+                bar.set_message(format!(
+                    "{:>9.0} events/s now · {acked} acked · p99 {:.1} ms · {errors} errors · {:.0} s",
+                    rate,
+                    p99 as f64 / 1000.0,
+                    started.elapsed().as_secs_f64()
+                ));
+                bar.tick();
+            }
+        })
+    };
+
+    // The dispatcher.
+    let start = Instant::now();
+    let mut cumulative = 0u64;
+    for i in 0.. {
+        let due = match args.rate {
+            Rate::Max => {
+                if start.elapsed().as_secs_f64() >= args.duration {
+                    break;
+                }
+                Instant::now()
+            }
+            Rate::PerSecond(rate) => {
+                let Some(at) = profile::due(
+                    args.profile,
+                    rate,
+                    args.duration,
+                    (i as f64 + 1.0) * args.batch as f64,
+                ) else {
+                    break;
+                };
+                let due = start + Duration::from_secs_f64(at);
+                tokio::time::sleep_until(due.into()).await;
+                due
+            }
+        };
+        cumulative += templates.get(i).expected.events;
+        log.push(i, cumulative);
+        if tx.send(Job { i, due }).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    let mut total = WorkerResult::default();
+    for w in workers {
+        if let Ok(r) = w.await {
+            total.merge(r);
+        }
+    }
+    progress.abort();
+    bar.finish_and_clear();
+    let latency = std::mem::replace(&mut *shared.latency.lock(), new_histogram());
+    let errors = std::mem::take(&mut *shared.errors.lock());
+    SenderResult {
+        latency,
+        expected: total.expected,
+        accepted: total.accepted,
+        duplicates: total.duplicates,
+        rejected: total.rejected,
+        batches: total.batches,
+        retries: total.retries,
+        errors,
+    }
+}
+
+#[derive(Default)]
+struct WorkerResult {
+    expected: Expected,
+    accepted: u64,
+    duplicates: u64,
+    rejected: u64,
+    batches: u64,
+    retries: u64,
+}
+
+impl WorkerResult {
+    fn merge(&mut self, o: WorkerResult) {
+        self.expected += o.expected;
+        self.accepted += o.accepted;
+        self.duplicates += o.duplicates;
+        self.rejected += o.rejected;
+        self.batches += o.batches;
+        self.retries += o.retries;
+    }
+}
+
+/// POSTs one body; retries (ingest is idempotent) on errors worth retrying.
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &[u8],
+    shared: &Shared,
+    retries: &mut u64,
+) -> Result<Reply, String> {
+    let mut last = String::new();
+    for attempt in 0..=RETRIES {
+        if attempt > 0 {
+            *retries += 1;
+            *shared
+                .errors
+                .lock()
+                .entry(format!("retried: {last}"))
+                .or_default() += 1;
+            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        }
+        let mut req = client
+            .post(url)
+            .header("content-type", "application/x-ndjson")
+            .body(body.to_vec());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        match req.send().await {
+            Ok(r) if r.status().is_success() => {
+                let bytes = r.bytes().await.map_err(|e| format!("reading reply: {e}"))?;
+                return serde_json::from_slice(&bytes).map_err(|e| format!("bad reply: {e}"));
+            }
+            Ok(r) if r.status().is_server_error() || r.status() == 429 => {
+                last = format!("HTTP {}", r.status().as_u16())
+            }
+            Ok(r) => return Err(format!("HTTP {}", r.status().as_u16())),
+            Err(e) if e.is_timeout() => last = "timeout".into(),
+            Err(e) if e.is_connect() => last = "connect".into(),
+            Err(e) => last = format!("request: {e}"),
+        }
+    }
+    Err(last)
+}
+
+/// Sends one order per store and per SKU of the catalog, so every one of
+/// them exists in the server (for memory measurements).
+pub async fn touch_all(client: &reqwest::Client, base: &str, args: &Args) -> anyhow::Result<()> {
+    let url = format!("{base}/api/v1/events");
+    let n = args.skus.max(args.stores);
+    let started = Instant::now();
+    let mut i = 0;
+    while i < n {
+        let mut body = String::with_capacity(args.batch * 120);
+        for j in i..(i + 5000).min(n) {
+            body.push_str(&format!(
+                r#"{{"type":"order","id":"touch-{j}","store":"s{:04}","items":[{{"sku":"k{:06}","qty":1,"price":"1.00"}}]}}"#,
+                j % args.stores.max(1) + 1,
+                j % args.skus.max(1) + 1
+            ));
+            body.push('\n');
+        }
+        let mut req = client
+            .post(&url)
+            .header("content-type", "application/x-ndjson")
+            .body(body);
+        if let Some(t) = &args.token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await?;
+        anyhow::ensure!(
+            r.status().is_success(),
+            "touch batch refused: HTTP {}",
+            r.status()
+        );
+        i += 5000;
+    }
+    eprintln!(
+        "touched {} stores and {} SKUs in {:.1} s",
+        args.stores,
+        args.skus,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Histograms, the final table and the JSON report.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::args::{Args, Rate};
+use crate::screens::ScreenStats;
+use crate::sender::SenderResult;
+use crate::template::Expected;
+
+/// 1 µs to 60 s at 3 significant digits.
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant, valid histogram bounds")
+}
+
+/// Percentiles in milliseconds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub count: u64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+impl Percentiles {
+    fn of(h: &Histogram<u64>) -> Percentiles {
+        let ms = |us: u64| us as f64 / 1000.0;
+        Percentiles {
+            count: h.len(),
+            p50: ms(h.value_at_quantile(0.50)),
+            p90: ms(h.value_at_quantile(0.90)),
+            p99: ms(h.value_at_quantile(0.99)),
+            p999: ms(h.value_at_quantile(0.999)),
+            max: ms(h.max()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub target_rate: Option<f64>,
+    pub profile: String,
+    pub connections: usize,
+    pub batch: usize,
+    pub seconds: f64,
+    pub events_sent: u64,
+    pub events_per_s: f64,
+    pub batches: u64,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub retries: u64,
+    pub errors: BTreeMap<String, u64>,
+    pub http_latency_ms: Percentiles,
+    pub screens: usize,
+    pub screens_connected: usize,
+    pub frames_per_s_per_screen: f64,
+    pub screen_bytes_per_s: f64,
+    pub event_to_screen_ms: Percentiles,
+    pub frame_lag_ms: Percentiles,
+    pub screen_errors: Vec<String>,
+    pub expected: Expected,
+    pub exact: Option<bool>,
+}
+
+impl Report {
+    pub fn new(args: &Args, elapsed: Duration, s: &SenderResult, screens: &ScreenStats) -> Report {
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        let per_screen = if screens.connected > 0 {
+            screens.frames as f64 / screens.connected as f64 / screens.seconds.max(1e-9)
+        } else {
+            0.0
+        };
+        Report {
+            target_rate: match args.rate {
+                Rate::Max => None,
+                Rate::PerSecond(r) => Some(r),
+            },
+            profile: format!("{:?}", args.profile),
+            connections: args.connections,
+            batch: args.batch,
+            seconds: secs,
+            events_sent: s.expected.lines,
+            events_per_s: s.expected.lines as f64 / secs,
+            batches: s.batches,
+            accepted: s.accepted,
+            duplicates: s.duplicates,
+            rejected: s.rejected,
+            retries: s.retries,
+            errors: s.errors.clone(),
+            http_latency_ms: Percentiles::of(&s.latency),
+            screens: screens.screens,
+            screens_connected: screens.connected,
+            frames_per_s_per_screen: per_screen,
+            screen_bytes_per_s: screens.bytes as f64 / screens.seconds.max(1e-9),
+            event_to_screen_ms: Percentiles::of(&screens.e2s),
+            frame_lag_ms: Percentiles::of(&screens.lag),
+            screen_errors: screens.errors.clone(),
+            expected: s.expected,
+            exact: None,
+        }
+    }
+
+    pub fn with_exact(mut self, exact: bool) -> Report {
+        self.exact = Some(exact);
+        self
+    }
+
+    pub fn print(&self) {
+        let p = |x: &Percentiles| {
+            format!(
+                "{:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+                x.p50, x.p90, x.p99, x.p999, x.max
+            )
+        };
+        println!();
+        println!(
+            "throughput        {:>12.0} events/s  ({} events in {:.1} s, {} batches of {})",
+            self.events_per_s, self.events_sent, self.seconds, self.batches, self.batch
+        );
+        if let Some(r) = self.target_rate {
+            println!("target            {r:>12.0} events/s  ({})", self.profile);
+        }
+        println!(
+            "accepted          {:>12}   duplicates {}   rejected {}   retries {}",
+            self.accepted, self.duplicates, self.rejected, self.retries
+        );
+        println!("                        p50      p90      p99    p99.9      max   (ms)");
+        println!("HTTP latency      {}", p(&self.http_latency_ms));
+        if self.screens > 0 {
+            println!("event→screen      {}", p(&self.event_to_screen_ms));
+            println!("frame lag         {}", p(&self.frame_lag_ms));
+            println!(
+                "screens           {:>12}   connected {}   {:.2} frames/s each   {:.1} MB/s in all",
+                self.screens,
+                self.screens_connected,
+                self.frames_per_s_per_screen,
+                self.screen_bytes_per_s / 1e6
+            );
+            for e in &self.screen_errors {
+                println!("screen error      {e}");
+            }
+        }
+        if self.errors.is_empty() {
+            println!("errors            none");
+        }
+        for (kind, n) in &self.errors {
+            println!("errors            {n:>12}   {kind}");
+        }
+    }
+}
