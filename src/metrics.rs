@@ -87,7 +87,7 @@ impl Metrics {
             &[("", skus as u64)],
         );
         let l = |a: &AtomicU64| a.load(Relaxed);
-        let live_rows: [(&str, &str, &str, u64); 8] = [
+        let live_rows: [(&str, &str, &str, u64); 10] = [
             (
                 "warroom_live_screens",
                 "gauge",
@@ -109,14 +109,26 @@ impl Metrics {
             (
                 "warroom_live_frames_skipped_total",
                 "counter",
-                "Ticks slow screens skipped (each got a fresh snapshot instead).",
+                "Ticks slow screens skipped (each got the current snapshot instead).",
                 l(&live.frames_skipped),
             ),
             (
                 "warroom_live_snapshots_total",
                 "counter",
-                "Snapshots built for screens.",
+                "Snapshots sent to screens.",
                 l(&live.snapshots_sent),
+            ),
+            (
+                "warroom_live_snapshots_built_total",
+                "counter",
+                "Snapshots built (at most one per tick and filter).",
+                l(&live.snapshots_built),
+            ),
+            (
+                "warroom_live_snapshot_bytes",
+                "gauge",
+                "Size of the last snapshot built, in bytes.",
+                l(&live.last_snapshot_bytes),
             ),
             (
                 "warroom_live_ticks_total",

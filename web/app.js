@@ -159,7 +159,8 @@ function applyTick(f) {
   for (const s of state.series.keys()) if (s <= newest - SERIES_S) state.series.delete(s);
   for (const row of f.timeline) state.timeline[minuteIndex(row)] = row;
   for (const r of f.channels) state.channels.set(r.id, r);
-  for (const r of f.stores) state.stores.set(r.id, r);
+  // Store rows in ticks are deltas (id, name, gmv, orders, completion).
+  for (const r of f.stores) state.stores.set(r.id, { ...state.stores.get(r.id), ...r });
   if (f.top_skus) state.topSkus = f.top_skus;
   if (f.stock_warnings) state.warnings = f.stock_warnings;
 }

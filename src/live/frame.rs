@@ -82,11 +82,35 @@ pub struct Tick {
     /// The previous and the current minute.
     pub timeline: Vec<TimelineRow>,
     pub channels: Vec<ChannelRow>,
-    pub stores: Vec<StoreRow>,
+    pub stores: Vec<StoreDelta>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_skus: Option<Vec<SkuRow>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stock_warnings: Option<Vec<SkuRow>>,
+}
+
+/// A store's figures in a tick: what a ranking draws, nothing more (a busy
+/// sale changes every store every tick, and every byte goes to every screen).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoreDelta {
+    pub id: String,
+    pub name: String,
+    pub gmv: i64,
+    pub orders: u64,
+    pub completion: Option<f64>,
+}
+
+impl StoreDelta {
+    fn of(st: &State, i: usize) -> StoreDelta {
+        let s = &st.stores[i];
+        StoreDelta {
+            id: s.id.to_string(),
+            name: s.name.to_string(),
+            gmv: s.scope.counters.gmv,
+            orders: s.scope.counters.orders,
+            completion: views::completion(s.scope.counters.gmv, s.target),
+        }
+    }
 }
 
 /// The last values sent, to tell what changed; owned by the tick task.
@@ -430,7 +454,7 @@ pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u
             .stores
             .iter()
             .filter(|&&i| ctx.store_changed.get(i).copied().unwrap_or(true))
-            .map(|&i| views::store_row(st, i, now_ms))
+            .map(|&i| StoreDelta::of(st, i))
             .collect(),
         top_skus: ctx.top_skus.clone(),
         stock_warnings: ctx.warnings.clone(),

@@ -5,7 +5,8 @@
 //! the engine once per tick, builds the frame of every topic that has
 //! screens, serialises each once, and replaces the topic's value. A screen
 //! that is slow to read does not queue frames: it finds only the newest,
-//! notices the gap in `seq`, and is sent a fresh snapshot instead.
+//! notices the gap in `seq`, and is sent the topic's snapshot instead
+//! (built at most once per tick per topic, however many screens need it).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -30,6 +31,8 @@ pub struct LiveStats {
     pub frames_sent: AtomicU64,
     pub frames_skipped: AtomicU64,
     pub snapshots_sent: AtomicU64,
+    pub snapshots_built: AtomicU64,
+    pub last_snapshot_bytes: AtomicU64,
     pub ticks: AtomicU64,
     /// Time to build and serialise the last tick's frames, in µs.
     pub last_build_us: AtomicU64,
@@ -41,6 +44,9 @@ pub struct LiveStats {
 struct Topic {
     tx: watch::Sender<Frame>,
     clients: AtomicUsize,
+    /// The newest snapshot and the tick it was built at: built at most once
+    /// per tick however many screens (re)join or fall behind at once.
+    snapshot: parking_lot::Mutex<Option<(u64, Utf8Bytes)>>,
 }
 
 struct Inner {
@@ -60,7 +66,32 @@ pub struct Hub {
 pub struct Subscription {
     hub: Hub,
     topic: Arc<Topic>,
+    filter: Filter,
     pub rx: watch::Receiver<Frame>,
+}
+
+impl Subscription {
+    /// The topic's snapshot as of the newest tick, serialised, with its
+    /// sequence number; built only if no screen of this topic asked since
+    /// that tick.
+    pub fn snapshot(&self) -> (u64, Utf8Bytes) {
+        let hub = &self.hub;
+        let stats = &hub.inner.stats;
+        stats.snapshots_sent.fetch_add(1, Relaxed);
+        let mut cached = self.topic.snapshot.lock();
+        let seq = hub.seq();
+        if let Some((at, bytes)) = cached.as_ref().filter(|(at, _)| *at == seq) {
+            return (*at, bytes.clone());
+        }
+        let engine = &hub.inner.engine;
+        let cfg = engine.config().clone();
+        let snap = engine.read(|st, now| frame::snapshot(st, &cfg, now, &self.filter, seq));
+        let bytes = to_bytes(&snap);
+        stats.snapshots_built.fetch_add(1, Relaxed);
+        stats.last_snapshot_bytes.store(bytes.len() as u64, Relaxed);
+        *cached = Some((seq, bytes.clone()));
+        (seq, bytes)
+    }
 }
 
 impl Drop for Subscription {
@@ -115,6 +146,7 @@ impl Hub {
     /// Joins the topic of `filter`, creating it if needed.
     pub fn subscribe(&self, filter: Filter) -> Subscription {
         let seq = self.seq();
+        let filter_key = filter.clone();
         let topic = {
             // Counting inside the entry guard: the tick task's cleanup
             // (`remove_if`) cannot drop a topic someone is joining.
@@ -123,6 +155,7 @@ impl Hub {
                 Arc::new(Topic {
                     tx,
                     clients: AtomicUsize::new(0),
+                    snapshot: parking_lot::Mutex::new(None),
                 })
             });
             entry.clients.fetch_add(1, Relaxed);
@@ -132,6 +165,7 @@ impl Hub {
         Subscription {
             hub: self.clone(),
             rx: topic.tx.subscribe(),
+            filter: filter_key,
             topic,
         }
     }
@@ -141,16 +175,6 @@ impl Hub {
         let engine = &self.inner.engine;
         let hello = frame::hello(engine.config(), engine.now_ms(), filter);
         to_bytes(&hello)
-    }
-
-    /// A fresh snapshot for `filter`, serialised, with its sequence number.
-    pub fn snapshot(&self, filter: &Filter) -> (u64, Utf8Bytes) {
-        let engine = &self.inner.engine;
-        let cfg = engine.config().clone();
-        let seq = self.seq();
-        let snap = engine.read(|st, now| frame::snapshot(st, &cfg, now, filter, seq));
-        self.inner.stats.snapshots_sent.fetch_add(1, Relaxed);
-        (seq, to_bytes(&snap))
     }
 
     /// Builds and publishes one tick for every topic with screens.

@@ -13,6 +13,6 @@ mod hub;
 mod socket;
 
 pub use filter::Filter;
-pub use frame::{Hello, Snapshot, Tick};
+pub use frame::{Hello, Snapshot, StoreDelta, Tick};
 pub use hub::{Hub, LiveStats};
 pub use socket::live;

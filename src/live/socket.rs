@@ -39,7 +39,11 @@ pub async fn live(
         Filter::parse(q.stores.as_deref(), q.channels.as_deref()).map_err(AppError::BadRequest)?;
     let hub = app.hub.clone();
     let shutdown = app.shutdown.clone();
+    // Small buffers: a screen only reads, and thousands of them must be cheap.
+    // (The defaults of 128 KiB each way cost ~150 KiB a screen.)
     Ok(ws
+        .read_buffer_size(MAX_INCOMING)
+        .write_buffer_size(0)
         .max_message_size(MAX_INCOMING)
         .max_frame_size(MAX_INCOMING)
         .on_upgrade(move |socket| serve(socket, hub, filter, shutdown)))
@@ -59,7 +63,7 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
     if !send(&mut socket, Message::Text(hub.hello(&filter))).await {
         return;
     }
-    let (mut last_seq, snap) = hub.snapshot(&filter);
+    let (mut last_seq, snap) = sub.snapshot();
     if !send(&mut socket, Message::Text(snap)).await {
         return;
     }
@@ -83,7 +87,7 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
                 let msg = if seq > last_seq + 1 {
                     // Missed ticks carried changes this screen never saw.
                     stats().frames_skipped.fetch_add(seq - last_seq - 1, std::sync::atomic::Ordering::Relaxed);
-                    let (snap_seq, snap) = hub.snapshot(&filter);
+                    let (snap_seq, snap) = sub.snapshot();
                     last_seq = snap_seq.max(seq);
                     snap
                 } else {

@@ -109,8 +109,10 @@ async fn ticks_carry_what_the_api_shows() {
         .map(|a| a.iter().collect())
         .unwrap_or_default();
     // Changes may have been spread over two ticks; the newest value must match.
-    if let Some(row) = changed.iter().find(|r| r["id"] == "s1") {
-        assert_eq!(Some((*row).clone()), s1);
+    if let (Some(row), Some(s1)) = (changed.iter().find(|r| r["id"] == "s1"), s1) {
+        for field in ["name", "gmv", "orders", "completion"] {
+            assert_eq!(row[field], s1[field], "{field}");
+        }
     }
     // Quiet ticks keep coming (every 250 ms) with the same totals.
     let next = frame_where(&mut ws, |f| f["type"] == "tick").await;
