@@ -43,6 +43,9 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
         .timeout(Duration::from_secs(30))
         .build()?;
     let base = args.url.trim_end_matches('/').to_string();
+    if args.touch_all {
+        sender::touch_all(&client, &base, &args).await?;
+    }
     let before = check::summary(&client, &base, args.token.as_deref()).await?;
     let templates = Arc::new(template::Templates::build(&args));
     eprintln!(
@@ -51,9 +54,6 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
         args.batch,
         templates.mean_bytes()
     );
-    if args.touch_all {
-        sender::touch_all(&client, &base, &args).await?;
-    }
     let log = Arc::new(screens::BatchLog::default());
     let screens = screens::start(&args, &base, log.clone()).await?;
     let started = Instant::now();

@@ -13,6 +13,6 @@ mod hub;
 mod socket;
 
 pub use filter::Filter;
-pub use frame::{Hello, Snapshot, StoreDelta, Tick};
+pub use frame::{Diff, Hello, Snapshot, StoreDelta, Tick, TickContext, snapshot, tick};
 pub use hub::{Hub, LiveStats};
 pub use socket::live;

@@ -1,0 +1,88 @@
+//! Live push: the cost of one tick (build + serialise) and of a snapshot.
+//!
+//! `cargo bench --bench live` — the demo sale after 200,000 events (50
+//! stores, 2,000 SKUs), and a large one (10,000 stores, 100,000 SKUs, all
+//! touched), each with one unfiltered topic: the work the tick task does
+//! every 250 ms under the engine lock, plus serialisation.
+
+use std::sync::Arc;
+
+use divan::Bencher;
+use warroom::clock::ManualClock;
+use warroom::config::ServerConfig;
+use warroom::demo::{DemoOptions, demo_config};
+use warroom::engine::Engine;
+use warroom::ingest::Ingest;
+use warroom::live::{self, Diff, Filter, TickContext};
+use warroom::metrics::Metrics;
+use warroom::sim::{Traffic, TrafficOptions, demo_catalog};
+
+const NOW: i64 = 1_794_326_400_000;
+
+fn main() {
+    divan::main();
+}
+
+/// An engine after `events` demo events over `stores` stores and `skus` SKUs.
+fn engine(stores: usize, skus: usize, events: usize) -> Engine {
+    let (cfg, _) = demo_config(
+        NOW,
+        &DemoOptions {
+            rate: 5_000,
+            seed: 3,
+        },
+        ServerConfig::default(),
+    );
+    let currency = cfg.sale.currency.clone();
+    let engine = Engine::new(Arc::new(cfg), Arc::new(ManualClock::new(NOW + 600_000)));
+    let ingest = Ingest::new(engine.clone(), Arc::new(Metrics::default()));
+    let catalog = demo_catalog(3, stores, skus);
+    let mut traffic = Traffic::new(&catalog, currency, TrafficOptions::default());
+    let mut body = Vec::new();
+    for b in 0..events / 1000 {
+        body.clear();
+        traffic.write_batch(
+            &mut body,
+            1000,
+            NOW + (b as i64 * 600_000) / (events as i64 / 1000),
+        );
+        let _ = ingest.submit(&body, None);
+    }
+    engine
+}
+
+fn bench_tick(bencher: Bencher, engine: &Engine) {
+    let cfg = engine.config().clone();
+    let filter = Filter::default();
+    let mut diff = Diff::default();
+    let mut seq = 0;
+    bencher.bench_local(|| {
+        seq += 1;
+        let tick = engine.read(|st, now| {
+            let ctx = TickContext::new(st, now, &mut diff);
+            live::tick(st, &cfg, &ctx, &filter, seq)
+        });
+        serde_json::to_string(&tick).map(|s| s.len())
+    });
+}
+
+#[divan::bench(sample_count = 50)]
+fn tick_demo_sale(bencher: Bencher) {
+    bench_tick(bencher, &engine(50, 2_000, 200_000));
+}
+
+#[divan::bench(sample_count = 20)]
+fn tick_large_sale(bencher: Bencher) {
+    bench_tick(bencher, &engine(10_000, 100_000, 300_000));
+}
+
+#[divan::bench(sample_count = 50)]
+fn snapshot_demo_sale(bencher: Bencher) {
+    let engine = engine(50, 2_000, 200_000);
+    let cfg = engine.config().clone();
+    let filter = Filter::default();
+    bencher.bench_local(|| {
+        let snap = engine.read(|st, now| live::snapshot(st, &cfg, now, &filter, 1));
+        serde_json::to_string(&snap).map(|s| s.len())
+    });
+}
