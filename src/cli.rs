@@ -1,8 +1,10 @@
 //! The command line: `serve`, `demo`, `check-config`.
 //!
-//! Flags are parsed by clap into [`Cli`]; each command turns them into a
-//! config, an engine and a server, with start-up errors carried as `anyhow`
-//! with context for the operator.
+//! Flags are parsed by clap into [`Cli`]; `serve` and `demo` both end in
+//! [`Launch::run`]: bind, serve at once (`/healthz` answers, `/readyz` says
+//! "recovering"), recover from the data directory, then accept events;
+//! on Ctrl-C/SIGTERM stop accepting, close the screens, write a final
+//! checkpoint and flush the log. Start-up errors are `anyhow` with context.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,6 +21,8 @@ use crate::engine::Engine;
 use crate::http::{AppState, WebAssets, app};
 use crate::server;
 use crate::shutdown::Shutdown;
+use crate::sim::DemoCatalog;
+use crate::storage::Storage;
 
 #[derive(Debug, Parser)]
 #[command(name = "warroom", version, about = "Live sales war-room server")]
@@ -40,6 +44,9 @@ pub enum Command {
         /// Data directory (overrides [storage] dir).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Start even if the log is damaged, keeping what precedes the damage.
+        #[arg(long)]
+        repair: bool,
         /// Serve the screen from this folder instead of the embedded copy.
         #[arg(long)]
         web_dir: Option<PathBuf>,
@@ -56,9 +63,12 @@ pub enum Command {
         /// Seed of the simulated traffic.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Data directory (storage is not implemented yet; see README).
+        /// Keep the data here (default: a temporary directory, removed at exit).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Every reply waits for fsync (default: `interval`, synced every 100 ms).
+        #[arg(long)]
+        fsync_always: bool,
         /// Serve the screen from this folder instead of the embedded copy.
         #[arg(long)]
         web_dir: Option<PathBuf>,
@@ -89,6 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config,
             listen,
             data_dir,
+            repair,
             web_dir,
         } => {
             let mut cfg = config::load_file(&config)?;
@@ -98,13 +109,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if data_dir.is_some() {
                 cfg.storage.dir = data_dir;
             }
-            serve(cfg, WebAssets { dir: web_dir }).await
+            let name = cfg.sale.name.clone();
+            let launch = Launch {
+                cfg,
+                web: WebAssets { dir: web_dir },
+                repair,
+                demo: None,
+            };
+            launch
+                .run(|addr| println!("warroom: serving {name:?} on http://{addr}  (screen at /, POST /api/v1/events)"))
+                .await
         }
         Command::Demo {
             listen,
             rate,
             seed,
             data_dir,
+            fsync_always,
             web_dir,
         } => {
             let opts = DemoOptions { rate, seed };
@@ -114,72 +135,145 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let (mut cfg, catalog) =
                 demo::demo_config(chrono::Utc::now().timestamp_millis(), &opts, server);
-            cfg.storage.dir = data_dir;
-            let listener = bind(cfg.server.listen).await?;
-            let shutdown = Shutdown::default();
-            let state = start(cfg, shutdown.clone(), WebAssets { dir: web_dir })?;
-            // `--rate 0`: no simulator, the demo sale only (e.g. for the load test).
-            let feeder = (rate > 0)
-                .then(|| tokio::spawn(demo::feed(state.ingest.clone(), catalog, opts.clone())));
-            let addr = listener.local_addr()?;
-            println!("warroom demo: a simulated Double 11 midnight, peak {rate} events/s");
-            println!("  screen  http://{addr}/          (?lang=en  ?store=s0001  ?channel=tmall)");
-            println!("  API     http://{addr}/api/v1/summary");
-            println!("          http://{addr}/api/v1/skus?sort=sellout&limit=10");
-            println!(
-                "  feed    curl -XPOST http://{addr}/api/v1/events --data-binary @tests/data/events.ndjson"
-            );
-            println!("  stop    Ctrl-C");
-            let result = server::run(listener, app(state), on_signal(shutdown)).await;
-            if let Some(f) = feeder {
-                f.abort();
+            // The demo keeps its log in a temporary directory unless told otherwise.
+            let temp = match &data_dir {
+                Some(_) => None,
+                None => Some(
+                    tempfile::Builder::new()
+                        .prefix("warroom-demo-")
+                        .tempdir()
+                        .context("cannot create a temporary data directory")?,
+                ),
+            };
+            cfg.storage.dir = data_dir.or_else(|| temp.as_ref().map(|t| t.path().to_path_buf()));
+            if fsync_always {
+                cfg.storage.fsync = config::FsyncMode::Always;
             }
-            result.context("server failed")
+            let dir = cfg.storage.dir.clone().unwrap_or_default();
+            let launch = Launch {
+                cfg,
+                web: WebAssets { dir: web_dir },
+                repair: false,
+                demo: (rate > 0).then_some((catalog, opts)),
+            };
+            let result = launch
+                .run(|addr| {
+                    println!("warroom demo: a simulated Double 11 midnight, peak {rate} events/s");
+                    println!("  screen  http://{addr}/          (?lang=en  ?store=s0001  ?channel=tmall)");
+                    println!("  API     http://{addr}/api/v1/summary");
+                    println!("          http://{addr}/api/v1/skus?sort=sellout&limit=10");
+                    println!("  feed    curl -XPOST http://{addr}/api/v1/events --data-binary @tests/data/events.ndjson");
+                    println!("  data    {}", dir.display());
+                    println!("  stop    Ctrl-C");
+                })
+                .await;
+            drop(temp);
+            result
         }
     }
 }
 
-async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))
+/// Everything `serve` and `demo` start.
+struct Launch {
+    cfg: Config,
+    web: WebAssets,
+    repair: bool,
+    demo: Option<(DemoCatalog, DemoOptions)>,
+}
+
+impl Launch {
+    async fn run(self, banner: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+        let Launch {
+            cfg,
+            web,
+            repair,
+            demo,
+        } = self;
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(n) => tracing::info!(
+                limit = n,
+                "open-file limit raised (every screen is a socket)"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+        }
+        let listen = cfg.server.listen;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        tracing::warn!(
+            "no [auth]: the server is OPEN — anyone who can reach {addr} may post events and read every figure"
+        );
+        let storage_cfg = cfg.storage.clone();
+        let engine = Engine::new(Arc::new(cfg), Arc::new(SystemClock));
+        let shutdown = Shutdown::default();
+        let state = AppState::new(engine.clone(), shutdown.clone(), web);
+        let ingest = state.ingest.clone();
+        ingest.set_ready(false);
+        let server = tokio::spawn(server::run(
+            listener,
+            app(state),
+            on_signal(shutdown.clone()),
+        ));
+        banner(addr);
+
+        let storage = match &storage_cfg.dir {
+            Some(dir) => {
+                let (dir, engine) = (dir.clone(), engine.clone());
+                let cfg = storage_cfg.clone();
+                let opened =
+                    tokio::task::spawn_blocking(move || Storage::open(&cfg, &dir, engine, repair))
+                        .await?;
+                let (storage, r) = match opened {
+                    Ok(ok) => ok,
+                    Err(e) => {
+                        shutdown.trigger();
+                        let _ = server.await;
+                        return Err(e).context("recovery failed");
+                    }
+                };
+                tracing::info!(
+                    dir = %storage.dir().display(),
+                    checkpoint = r.checkpoint_lsn,
+                    records = r.records,
+                    events = r.events,
+                    torn_bytes = r.torn_bytes,
+                    ms = r.millis,
+                    fsync = ?storage_cfg.fsync,
+                    "recovered"
+                );
+                ingest.attach(storage.clone());
+                storage.start(shutdown.clone());
+                Some(storage)
+            }
+            None => {
+                tracing::warn!(
+                    "no [storage] dir: events are kept in memory only and LOST on restart"
+                );
+                None
+            }
+        };
+        ingest.set_ready(true);
+        let feeder =
+            demo.map(|(catalog, opts)| tokio::spawn(demo::feed(ingest.clone(), catalog, opts)));
+
+        let served = server.await;
+        if let Some(f) = feeder {
+            f.abort();
+        }
+        if let Some(storage) = storage {
+            tokio::task::spawn_blocking(move || storage.close()).await?;
+            tracing::info!("log flushed and checkpoint written");
+        }
+        served?.context("server failed")
+    }
 }
 
 /// Waits for Ctrl-C or SIGTERM, then tells every long-lived task.
 async fn on_signal(shutdown: Shutdown) {
-    server::shutdown_signal().await;
+    tokio::select! {
+        () = server::shutdown_signal() => {}
+        () = shutdown.wait() => {}
+    }
     shutdown.trigger();
-}
-
-/// Builds the engine and app state for `cfg`, warning about what is open.
-fn start(cfg: Config, shutdown: Shutdown, web: WebAssets) -> anyhow::Result<AppState> {
-    // Every screen is a socket: allow as many as the system lets us.
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) => tracing::info!(limit = n, "open-file limit raised"),
-        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
-    }
-    tracing::warn!(
-        "no [auth]: the server is OPEN — anyone who can reach {} may post events and read every figure",
-        cfg.server.listen
-    );
-    if let Some(dir) = &cfg.storage.dir {
-        tracing::warn!(
-            dir = %dir.display(),
-            "storage is not implemented in this version: events are kept in memory only and lost on restart"
-        );
-    }
-    let engine = Engine::new(Arc::new(cfg), Arc::new(SystemClock));
-    Ok(AppState::new(engine, shutdown, web))
-}
-
-async fn serve(cfg: Config, web: WebAssets) -> anyhow::Result<()> {
-    let listener = bind(cfg.server.listen).await?;
-    let addr = listener.local_addr()?;
-    let name = cfg.sale.name.clone();
-    let shutdown = Shutdown::default();
-    let state = start(cfg, shutdown.clone(), web)?;
-    println!("warroom: serving {name:?} on http://{addr}  (screen at /, POST /api/v1/events)");
-    server::run(listener, app(state), on_signal(shutdown))
-        .await
-        .context("server failed")
 }

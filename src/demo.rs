@@ -135,7 +135,10 @@ pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
         }
         body.clear();
         traffic.write_batch(&mut body, n as usize, now);
-        match ingest.submit(&body, Some("application/x-ndjson")) {
+        match ingest
+            .submit_durable(&body, Some("application/x-ndjson"))
+            .await
+        {
             Ok(reply) if reply.rejected > 0 => {
                 tracing::warn!(rejected = reply.rejected, first = ?reply.errors.first(), "demo events rejected");
             }

@@ -16,6 +16,7 @@
 //! - `live` — WebSocket push to the screens: one tick task, shared frames.
 //! - `http` — the axum router and handlers, the embedded `web/` screen;
 //!   `server` serves it, `shutdown` tells long-lived tasks to end.
+//! - `storage` — write-ahead log, checkpoints, recovery (contract §8).
 //! - `metrics` — Prometheus counters.
 //! - `sim` — the traffic model shared by the demo and the load test.
 //! - `demo` — the built-in demo sale; `cli` — the commands.
@@ -35,4 +36,5 @@ pub mod money;
 pub mod server;
 pub mod shutdown;
 pub mod sim;
+pub mod storage;
 pub mod views;

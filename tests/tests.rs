@@ -12,6 +12,8 @@ mod browser;
 mod cdp;
 #[path = "it/config.rs"]
 mod config;
+#[path = "it/crash.rs"]
+mod crash;
 #[path = "it/live.rs"]
 mod live;
 #[path = "it/props.rs"]

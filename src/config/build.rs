@@ -300,6 +300,21 @@ impl Builder<'_> {
                 }
             };
         }
+        if let Some(n) = &raw.checkpoint_every {
+            if !(1..=86_400).contains(n.get_ref()) {
+                return self.err(
+                    n.span(),
+                    "storage.checkpoint_every: seconds, from 1 to 86400",
+                );
+            }
+            out.checkpoint_every_s = *n.get_ref() as u64;
+        }
+        if let Some(n) = &raw.checkpoint_events {
+            if *n.get_ref() < 1000 {
+                return self.err(n.span(), "storage.checkpoint_events: at least 1000");
+            }
+            out.checkpoint_events = *n.get_ref() as u64;
+        }
         Ok(out)
     }
 

@@ -103,8 +103,23 @@ pub enum FsyncMode {
     Interval,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StorageConfig {
     pub dir: Option<PathBuf>,
     pub fsync: FsyncMode,
+    /// Seconds between checkpoints (when the log moved).
+    pub checkpoint_every_s: u64,
+    /// Events between checkpoints, whichever comes first.
+    pub checkpoint_events: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> StorageConfig {
+        StorageConfig {
+            dir: None,
+            fsync: FsyncMode::Interval,
+            checkpoint_every_s: 60,
+            checkpoint_events: 10_000_000,
+        }
+    }
 }

@@ -89,4 +89,6 @@ pub struct RawServer {
 pub struct RawStorage {
     pub dir: Option<String>,
     pub fsync: Option<Spanned<String>>,
+    pub checkpoint_every: Option<Spanned<i64>>,
+    pub checkpoint_events: Option<Spanned<i64>>,
 }

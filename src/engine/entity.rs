@@ -9,7 +9,7 @@ use super::scope::Scope;
 pub const SERIES_SECS: usize = 300;
 pub const STORE_SECS: usize = 60;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Channel {
     pub id: Box<str>,
     pub name: Box<str>,
@@ -18,7 +18,7 @@ pub struct Channel {
     pub scope: Scope<SERIES_SECS>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Store {
     pub id: Box<str>,
     pub name: Box<str>,
@@ -32,7 +32,7 @@ pub struct Store {
 /// Ten-second buckets of units sold, for the sell-out ETA: 5 minutes.
 pub const VELOCITY_BUCKETS: usize = 30;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Sku {
     pub id: Box<str>,
     pub name: Box<str>,

@@ -62,6 +62,26 @@ impl Engine {
             .apply(batch, &self.inner.config.sale, now)
     }
 
+    /// Applies a batch and, under the same lock, runs `then` (the log append:
+    /// records must be logged in exactly the order batches are applied).
+    pub fn apply_and<R>(
+        &self,
+        batch: &Batch<'_>,
+        then: impl FnOnce(&Applied) -> R,
+    ) -> (Applied, R) {
+        let now = self.now_ms();
+        let mut st = self.inner.state.lock();
+        let applied = st.apply(batch, &self.inner.config.sale, now);
+        let r = then(&applied);
+        (applied, r)
+    }
+
+    /// Replaces the whole state (recovery from a checkpoint).
+    pub fn replace_state(&self, mut state: State) {
+        state.reindex();
+        *self.inner.state.lock() = state;
+    }
+
     /// Runs `f` on the state at one instant; keep `f` short.
     pub fn read<R>(&self, f: impl FnOnce(&State, i64) -> R) -> R {
         let now = self.now_ms();

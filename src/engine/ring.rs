@@ -18,7 +18,7 @@ impl Bucket for u32 {
 }
 
 /// GMV, orders and units in one bucket (window value).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Wv {
     pub gmv: i64,
     pub orders: u64,
@@ -34,9 +34,14 @@ impl Bucket for Wv {
 }
 
 /// The newest `N` buckets of `T`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "T: serde::Serialize",
+    deserialize = "T: serde::Deserialize<'de>"
+))]
 pub struct Ring<T, const N: usize> {
     head: i64,
+    #[serde(with = "serde_big_array::BigArray")]
     slots: [T; N],
 }
 

@@ -31,8 +31,8 @@ impl ShardKey for u64 {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct ShardedSet<K> {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ShardedSet<K: Hash + Eq> {
     shards: Vec<FxHashSet<K>>,
     len: usize,
 }
@@ -59,8 +59,8 @@ impl<K: ShardKey> ShardedSet<K> {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct ShardedMap<K, V> {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ShardedMap<K: Hash + Eq, V> {
     shards: Vec<FxHashMap<K, V>>,
     len: usize,
 }

@@ -28,7 +28,7 @@ pub struct Applied {
 /// What is known of one buyer, by buyer index. The first store and the
 /// first 64 channels are kept here, so the common cases (a new buyer; a
 /// buyer back at the same store) need no pair-set lookup.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct BuyerInfo {
     /// `NO_STORE` until the buyer's first order is counted.
     first_store: u32,
@@ -41,15 +41,19 @@ const NO_STORE: u32 = u32::MAX;
 /// No buyer on this event (in the per-batch buyer index scratch).
 const NO_BUYER: u32 = u32::MAX;
 
-/// All counters of one sale.
-#[derive(Debug, Clone, Default)]
+/// All counters of one sale. Serialisable whole for checkpoints; the id
+/// interners are rebuilt from the rows on load (`reindex`).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct State {
     pub sale: Scope<SERIES_SECS>,
     pub channels: Vec<Channel>,
     pub stores: Vec<Store>,
     pub skus: Vec<Sku>,
+    #[serde(skip)]
     channel_ix: FxHashMap<Box<str>, u32>,
+    #[serde(skip)]
     store_ix: FxHashMap<Box<str>, u32>,
+    #[serde(skip)]
     sku_ix: FxHashMap<Box<str>, u32>,
     seen: ShardedSet<u128>,
     /// Buyer hash → dense buyer index into `buyer_info`.
@@ -63,8 +67,10 @@ pub struct State {
     /// Event time of the newest applied event.
     pub last_event_ms: Option<i64>,
     /// Scratch: which events of the batch being applied are not duplicates.
+    #[serde(skip)]
     fresh: Vec<bool>,
     /// Scratch: each event's buyer index, or `NO_BUYER`.
+    #[serde(skip)]
     buyer_of: Vec<u32>,
 }
 
@@ -97,6 +103,28 @@ impl State {
             sku.stock_left = k.stock.unwrap_or(0);
         }
         st
+    }
+
+    /// Rebuilds the id → index maps from the rows (after loading a checkpoint).
+    pub fn reindex(&mut self) {
+        self.channel_ix = self
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i as u32))
+            .collect();
+        self.store_ix = self
+            .stores
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i as u32))
+            .collect();
+        self.sku_ix = self
+            .skus
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.id.clone(), i as u32))
+            .collect();
     }
 
     pub fn channel_index(&self, id: &str) -> Option<usize> {

@@ -1,7 +1,6 @@
 //! The router and the state every handler shares.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -20,8 +19,6 @@ use crate::shutdown::Shutdown;
 pub struct AppState {
     pub ingest: Ingest,
     pub metrics: Arc<Metrics>,
-    /// False until start-up (recovery) has finished.
-    pub ready: Arc<AtomicBool>,
     pub max_body_bytes: usize,
     pub hub: Hub,
     /// Fired on SIGTERM/Ctrl-C: live sockets close themselves on it.
@@ -39,7 +36,6 @@ impl AppState {
         AppState {
             ingest: Ingest::new(engine, metrics.clone()),
             metrics,
-            ready: Arc::new(AtomicBool::new(true)),
             max_body_bytes,
             hub,
             shutdown,

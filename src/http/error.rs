@@ -4,7 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::ingest::BodyError;
+use crate::ingest::{BodyError, IngestError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -14,6 +14,9 @@ pub enum AppError {
     NotFound(String),
     #[error("the body is larger than the limit of {0} bytes")]
     TooLarge(usize),
+    /// Try again later (recovering, storage failing): 503 with Retry-After.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -24,12 +27,30 @@ impl From<BodyError> for AppError {
     }
 }
 
+impl From<IngestError> for AppError {
+    fn from(e: IngestError) -> AppError {
+        match e {
+            IngestError::Body(b) => b.into(),
+            other => AppError::Unavailable(other.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = match &self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => {
+                let body = Json(serde_json::json!({ "error": self.to_string() }));
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "1")],
+                    body,
+                )
+                    .into_response();
+            }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR

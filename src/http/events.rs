@@ -25,5 +25,5 @@ pub async fn post_events(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    Ok(Json(app.ingest.submit(&body, content_type)?))
+    Ok(Json(app.ingest.submit_durable(&body, content_type).await?))
 }

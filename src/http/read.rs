@@ -2,8 +2,6 @@
 //! health and metrics. Each handler copies what it shows out of the engine
 //! in one short read and serialises after the lock is released.
 
-use std::sync::atomic::Ordering;
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -130,7 +128,7 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(app): State<AppState>) -> Response {
-    if app.ready.load(Ordering::Acquire) {
+    if app.ingest.is_ready() {
         (StatusCode::OK, "ready\n").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "recovering\n").into_response()

@@ -1,22 +1,25 @@
 //! Ingest: request bodies in, validated batches applied to the engine.
 //!
 //! [`Ingest::submit`] is the one path every event takes — HTTP `POST
-//! /api/v1/events`, the demo's simulator, and later the log replay — so
-//! parsing, the §2 rules and the reply are the same for all of them. Parsing
-//! runs on the caller's thread without any lock; only the apply step enters
-//! the engine.
+//! /api/v1/events` and the demo's simulator alike — so parsing, the §2
+//! rules, logging and the reply are the same for all of them. Parsing and
+//! record encoding run on the caller's thread without any lock; only apply
+//! and the log append happen under the engine lock, and the reply waits
+//! (outside it) until the log is as durable as `fsync` promises.
 
 mod body;
 mod raw;
 mod validate;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 pub use body::{BodyError, LineError, MAX_LISTED_ERRORS, Parsed, parse};
 pub use validate::{MAX_FUTURE_MS, Rules};
 
 use crate::engine::Engine;
 use crate::metrics::Metrics;
+use crate::storage::{Storage, Wal, codec};
 
 /// The reply to one ingest request (contract §2).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -27,27 +30,95 @@ pub struct Reply {
     pub errors: Vec<LineError>,
 }
 
-/// The ingest handle: parses, applies, counts.
+/// Why a request was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The body cannot be read as events (400).
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    /// Start-up recovery is still running (503).
+    #[error("not ready: recovering from the log, try again shortly")]
+    NotReady,
+    /// The log cannot be written (503); nothing of this request is acknowledged.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// An applied request, and how far the log must get before replying.
+pub struct Submitted {
+    pub reply: Reply,
+    pub durable_at: Option<(Wal, u64)>,
+}
+
+struct Durability {
+    ready: AtomicBool,
+    storage: OnceLock<Storage>,
+}
+
+/// The ingest handle: parses, logs, applies, counts.
 #[derive(Clone)]
 pub struct Ingest {
     engine: Engine,
     metrics: Arc<Metrics>,
+    durability: Arc<Durability>,
 }
 
 impl Ingest {
+    /// An in-memory ingest, ready at once; `attach` adds the log.
     pub fn new(engine: Engine, metrics: Arc<Metrics>) -> Ingest {
-        Ingest { engine, metrics }
+        Ingest {
+            engine,
+            metrics,
+            durability: Arc::new(Durability {
+                ready: AtomicBool::new(true),
+                storage: OnceLock::new(),
+            }),
+        }
     }
 
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
-    /// Parses `body` and applies its valid events in order.
-    pub fn submit(&self, body: &[u8], content_type: Option<&str>) -> Result<Reply, BodyError> {
+    pub fn set_ready(&self, ready: bool) {
+        self.durability.ready.store(ready, Ordering::Release);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.durability.ready.load(Ordering::Acquire)
+    }
+
+    /// From now on every applied batch is logged first.
+    pub fn attach(&self, storage: Storage) {
+        let _ = self.durability.storage.set(storage);
+    }
+
+    pub fn storage(&self) -> Option<&Storage> {
+        self.durability.storage.get()
+    }
+
+    /// Parses `body`, applies its valid events in order and logs them. The
+    /// reply may go out once `durable_at` is reached (see `submit_durable`).
+    pub fn submit(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<Submitted, IngestError> {
+        if !self.is_ready() {
+            return Err(IngestError::NotReady);
+        }
+        let storage = self.storage();
+        // While the disk refuses writes nothing new is applied (nothing could
+        // be acknowledged anyway); what is buffered is written when it recovers.
+        if let Some(e) = storage.and_then(|s| s.wal().progress().error) {
+            return Err(IngestError::Unavailable(format!(
+                "storage unavailable: {e}"
+            )));
+        }
         let json = content_type.is_some_and(|ct| {
-            let ct = ct.trim().to_ascii_lowercase();
-            ct.starts_with("application/json")
+            ct.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
         });
         let rules = Rules {
             currency: &self.engine.sale().currency,
@@ -57,17 +128,50 @@ impl Ingest {
             Ok(p) => p,
             Err(e) => {
                 self.metrics.record_bad_body();
-                return Err(e);
+                return Err(e.into());
             }
         };
-        let applied = self.engine.apply(&parsed.batch);
+        // Encode outside the lock; only the append happens under it.
+        let mut record = Vec::new();
+        if storage.is_some() && !parsed.batch.is_empty() {
+            codec::encode(&parsed.batch, &mut record);
+        }
+        let (applied, lsn) = self.engine.apply_and(&parsed.batch, |applied| {
+            storage.map(|s| {
+                if applied.accepted > 0 {
+                    s.wal().append(&record)
+                } else {
+                    // Nothing new, but the events it duplicates must be
+                    // durable before this reply calls them stored.
+                    s.wal().end()
+                }
+            })
+        });
         self.metrics
             .record_batch(applied.accepted, applied.duplicates, parsed.rejected);
-        Ok(Reply {
-            accepted: applied.accepted,
-            duplicates: applied.duplicates,
-            rejected: parsed.rejected,
-            errors: parsed.errors,
+        Ok(Submitted {
+            reply: Reply {
+                accepted: applied.accepted,
+                duplicates: applied.duplicates,
+                rejected: parsed.rejected,
+                errors: parsed.errors,
+            },
+            durable_at: storage.zip(lsn).map(|(s, lsn)| (s.wal().clone(), lsn)),
         })
+    }
+
+    /// `submit`, then wait until the log holds it as the fsync mode promises.
+    pub async fn submit_durable(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<Reply, IngestError> {
+        let s = self.submit(body, content_type)?;
+        if let Some((wal, lsn)) = s.durable_at {
+            wal.wait(lsn)
+                .await
+                .map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        }
+        Ok(s.reply)
     }
 }

@@ -265,7 +265,8 @@ fn the_shipped_example_config_and_events_work() {
     let body = std::fs::read(dir.join("events.ndjson")).expect("events");
     let reply = ingest
         .submit(&body, Some("application/x-ndjson"))
-        .expect("readable");
+        .expect("readable")
+        .reply;
     assert_eq!(
         (reply.accepted, reply.duplicates, reply.rejected),
         (4, 1, 1),

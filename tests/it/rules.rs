@@ -130,14 +130,16 @@ fn framing_array_single_object_and_unreadable_bodies() {
     let array = format!("[{GOOD_A}, {{\"type\":\"nope\"}}, {GOOD_B}]");
     let reply = ingest
         .submit(array.as_bytes(), Some("application/json"))
-        .expect("array");
+        .expect("array")
+        .reply;
     assert_eq!((reply.accepted, reply.rejected), (2, 1));
     assert_eq!(reply.errors[0].line, 2, "array index, 1-based");
 
     let pretty = "{\n  \"type\": \"order\",\n  \"id\": \"P\",\n  \"store\": \"s1\",\n  \"items\": [{\"sku\": \"k1\", \"qty\": 1, \"price\": 1}]\n}\n";
     let reply = ingest
         .submit(pretty.as_bytes(), Some("application/json"))
-        .expect("single");
+        .expect("single")
+        .reply;
     assert_eq!(reply.accepted, 1, "{reply:?}");
 
     assert!(ingest.submit(b"", None).is_err());

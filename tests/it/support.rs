@@ -87,6 +87,7 @@ pub fn post(ingest: &Ingest, body: &str) -> Reply {
     ingest
         .submit(body.as_bytes(), Some("application/x-ndjson"))
         .expect("body is readable")
+        .reply
 }
 
 /// A running server on loopback.

@@ -1,0 +1,164 @@
+//! Storage (contract §8): nothing acknowledged is lost.
+//!
+//! `wal` is the write-ahead log (group commit, `fsync = always | interval`),
+//! `codec` the compact record format, `checkpoint` whole-state snapshots,
+//! `recovery` the start-up path (checkpoint + log replay). [`Storage`] ties
+//! them to an engine: ingest logs each batch under the engine lock (so the
+//! log's order is the apply order) and waits for durability before it
+//! replies; a background task writes a checkpoint every `checkpoint_every`
+//! seconds or `checkpoint_events` events and drops the log segments it covers.
+
+mod checkpoint;
+pub mod codec;
+mod recovery;
+mod wal;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+pub use recovery::{Recovered, RecoveryError};
+pub use wal::{Progress, Wal, WalError};
+
+use crate::config::StorageConfig;
+use crate::engine::Engine;
+use crate::shutdown::Shutdown;
+
+struct Inner {
+    dir: PathBuf,
+    wal: Wal,
+    engine: Engine,
+    every: Duration,
+    every_events: u64,
+    checkpoint_lsn: AtomicU64,
+    checkpoint_events: AtomicU64,
+    checkpoints: AtomicU64,
+    last_checkpoint_ms: AtomicU64,
+}
+
+/// The log and checkpoints of one engine.
+#[derive(Clone)]
+pub struct Storage {
+    inner: Arc<Inner>,
+}
+
+impl Storage {
+    /// Recovers `engine` from `cfg.dir` and opens the log after it.
+    pub fn open(
+        cfg: &StorageConfig,
+        dir: &Path,
+        engine: Engine,
+        repair: bool,
+    ) -> Result<(Storage, Recovered), RecoveryError> {
+        let recovered = recovery::recover(dir, &engine, repair)?;
+        let wal = Wal::open(dir, recovered.last_lsn + 1, cfg.fsync)
+            .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+        let applied = engine.read(|st, _| st.events_applied);
+        let storage = Storage {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                wal,
+                engine,
+                every: Duration::from_secs(cfg.checkpoint_every_s),
+                every_events: cfg.checkpoint_events,
+                checkpoint_lsn: AtomicU64::new(recovered.checkpoint_lsn),
+                checkpoint_events: AtomicU64::new(applied),
+                checkpoints: AtomicU64::new(0),
+                last_checkpoint_ms: AtomicU64::new(0),
+            }),
+        };
+        Ok((storage, recovered))
+    }
+
+    pub fn wal(&self) -> &Wal {
+        &self.inner.wal
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Checkpoints written since start, and how long the last one took.
+    pub fn checkpoint_stats(&self) -> (u64, u64) {
+        (
+            self.inner.checkpoints.load(Relaxed),
+            self.inner.last_checkpoint_ms.load(Relaxed),
+        )
+    }
+
+    /// Writes a checkpoint of the state as of now, if the log moved since
+    /// the last one. Blocking: call from a blocking thread.
+    pub fn checkpoint(&self) -> std::io::Result<Option<u64>> {
+        let inner = &self.inner;
+        let started = Instant::now();
+        // The log only grows under the engine lock, so the state and the log
+        // end read together here are consistent.
+        let Some((lsn, events, state)) = inner.engine.read(|st, _| {
+            let lsn = inner.wal.end();
+            (lsn > inner.checkpoint_lsn.load(Relaxed)).then(|| (lsn, st.events_applied, st.clone()))
+        }) else {
+            return Ok(None);
+        };
+        // Records up to `lsn` must be in the log files before they are
+        // deleted as covered; the writer gets there within a sync interval.
+        while inner.wal.progress().written < lsn {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        checkpoint::write(&inner.dir, lsn, &state)?;
+        inner.checkpoint_lsn.store(lsn, Relaxed);
+        inner.checkpoint_events.store(events, Relaxed);
+        inner.checkpoints.fetch_add(1, Relaxed);
+        // Drop segments whose records are all covered by the checkpoint.
+        let segs = recovery::segments(&inner.dir)?;
+        for pair in segs.windows(2) {
+            let ((_, path), (next_first, _)) = (&pair[0], &pair[1]);
+            if next_first - 1 <= lsn {
+                std::fs::remove_file(path)?;
+            }
+        }
+        let ms = started.elapsed().as_millis() as u64;
+        inner.last_checkpoint_ms.store(ms, Relaxed);
+        tracing::info!(lsn, events, ms, "checkpoint written");
+        Ok(Some(lsn))
+    }
+
+    /// Checkpoints every `checkpoint_every` seconds or `checkpoint_events`
+    /// events, until shutdown.
+    pub fn start(&self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
+        let storage = self.clone();
+        tokio::spawn(async move {
+            let mut last = Instant::now();
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    () = shutdown.wait() => break,
+                }
+                let inner = &storage.inner;
+                let applied = inner.engine.read(|st, _| st.events_applied);
+                let by_events = applied.saturating_sub(inner.checkpoint_events.load(Relaxed))
+                    >= inner.every_events;
+                if last.elapsed() < inner.every && !by_events {
+                    continue;
+                }
+                last = Instant::now();
+                let s = storage.clone();
+                match tokio::task::spawn_blocking(move || s.checkpoint()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "checkpoint failed; the log keeps everything meanwhile")
+                    }
+                    Err(e) => tracing::error!(error = %e, "checkpoint task failed"),
+                }
+            }
+        })
+    }
+
+    /// Final checkpoint and log flush at shutdown. Blocking.
+    pub fn close(&self) {
+        if let Err(e) = self.checkpoint() {
+            tracing::error!(error = %e, "final checkpoint failed; the log has everything");
+        }
+        self.inner.wal.close();
+    }
+}

@@ -1,0 +1,204 @@
+//! Start-up: the newest valid checkpoint, then every log record after it.
+//!
+//! A torn last record (the process died mid-write) is cut off with a
+//! warning: it was never acknowledged. A damaged record anywhere else stops
+//! start-up with the file and offset; `--repair` keeps everything before it
+//! and drops the rest (it says how much).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::checkpoint;
+use super::codec;
+use super::wal::HEADER;
+use crate::engine::Engine;
+use crate::event::Batch;
+
+/// What recovery found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovered {
+    pub checkpoint_lsn: u64,
+    /// The LSN of the last record applied (the next is this + 1).
+    pub last_lsn: u64,
+    pub records: u64,
+    pub events: u64,
+    pub torn_bytes: u64,
+    pub repaired_bytes: u64,
+    pub millis: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    #[error(
+        "{file}: damaged log record at byte {offset}: {reason} (start with --repair to keep what precedes it)"
+    )]
+    Damaged {
+        file: PathBuf,
+        offset: u64,
+        reason: String,
+    },
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+}
+
+/// Log segments in `dir`, oldest first, with their first LSNs.
+pub fn segments(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if let Some(lsn) = name
+            .strip_prefix("wal-")
+            .and_then(|n| n.strip_suffix(".log"))
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            out.push((lsn, path));
+        }
+    }
+    out.sort_by_key(|s| s.0);
+    Ok(out)
+}
+
+/// One record as found in a segment.
+enum Next<'a> {
+    Record {
+        lsn: u64,
+        payload: &'a [u8],
+        end: usize,
+    },
+    End,
+    /// Incomplete at the end of the file.
+    Torn,
+    /// A whole record whose checksum fails; `end` is where it ends.
+    Bad(&'static str, usize),
+}
+
+fn next_record(buf: &[u8], at: usize) -> Next<'_> {
+    if at == buf.len() {
+        return Next::End;
+    }
+    if buf.len() - at < HEADER {
+        return Next::Torn;
+    }
+    let word = |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
+    let len = word(at) as usize;
+    let crc = word(at + 4);
+    let mut l = [0u8; 8];
+    l.copy_from_slice(&buf[at + 8..at + 16]);
+    let lsn = u64::from_le_bytes(l);
+    let Some(end) = (at + HEADER).checked_add(len).filter(|&e| e <= buf.len()) else {
+        return Next::Torn;
+    };
+    let payload = &buf[at + HEADER..end];
+    let mut c = crc32c::crc32c(&l);
+    c = crc32c::crc32c_append(c, payload);
+    if c != crc {
+        return Next::Bad("checksum mismatch", end);
+    }
+    Next::Record { lsn, payload, end }
+}
+
+/// Loads `dir` into `engine`. With `repair`, a damaged record ends the log
+/// there instead of failing.
+pub fn recover(dir: &Path, engine: &Engine, repair: bool) -> Result<Recovered, RecoveryError> {
+    let started = Instant::now();
+    let io = |e| RecoveryError::Io(dir.to_path_buf(), e);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut out = Recovered::default();
+    for (lsn, path) in checkpoint::list(dir).map_err(io)? {
+        match checkpoint::read(&path) {
+            Ok((at, state)) => {
+                engine.replace_state(state);
+                out.checkpoint_lsn = at;
+                tracing::info!(file = %path.display(), lsn, "checkpoint loaded");
+                break;
+            }
+            Err(reason) => {
+                tracing::warn!(file = %path.display(), %reason, "checkpoint unusable; trying an older one")
+            }
+        }
+    }
+    out.last_lsn = out.checkpoint_lsn;
+    let segs = segments(dir).map_err(io)?;
+    let count = segs.len();
+    for (i, (_, path)) in segs.iter().enumerate() {
+        let last_segment = i + 1 == count;
+        let buf = std::fs::read(path).map_err(|e| RecoveryError::Io(path.clone(), e))?;
+        // Decoded events borrow from `buf`: one scratch batch per segment.
+        let mut batch = Batch::default();
+        let mut at = 0usize;
+        loop {
+            let damaged = |reason: &str| RecoveryError::Damaged {
+                file: path.clone(),
+                offset: at as u64,
+                reason: reason.to_string(),
+            };
+            match next_record(&buf, at) {
+                Next::End => break,
+                Next::Record { lsn, payload, end } => {
+                    if lsn > out.checkpoint_lsn {
+                        if lsn != out.last_lsn + 1 {
+                            return Err(damaged(&format!(
+                                "expected record {} but found {lsn}",
+                                out.last_lsn + 1
+                            )));
+                        }
+                        codec::decode(payload, &mut batch).map_err(|e| damaged(&e.to_string()))?;
+                        engine.apply(&batch);
+                        out.records += 1;
+                        out.events += batch.len() as u64;
+                        out.last_lsn = lsn;
+                    }
+                    at = end;
+                }
+                // A damaged *last* record is a write cut short by a crash or a
+                // power cut (its pages half on disk): never acknowledged.
+                Next::Bad(_, end) if last_segment && end == buf.len() => {
+                    out.torn_bytes = (buf.len() - at) as u64;
+                    tracing::warn!(file = %path.display(), offset = at, "dropping a damaged last record (never acknowledged)");
+                    truncate(path, at)?;
+                    break;
+                }
+                Next::Torn if last_segment => {
+                    out.torn_bytes = (buf.len() - at) as u64;
+                    tracing::warn!(file = %path.display(), offset = at, bytes = out.torn_bytes, "dropping a torn last record (never acknowledged)");
+                    truncate(path, at)?;
+                    break;
+                }
+                Next::Torn | Next::Bad(..) if repair => {
+                    let reason = match next_record(&buf, at) {
+                        Next::Bad(r, _) => r,
+                        _ => "truncated",
+                    };
+                    out.repaired_bytes += (buf.len() - at) as u64;
+                    tracing::warn!(file = %path.display(), offset = at, reason, "repair: dropping the log from here on");
+                    truncate(path, at)?;
+                    for (_, later) in &segs[i + 1..] {
+                        out.repaired_bytes +=
+                            std::fs::metadata(later).map(|m| m.len()).unwrap_or(0);
+                        let _ = std::fs::remove_file(later);
+                    }
+                    out.millis = started.elapsed().as_millis() as u64;
+                    return Ok(out);
+                }
+                Next::Torn => return Err(damaged("truncated record in the middle of the log")),
+                Next::Bad(reason, _) => return Err(damaged(reason)),
+            }
+        }
+    }
+    out.millis = started.elapsed().as_millis() as u64;
+    Ok(out)
+}
+
+fn truncate(path: &Path, len: usize) -> Result<(), RecoveryError> {
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| RecoveryError::Io(path.to_path_buf(), e))?;
+    f.set_len(len as u64)
+        .map_err(|e| RecoveryError::Io(path.to_path_buf(), e))?;
+    f.sync_all()
+        .map_err(|e| RecoveryError::Io(path.to_path_buf(), e))
+}

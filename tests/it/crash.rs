@@ -1,0 +1,415 @@
+//! Contract §8 with the real binary: SIGKILL mid-stream loses nothing that
+//! was acknowledged, in both fsync modes; a torn log tail is dropped; a
+//! damaged record in the middle stops start-up until `--repair`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use warroom::sim::Rng;
+
+/// A `warroom serve` process on a port of its choosing.
+struct Server {
+    child: Child,
+    base: String,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn write_config(dir: &Path, fsync: &str) -> PathBuf {
+    let now = chrono::Utc::now();
+    let starts = (now - chrono::Duration::hours(1)).to_rfc3339();
+    let ends = (now + chrono::Duration::hours(23)).to_rfc3339();
+    let text = format!(
+        r#"[sale]
+name = "crash test"
+currency = "CNY"
+timezone = "Asia/Shanghai"
+starts = "{starts}"
+ends = "{ends}"
+target = "1000000"
+
+[[skus]]
+id = "k1"
+stock = 100000
+
+[storage]
+dir = "data"
+fsync = "{fsync}"
+"#
+    );
+    let path = dir.join("sale.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+fn start(config: &Path, extra: &[&str]) -> Result<Server, String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start warroom");
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let err_pipe = child.stderr.take().expect("stderr");
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
+            if let Ok(mut s) = sink.lock() {
+                s.push_str(&line);
+                s.push('\n');
+            }
+        }
+    });
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+                let _ = tx.send(url.to_string());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(20))
+        .map_err(|_| "no banner".to_string())?;
+    Ok(Server {
+        child,
+        base,
+        stderr,
+    })
+}
+
+impl Server {
+    /// Waits for `/readyz`; returns false if the process exited instead.
+    async fn ready(&mut self, client: &reqwest::Client) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await {
+                if r.status() == 200 {
+                    return true;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// Figures the test expects, computed from the stream itself.
+#[derive(Debug, Default, PartialEq)]
+struct Expect {
+    events: u64,
+    gmv: i64,
+    refunds: i64,
+    orders: u64,
+    units: u64,
+    stores: BTreeMap<String, i64>,
+    skus: BTreeMap<String, u64>,
+}
+
+fn stream(n: usize, seed: u64) -> (Vec<String>, Expect) {
+    let mut rng = Rng::new(seed);
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut ex = Expect::default();
+    let lines = (0..n)
+        .map(|i| {
+            let store = format!("s{}", rng.below(7));
+            let sku = format!("k{}", 1 + rng.below(30));
+            let qty = 1 + rng.below(3);
+            let cents = 100 + rng.below(100_000) as i64;
+            let ts = now - rng.below(3_000_000) as i64;
+            let refund = rng.chance(0.05);
+            let amount = qty as i64 * cents;
+            ex.events += 1;
+            if refund {
+                ex.refunds += amount;
+            } else {
+                ex.gmv += amount;
+                ex.orders += 1;
+                ex.units += qty;
+                *ex.stores.entry(store.clone()).or_default() += amount;
+                *ex.skus.entry(sku.clone()).or_default() += qty;
+            }
+            let ty = if refund { "refund" } else { "order" };
+            format!(
+                r#"{{"type":"{ty}","id":"c{i}","ts":{ts},"store":"{store}","buyer":"b{}","items":[{{"sku":"{sku}","qty":{qty},"price":"{}.{:02}"}}]}}"#,
+                rng.below(500),
+                cents / 100,
+                cents % 100
+            )
+        })
+        .collect();
+    (lines, ex)
+}
+
+async fn post(client: &reqwest::Client, base: &str, body: String) -> Option<Value> {
+    let r = client
+        .post(format!("{base}/api/v1/events"))
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .ok()?;
+    if r.status() != 200 {
+        return None;
+    }
+    r.json().await.ok()
+}
+
+async fn check_figures(client: &reqwest::Client, base: &str, ex: &Expect) {
+    let get = |path: &'static str| {
+        let url = format!("{base}{path}");
+        async move {
+            let r = client.get(url).send().await.expect("GET");
+            r.json::<Value>().await.expect("JSON")
+        }
+    };
+    let s = get("/api/v1/summary").await;
+    assert_eq!(s["events_applied"], ex.events, "events applied");
+    assert_eq!(s["totals"]["gmv"], ex.gmv);
+    assert_eq!(s["totals"]["refunds"], ex.refunds);
+    assert_eq!(s["totals"]["orders"], ex.orders);
+    assert_eq!(s["totals"]["units"], ex.units);
+    let stores = get("/api/v1/stores").await;
+    for row in stores.as_array().expect("stores") {
+        let id = row["id"].as_str().expect("id");
+        assert_eq!(
+            row["gmv"].as_i64(),
+            Some(ex.stores.get(id).copied().unwrap_or(0)),
+            "store {id}"
+        );
+    }
+    let skus = get("/api/v1/skus?limit=1000").await;
+    for row in skus.as_array().expect("skus") {
+        let id = row["id"].as_str().expect("id");
+        assert_eq!(
+            row["units"].as_u64(),
+            Some(ex.skus.get(id).copied().unwrap_or(0)),
+            "sku {id}"
+        );
+    }
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let keys = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("warroom_idempotency_keys "))
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    assert_eq!(keys, Some(ex.events), "idempotency keys");
+}
+
+async fn kill_mid_stream_loses_nothing_acknowledged(fsync: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), fsync);
+    let client = reqwest::Client::new();
+    let (lines, ex) = stream(40_000, 11);
+    let batches: Vec<String> = lines.chunks(100).map(|c| c.join("\n")).collect();
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+
+    let mut server = start(&config, &[]).expect("start");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    // Four concurrent feeders; the process is killed while they run.
+    let base = server.base.clone();
+    let mut feeders = Vec::new();
+    for w in 0..4 {
+        let (client, base, progress) = (client.clone(), base.clone(), progress.clone());
+        let mine: Vec<(usize, String)> = batches
+            .iter()
+            .cloned()
+            .enumerate()
+            .filter(|(i, _)| i % 4 == w)
+            .collect();
+        feeders.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for (i, body) in mine {
+                if post(&client, &base, body).await.is_some() {
+                    acked.push(i);
+                    progress.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            acked
+        }));
+    }
+    // Kill once about a third has been acknowledged, while requests are in flight.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while progress.load(std::sync::atomic::Ordering::SeqCst) < batches.len() / 3
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    let mut acked = Vec::new();
+    for f in feeders {
+        acked.extend(f.await.expect("feeder"));
+    }
+    assert!(
+        !acked.is_empty(),
+        "some batches were acknowledged before the kill"
+    );
+    assert!(acked.len() < batches.len(), "the kill came mid-stream");
+
+    let mut server = start(&config, &[]).expect("restart");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    // Everything acknowledged before the kill is there: re-sent, all duplicates.
+    for &i in &acked {
+        let reply = post(&client, &server.base, batches[i].clone())
+            .await
+            .expect("reply");
+        assert_eq!(
+            reply["accepted"], 0,
+            "batch {i} was acknowledged, then lost ({fsync})"
+        );
+    }
+    // The whole stream again: every event is new or a duplicate.
+    for body in &batches {
+        assert!(post(&client, &server.base, body.clone()).await.is_some());
+    }
+    check_figures(&client, &server.base, &ex).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_nothing_acknowledged_with_fsync_interval() {
+    kill_mid_stream_loses_nothing_acknowledged("interval").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_nothing_acknowledged_with_fsync_always() {
+    kill_mid_stream_loses_nothing_acknowledged("always").await;
+}
+
+/// Feeds `lines` in batches of 100, kills the server, returns the log segment.
+async fn logged_then_killed(config: &Path, lines: &[String]) -> PathBuf {
+    let client = reqwest::Client::new();
+    let mut server = start(config, &[]).expect("start");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    for chunk in lines.chunks(100) {
+        assert!(
+            post(&client, &server.base, chunk.join("\n"))
+                .await
+                .is_some()
+        );
+    }
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    let data = config.parent().expect("dir").join("data");
+    let mut segs: Vec<PathBuf> = std::fs::read_dir(&data)
+        .expect("data dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    segs.sort();
+    segs.pop().expect("a log segment")
+}
+
+/// Byte offsets where each record starts (16-byte header: len, crc, lsn).
+fn record_starts(log: &[u8]) -> Vec<usize> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    while at + 16 <= log.len() {
+        out.push(at);
+        let len = u32::from_le_bytes([log[at], log[at + 1], log[at + 2], log[at + 3]]) as usize;
+        at += 16 + len;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_torn_last_record_is_dropped_and_the_rest_recovered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), "interval");
+    let (lines, _) = stream(1_000, 5);
+    let seg = logged_then_killed(&config, &lines).await;
+    let log = std::fs::read(&seg).expect("read log");
+    let starts = record_starts(&log);
+    assert_eq!(starts.len(), 10, "one record per acknowledged batch");
+    // Cut the last record in half, as a crash mid-write would.
+    let cut = starts[9] + (log.len() - starts[9]) / 2;
+    std::fs::write(&seg, &log[..cut]).expect("truncate");
+
+    let client = reqwest::Client::new();
+    let mut server = start(&config, &[]).expect("restart");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    let s: Value = client
+        .get(format!("{}/api/v1/summary", server.base))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(s["events_applied"], 900, "the nine whole records");
+    assert!(
+        server.stderr().contains("torn"),
+        "a warning names it: {}",
+        server.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_record_in_the_middle_stops_start_up_until_repair() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), "interval");
+    let (lines, _) = stream(1_000, 6);
+    let seg = logged_then_killed(&config, &lines).await;
+    let mut log = std::fs::read(&seg).expect("read log");
+    let starts = record_starts(&log);
+    // Flip one byte inside the payload of the fifth record.
+    let at = starts[4] + 16 + 10;
+    log[at] ^= 0x55;
+    std::fs::write(&seg, &log).expect("write log");
+
+    let client = reqwest::Client::new();
+    let mut server = start(&config, &[]).expect("start");
+    assert!(!server.ready(&client).await, "start-up must stop");
+    let status = server.child.wait().expect("exit");
+    assert!(!status.success());
+    let err = server.stderr();
+    let name = seg.file_name().and_then(|n| n.to_str()).expect("name");
+    assert!(
+        err.contains(name) && err.contains(&format!("byte {}", starts[4])),
+        "names file and offset: {err}"
+    );
+    assert!(err.contains("--repair"), "{err}");
+
+    let mut server = start(&config, &["--repair"]).expect("start with --repair");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    let s: Value = client
+        .get(format!("{}/api/v1/summary", server.base))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        s["events_applied"], 400,
+        "the four records before the damage"
+    );
+}
