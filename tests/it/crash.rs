@@ -101,10 +101,9 @@ impl Server {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await {
-                if r.status() == 200 {
-                    return true;
-                }
+            let r = client.get(format!("{}/readyz", self.base)).send().await;
+            if r.is_ok_and(|r| r.status() == 200) {
+                return true;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
