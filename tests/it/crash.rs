@@ -52,6 +52,9 @@ fsync = "{fsync}"
     path
 }
 
+// The child is owned by `Server`, whose Drop kills and reaps it; clippy
+// cannot see through that hand-off.
+#[allow(clippy::zombie_processes)]
 fn start(config: &Path, extra: &[&str]) -> Result<Server, String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args(["serve", "--config"])
