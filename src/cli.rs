@@ -73,6 +73,22 @@ pub enum Command {
         #[arg(long)]
         web_dir: Option<PathBuf>,
     },
+    /// Write the post-event pack (复盘): JSON, CSV, charts, report.html.
+    Export {
+        /// A running server to export from.
+        #[arg(
+            long,
+            conflicts_with = "data_dir",
+            required_unless_present = "data_dir"
+        )]
+        url: Option<String>,
+        /// A data directory to export from, offline (it is not changed).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Where to write the files.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check a config file and exit: 0 when valid, 1 with the reason if not.
     CheckConfig {
         /// The config file.
@@ -95,6 +111,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Export { url, data_dir, out } => export(url, data_dir, out).await,
         Command::Serve {
             config,
             listen,
@@ -173,6 +190,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+async fn export(
+    url: Option<String>,
+    data_dir: Option<PathBuf>,
+    out: PathBuf,
+) -> anyhow::Result<()> {
+    let names = match (url, data_dir) {
+        (Some(url), _) => {
+            let url = format!("{}/api/v1/export", url.trim_end_matches('/'));
+            let r = reqwest::get(&url)
+                .await
+                .with_context(|| format!("cannot reach {url}"))?;
+            anyhow::ensure!(r.status().is_success(), "{url}: HTTP {}", r.status());
+            let zip = r.bytes().await.with_context(|| format!("reading {url}"))?;
+            crate::export::unzip_into(&zip, &out)
+                .with_context(|| format!("writing {}", out.display()))?
+        }
+        (None, Some(dir)) => {
+            let out2 = out.clone();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+                let engine = crate::storage::load_readonly(&dir).map_err(anyhow::Error::msg)?;
+                let pack = crate::export::build(&engine);
+                for w in &pack.warnings {
+                    tracing::warn!("{w}");
+                }
+                pack.write_dir(&out2)
+                    .with_context(|| format!("writing {}", out2.display()))?;
+                Ok(pack.files.into_iter().map(|f| f.0).collect())
+            })
+            .await??
+        }
+        (None, None) => anyhow::bail!("give --url URL or --data-dir DIR"),
+    };
+    println!(
+        "wrote {} files to {}: {}",
+        names.len(),
+        out.display(),
+        names.join(", ")
+    );
+    Ok(())
+}
+
 /// Everything `serve` and `demo` start.
 struct Launch {
     cfg: Config,
@@ -219,11 +277,12 @@ impl Launch {
 
         let storage = match &storage_cfg.dir {
             Some(dir) => {
-                let (dir, engine) = (dir.clone(), engine.clone());
+                let (dir, for_recovery) = (dir.clone(), engine.clone());
                 let cfg = storage_cfg.clone();
-                let opened =
-                    tokio::task::spawn_blocking(move || Storage::open(&cfg, &dir, engine, repair))
-                        .await?;
+                let opened = tokio::task::spawn_blocking(move || {
+                    Storage::open(&cfg, &dir, for_recovery, repair)
+                })
+                .await?;
                 let (storage, r) = match opened {
                     Ok(ok) => ok,
                     Err(e) => {
@@ -244,6 +303,13 @@ impl Launch {
                 );
                 ingest.attach(storage.clone());
                 storage.start(shutdown.clone());
+                let every = std::time::Duration::from_secs(storage_cfg.snapshot_every_s);
+                crate::export::snapshot_task(
+                    engine.clone(),
+                    storage.dir().to_path_buf(),
+                    every,
+                    shutdown.clone(),
+                );
                 Some(storage)
             }
             None => {

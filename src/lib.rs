@@ -17,6 +17,7 @@
 //! - `http` — the axum router and handlers, the embedded `web/` screen;
 //!   `server` serves it, `shutdown` tells long-lived tasks to end.
 //! - `storage` — write-ahead log, checkpoints, recovery (contract §8).
+//! - `export` — the post-event pack: JSON, CSV, charts, report (contract §9).
 //! - `metrics` — Prometheus counters.
 //! - `sim` — the traffic model shared by the demo and the load test.
 //! - `demo` — the built-in demo sale; `cli` — the commands.
@@ -28,6 +29,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod event;
+pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod live;

@@ -10,7 +10,7 @@ use std::fmt;
 
 /// A currency as the sale declares it: its ISO code and how many decimal
 /// places its minor unit has (2 for CNY/USD, 0 for JPY/KRW, 3 for KWD…).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Currency {
     pub code: String,
     pub exponent: u32,

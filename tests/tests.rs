@@ -14,6 +14,8 @@ mod cdp;
 mod config;
 #[path = "it/crash.rs"]
 mod crash;
+#[path = "it/export.rs"]
+mod export;
 #[path = "it/live.rs"]
 mod live;
 #[path = "it/props.rs"]

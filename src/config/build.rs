@@ -165,6 +165,10 @@ impl Builder<'_> {
                 Err(msg) => return self.err(p.span(), format!("sale.{msg}")),
             },
         };
+        let baseline = match &s.baseline {
+            None => None,
+            Some(p) => Some(catalog::baseline(&self.resolve(p.get_ref()), &currency)?),
+        };
         Ok(Sale {
             name: s.name.clone(),
             target: self.opt_amount(s.target.as_ref(), "sale.target", &currency)?,
@@ -178,7 +182,7 @@ impl Builder<'_> {
             starts_ms,
             ends_ms,
             plan,
-            baseline: s.baseline.as_deref().map(|p| self.resolve(p)),
+            baseline,
         })
     }
 
@@ -314,6 +318,15 @@ impl Builder<'_> {
                 return self.err(n.span(), "storage.checkpoint_events: at least 1000");
             }
             out.checkpoint_events = *n.get_ref() as u64;
+        }
+        if let Some(n) = &raw.snapshot_every {
+            if !(10..=86_400).contains(n.get_ref()) {
+                return self.err(
+                    n.span(),
+                    "storage.snapshot_every: seconds, from 10 to 86400",
+                );
+            }
+            out.snapshot_every_s = *n.get_ref() as u64;
         }
         Ok(out)
     }

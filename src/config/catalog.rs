@@ -8,11 +8,22 @@ use std::path::Path;
 
 use super::build::{amount_text, check_id};
 use super::error::ConfigError;
-use super::model::{SkuDef, StoreDef};
+use super::model::{Baseline, SkuDef, StoreDef};
 use crate::money::Currency;
 
 const STORE_COLUMNS: &[&str] = &["id", "name", "channel", "target", "profit_target"];
 const SKU_COLUMNS: &[&str] = &["id", "name", "stock", "target_units", "cost", "low_stock"];
+/// The columns of `timeline.csv` as `warroom export` writes it.
+pub const TIMELINE_COLUMNS: &[&str] = &[
+    "minute",
+    "minute_start",
+    "gmv",
+    "orders",
+    "units",
+    "cumulative_gmv",
+    "plan_cumulative_gmv",
+    "baseline_cumulative_gmv",
+];
 
 /// One data row: its line and its cells by column name.
 struct Row<'a> {
@@ -88,11 +99,17 @@ fn read_rows(path: &Path, allowed: &[&str]) -> Result<Sheet, ConfigError> {
             ));
         }
     }
-    if !header.iter().any(|h| h == "id") {
+    // Catalogs are keyed by `id`, a baseline timeline by `minute`.
+    let key = if allowed == TIMELINE_COLUMNS {
+        "minute"
+    } else {
+        "id"
+    };
+    if !header.iter().any(|h| h == key) {
         return Err(ConfigError::new(
             &file,
             Some(1),
-            "the header row has no id column",
+            format!("the header row has no {key} column"),
         ));
     }
     let mut rows = Vec::new();
@@ -166,4 +183,43 @@ pub fn skus(path: &Path, cur: &Currency) -> Result<Vec<(usize, SkuDef)>, ConfigE
         ));
     }
     Ok(out)
+}
+
+/// Reads a previous sale's `timeline.csv` as a baseline: its cumulative GMV
+/// per minute since that sale's start (major units, as exported).
+pub fn baseline(path: &Path, cur: &Currency) -> Result<Baseline, ConfigError> {
+    let Sheet { file, header, rows } = read_rows(path, TIMELINE_COLUMNS)?;
+    let mut cumulative: Vec<i64> = Vec::with_capacity(rows.len());
+    for (line, record) in rows {
+        let row = Row {
+            file: &file,
+            line,
+            header: &header,
+            record,
+        };
+        let minute = row
+            .count("minute")?
+            .ok_or_else(|| row.err("column minute: required"))? as usize;
+        let value = row
+            .amount("cumulative_gmv", cur)?
+            .ok_or_else(|| row.err("column cumulative_gmv: required"))?;
+        if minute != cumulative.len() {
+            return Err(row.err(format!(
+                "column minute: expected {}, got {minute} (rows must be consecutive from 0)",
+                cumulative.len()
+            )));
+        }
+        cumulative.push(value);
+    }
+    if cumulative.is_empty() {
+        return Err(ConfigError::new(
+            &file,
+            None,
+            "the baseline timeline has no rows",
+        ));
+    }
+    Ok(Baseline {
+        path: path.to_path_buf(),
+        cumulative,
+    })
 }

@@ -14,8 +14,9 @@ mod plan;
 mod raw;
 
 pub use build::{load_file, parse_str};
+pub use catalog::TIMELINE_COLUMNS;
 pub use error::ConfigError;
 pub use model::{
-    ChannelDef, Config, FsyncMode, Sale, ServerConfig, SkuDef, StorageConfig, StoreDef,
+    Baseline, ChannelDef, Config, FsyncMode, Sale, ServerConfig, SkuDef, StorageConfig, StoreDef,
 };
 pub use plan::Plan;

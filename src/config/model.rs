@@ -12,7 +12,7 @@ use super::plan::Plan;
 use crate::money::Currency;
 
 /// Everything one warroom process needs to know about its sale.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     pub sale: Sale,
     pub channels: Vec<ChannelDef>,
@@ -23,7 +23,7 @@ pub struct Config {
 }
 
 /// The promotion itself.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Sale {
     pub name: String,
     pub currency: Currency,
@@ -34,7 +34,25 @@ pub struct Sale {
     pub target: Option<i64>,
     pub profit_target: Option<i64>,
     pub plan: Plan,
-    pub baseline: Option<PathBuf>,
+    /// Last sale's timeline, for the minute-for-minute comparison (同比).
+    pub baseline: Option<Baseline>,
+}
+
+/// A previous sale's cumulative GMV per minute since its start, read from
+/// its `timeline.csv` (as `warroom export` writes it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Baseline {
+    pub path: PathBuf,
+    /// Cumulative GMV in minor units at the end of each minute.
+    pub cumulative: Vec<i64>,
+}
+
+impl Baseline {
+    /// The baseline's cumulative GMV at minute `m` since the start (its last
+    /// value once it has no more minutes).
+    pub fn at_minute(&self, m: usize) -> Option<i64> {
+        self.cumulative.get(m).or(self.cumulative.last()).copied()
+    }
 }
 
 impl Sale {
@@ -50,7 +68,7 @@ impl Sale {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChannelDef {
     pub id: String,
     pub name: String,
@@ -58,7 +76,7 @@ pub struct ChannelDef {
     pub profit_target: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoreDef {
     pub id: String,
     pub name: String,
@@ -67,7 +85,7 @@ pub struct StoreDef {
     pub profit_target: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkuDef {
     pub id: String,
     pub name: String,
@@ -79,7 +97,7 @@ pub struct SkuDef {
 }
 
 /// How the HTTP side runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub tick_ms: u64,
@@ -96,14 +114,14 @@ impl Default for ServerConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum FsyncMode {
     Always,
     #[default]
     Interval,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StorageConfig {
     pub dir: Option<PathBuf>,
     pub fsync: FsyncMode,
@@ -111,6 +129,8 @@ pub struct StorageConfig {
     pub checkpoint_every_s: u64,
     /// Events between checkpoints, whichever comes first.
     pub checkpoint_events: u64,
+    /// Seconds between `snapshot.json` files written into `dir`.
+    pub snapshot_every_s: u64,
 }
 
 impl Default for StorageConfig {
@@ -120,6 +140,7 @@ impl Default for StorageConfig {
             fsync: FsyncMode::Interval,
             checkpoint_every_s: 60,
             checkpoint_events: 10_000_000,
+            snapshot_every_s: 600,
         }
     }
 }

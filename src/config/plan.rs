@@ -6,7 +6,7 @@
 //! it; without one the plan is the straight line.
 
 /// Validated plan points: x strictly rising from 0 to 1, y rising to 1.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Plan {
     points: Vec<(f64, f64)>,
 }

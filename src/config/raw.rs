@@ -36,7 +36,7 @@ pub struct RawSale {
     pub target: Option<SValue>,
     pub profit_target: Option<SValue>,
     pub plan: Option<Spanned<Vec<(f64, f64)>>>,
-    pub baseline: Option<String>,
+    pub baseline: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,4 +91,5 @@ pub struct RawStorage {
     pub fsync: Option<Spanned<String>>,
     pub checkpoint_every: Option<Spanned<i64>>,
     pub checkpoint_events: Option<Spanned<i64>>,
+    pub snapshot_every: Option<Spanned<i64>>,
 }

@@ -66,6 +66,8 @@ pub struct State {
     pub duplicates: u64,
     /// Event time of the newest applied event.
     pub last_event_ms: Option<i64>,
+    /// The busiest second of the sale so far: (epoch second, orders).
+    pub peak_second: Option<(i64, u64)>,
     /// Scratch: which events of the batch being applied are not duplicates.
     #[serde(skip)]
     fresh: Vec<bool>,
@@ -299,6 +301,11 @@ impl State {
         let minute = (e.ts_ms >= sale.starts_ms && e.ts_ms < sale.ends_ms)
             .then(|| ((e.ts_ms - sale.starts_ms) / 60_000) as usize);
         self.sale.add_order(v, profit, costed, window_ms, minute);
+        let sec = window_ms.div_euclid(1000);
+        let in_sec = self.sale.windows.secs.get(sec).orders;
+        if self.peak_second.is_none_or(|(_, peak)| in_sec > peak) {
+            self.peak_second = Some((sec, in_sec));
+        }
         self.channels[channel]
             .scope
             .add_order(v, profit, costed, window_ms, minute);

@@ -64,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/skus/{id}", get(read::sku))
         .route("/api/v1/timeline", get(read::timeline))
         .route("/api/v1/live", get(live::live))
+        .route("/api/v1/export", get(read::export))
         .route("/healthz", get(read::healthz))
         .route("/readyz", get(read::readyz))
         .route("/metrics", get(read::metrics))

@@ -146,3 +146,23 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
     )
         .into_response()
 }
+
+/// `GET /api/v1/export`: the post-event pack as a zip.
+pub async fn export(State(app): State<AppState>) -> Result<Response, AppError> {
+    let engine = app.engine().clone();
+    let zip = tokio::task::spawn_blocking(move || crate::export::build(&engine).to_zip())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"warroom-export.zip\"",
+            ),
+        ],
+        zip,
+    )
+        .into_response())
+}

@@ -34,6 +34,9 @@ pub struct Hello {
     pub sale: SaleInfo,
     /// The plan curve: (share of sale time, share of target) points.
     pub plan: Vec<(f64, f64)>,
+    /// With a baseline: its cumulative GMV at the end of each minute since start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Vec<i64>>,
     pub tick_ms: u64,
     pub filter: Filter,
     pub server_time: String,
@@ -374,12 +377,18 @@ fn scope_view(
         }
     };
     figures.gmv_15m = windows.m15.gmv;
+    let baseline = matches!(scope, Scope::Sale)
+        .then_some(sale.baseline.as_ref())
+        .flatten();
+    if baseline.is_some() {
+        figures.baseline_gmv = views::baseline_now(sale, now_ms);
+    }
     ScopeView {
         totals: views::totals(sale, &figures, now_ms),
         windows,
         rates,
         series,
-        timeline: views::timeline_rows(cfg, now_ms, &timelines, from_minute),
+        timeline: views::timeline_rows(cfg, now_ms, &timelines, from_minute, baseline),
     }
 }
 
@@ -467,6 +476,7 @@ pub fn hello(cfg: &Config, now_ms: i64, filter: &Filter) -> Hello {
         kind: "hello",
         sale: SaleInfo::of(&cfg.sale),
         plan: cfg.sale.plan.points().to_vec(),
+        baseline: cfg.sale.baseline.as_ref().map(|b| b.cumulative.clone()),
         tick_ms: cfg.server.tick_ms,
         filter: filter.clone(),
         server_time: fmt_time(now_ms, cfg.sale.timezone),

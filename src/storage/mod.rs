@@ -18,12 +18,41 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-pub use recovery::{Recovered, RecoveryError};
+pub use recovery::{Mode, Recovered, RecoveryError};
 pub use wal::{Progress, Wal, WalError};
 
-use crate::config::StorageConfig;
+use crate::config::{Config, StorageConfig};
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
+
+/// The sale's config, as the data directory's own record of what it holds.
+pub const SALE_FILE: &str = "sale.json";
+
+fn write_sale(dir: &Path, cfg: &Config) -> std::io::Result<()> {
+    let tmp = dir.join(format!("{SALE_FILE}.tmp"));
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec_pretty(cfg).map_err(std::io::Error::other)?,
+    )?;
+    std::fs::rename(&tmp, dir.join(SALE_FILE))
+}
+
+/// Reads a data directory without changing it (for `warroom export
+/// --data-dir`): the config it recorded, and the state it holds.
+pub fn load_readonly(dir: &Path) -> Result<Engine, String> {
+    let path = dir.join(SALE_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        format!(
+            "{}: {e} (is this a warroom data directory?)",
+            path.display()
+        )
+    })?;
+    let cfg: Config =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let engine = Engine::new(Arc::new(cfg), Arc::new(crate::clock::SystemClock));
+    recovery::recover(dir, &engine, Mode::ReadOnly).map_err(|e| e.to_string())?;
+    Ok(engine)
+}
 
 struct Inner {
     dir: PathBuf,
@@ -44,14 +73,17 @@ pub struct Storage {
 }
 
 impl Storage {
-    /// Recovers `engine` from `cfg.dir` and opens the log after it.
+    /// Recovers `engine` from `dir`, opens the log after it, and records the
+    /// sale's config there (`sale.json`) so the folder can be exported alone.
     pub fn open(
         cfg: &StorageConfig,
         dir: &Path,
         engine: Engine,
         repair: bool,
     ) -> Result<(Storage, Recovered), RecoveryError> {
-        let recovered = recovery::recover(dir, &engine, repair)?;
+        let mode = if repair { Mode::Repair } else { Mode::Normal };
+        let recovered = recovery::recover(dir, &engine, mode)?;
+        write_sale(dir, engine.config()).map_err(|e| RecoveryError::Io(dir.join(SALE_FILE), e))?;
         let wal = Wal::open(dir, recovered.last_lsn + 1, cfg.fsync)
             .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
         let applied = engine.read(|st, _| st.events_applied);

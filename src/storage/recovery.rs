@@ -100,12 +100,26 @@ fn next_record(buf: &[u8], at: usize) -> Next<'_> {
     Next::Record { lsn, payload, end }
 }
 
-/// Loads `dir` into `engine`. With `repair`, a damaged record ends the log
-/// there instead of failing.
-pub fn recover(dir: &Path, engine: &Engine, repair: bool) -> Result<Recovered, RecoveryError> {
+/// How recovery may treat the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Start-up: a torn tail is cut off.
+    Normal,
+    /// `--repair`: a damaged record ends the log there; the rest is removed.
+    Repair,
+    /// Offline export: read only; a torn tail is ignored, nothing is changed.
+    ReadOnly,
+}
+
+/// Loads `dir` into `engine`.
+pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, RecoveryError> {
+    let repair = mode == Mode::Repair;
+    let readonly = mode == Mode::ReadOnly;
     let started = Instant::now();
     let io = |e| RecoveryError::Io(dir.to_path_buf(), e);
-    std::fs::create_dir_all(dir).map_err(io)?;
+    if !readonly {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
     let mut out = Recovered::default();
     for (lsn, path) in checkpoint::list(dir).map_err(io)? {
         match checkpoint::read(&path) {
@@ -158,13 +172,17 @@ pub fn recover(dir: &Path, engine: &Engine, repair: bool) -> Result<Recovered, R
                 Next::Bad(_, end) if last_segment && end == buf.len() => {
                     out.torn_bytes = (buf.len() - at) as u64;
                     tracing::warn!(file = %path.display(), offset = at, "dropping a damaged last record (never acknowledged)");
-                    truncate(path, at)?;
+                    if !readonly {
+                        truncate(path, at)?;
+                    }
                     break;
                 }
                 Next::Torn if last_segment => {
                     out.torn_bytes = (buf.len() - at) as u64;
                     tracing::warn!(file = %path.display(), offset = at, bytes = out.torn_bytes, "dropping a torn last record (never acknowledged)");
-                    truncate(path, at)?;
+                    if !readonly {
+                        truncate(path, at)?;
+                    }
                     break;
                 }
                 Next::Torn | Next::Bad(..) if repair => {

@@ -18,5 +18,8 @@ pub use rows::{
     store_rows,
 };
 pub use sale::{SaleInfo, fmt_time};
-pub use summary::{Rates, ScopeFigures, Summary, Totals, WindowSet, rates_of, summary, totals};
+pub use summary::{
+    Rates, ScopeFigures, Summary, Totals, WindowSet, baseline_now, rates_of, summary, totals,
+    vs_baseline,
+};
 pub use timeline::{TimelineRow, TimelineScope, timeline, timeline_rows};

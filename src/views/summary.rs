@@ -40,6 +40,12 @@ pub struct Totals {
     pub completion: Option<f64>,
     pub pace: Option<f64>,
     pub projected_gmv: Option<i64>,
+    /// With a `baseline`: last sale's cumulative GMV at the same minute
+    /// since its start, and how far ahead this sale is (0.12 = 12 %).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_gmv: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_baseline: Option<f64>,
 }
 
 /// GMV, orders and units over the last 1, 5 and 15 minutes.
@@ -85,6 +91,7 @@ pub struct ScopeFigures {
     pub target: Option<i64>,
     pub profit_target: Option<i64>,
     pub gmv_15m: i64,
+    pub baseline_gmv: Option<i64>,
 }
 
 /// Totals with every derived figure, for any scope.
@@ -110,7 +117,24 @@ pub fn totals(sale: &Sale, f: &ScopeFigures, now_ms: i64) -> Totals {
         completion: completion(c.gmv, f.target),
         pace: pace(sale, f.target, c.gmv, now_ms),
         projected_gmv: projected_gmv(sale, c.gmv, f.gmv_15m, now_ms),
+        baseline_gmv: f.baseline_gmv,
+        vs_baseline: vs_baseline(c.gmv, f.baseline_gmv),
     }
+}
+
+/// This sale against the baseline: 0.12 = 12 % ahead.
+pub fn vs_baseline(gmv: i64, baseline: Option<i64>) -> Option<f64> {
+    baseline
+        .filter(|b| *b > 0)
+        .map(|b| gmv as f64 / b as f64 - 1.0)
+}
+
+/// The baseline's cumulative GMV at the minute since start that `now_ms` is in.
+pub fn baseline_now(sale: &Sale, now_ms: i64) -> Option<i64> {
+    let b = sale.baseline.as_ref()?;
+    (now_ms >= sale.starts_ms)
+        .then(|| b.at_minute(((now_ms - sale.starts_ms) / 60_000) as usize))
+        .flatten()
 }
 
 /// Orders and GMV per second over the 10 whole seconds before `now_ms`.
@@ -132,6 +156,7 @@ pub fn summary(st: &State, cfg: &Config, now_ms: i64) -> Summary {
         target: sale.target,
         profit_target: sale.profit_target,
         gmv_15m: windows.m15.gmv,
+        baseline_gmv: baseline_now(sale, now_ms),
     };
     Summary {
         sale: SaleInfo::of(sale),

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::sale::fmt_time;
-use crate::config::Config;
+use crate::config::{Baseline, Config};
 use crate::engine::{State, Wv};
 
 /// Which scope a timeline is for: `sale`, `channel:{id}` or `store:{id}`.
@@ -27,13 +27,18 @@ impl TimelineScope {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TimelineRow {
     pub minute_start: String,
     pub gmv: i64,
     pub orders: u64,
     pub units: u64,
     pub cumulative_gmv: i64,
+    /// With a baseline (sale scope only): its cumulative GMV at this minute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_gmv: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_baseline: Option<f64>,
 }
 
 /// Rows from the sale's first minute to the current one (or the last with
@@ -49,7 +54,10 @@ pub fn timeline(
         TimelineScope::Channel(id) => &st.channels[st.channel_index(id)?].scope.timeline,
         TimelineScope::Store(id) => &st.stores[st.store_index(id)?].scope.timeline,
     };
-    Some(timeline_rows(cfg, now_ms, &[buckets], 0))
+    let baseline = (*scope == TimelineScope::Sale)
+        .then_some(cfg.sale.baseline.as_ref())
+        .flatten();
+    Some(timeline_rows(cfg, now_ms, &[buckets], 0, baseline))
 }
 
 /// Number of timeline minutes to show at `now_ms`: up to the current one,
@@ -66,7 +74,13 @@ fn minutes_shown(cfg: &Config, now_ms: i64, longest: usize) -> usize {
 
 /// Rows summed over several scopes' timelines, from minute `from` on; the
 /// cumulative figure still counts from the start.
-pub fn timeline_rows(cfg: &Config, now_ms: i64, scopes: &[&[Wv]], from: usize) -> Vec<TimelineRow> {
+pub fn timeline_rows(
+    cfg: &Config,
+    now_ms: i64,
+    scopes: &[&[Wv]],
+    from: usize,
+    baseline: Option<&Baseline>,
+) -> Vec<TimelineRow> {
     let sale = &cfg.sale;
     let longest = scopes.iter().map(|b| b.len()).max().unwrap_or(0);
     let n = minutes_shown(cfg, now_ms, longest);
@@ -84,12 +98,15 @@ pub fn timeline_rows(cfg: &Config, now_ms: i64, scopes: &[&[Wv]], from: usize) -
         .map(|m| {
             let v = at(m);
             cum += v.gmv;
+            let baseline_gmv = baseline.and_then(|b| b.at_minute(m));
             TimelineRow {
                 minute_start: fmt_time(sale.starts_ms + m as i64 * 60_000, sale.timezone),
                 gmv: v.gmv,
                 orders: v.orders,
                 units: v.units,
                 cumulative_gmv: cum,
+                baseline_gmv,
+                vs_baseline: super::summary::vs_baseline(cum, baseline_gmv),
             }
         })
         .collect()

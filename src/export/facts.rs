@@ -1,0 +1,147 @@
+//! Everything the pack shows, copied out of the engine at one instant.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::engine::State;
+use crate::money::Currency;
+use crate::views::{
+    self, ChannelRow, RowSort, SkuRow, SkuSort, StoreRow, Summary, TimelineRow, fmt_time,
+};
+
+/// A threshold and when the sale's cumulative GMV first reached it (to the
+/// minute: the end of the minute in which it was crossed).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Milestone {
+    pub label: String,
+    pub gmv: i64,
+    pub reached_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SoldOut {
+    pub id: String,
+    pub name: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Peak {
+    pub at: String,
+    pub orders: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    pub summary: Summary,
+    pub channels: Vec<ChannelRow>,
+    pub stores: Vec<StoreRow>,
+    pub skus: Vec<SkuRow>,
+    pub timeline: Vec<TimelineRow>,
+    /// The plan's cumulative GMV at the end of each timeline minute.
+    pub plan_cumulative_gmv: Vec<i64>,
+    pub milestones: Vec<Milestone>,
+    pub peak_second: Option<Peak>,
+    pub peak_minute: Option<TimelineRow>,
+    pub sold_out: Vec<SoldOut>,
+    pub alerts: Vec<serde_json::Value>,
+    #[serde(skip)]
+    pub currency: Currency,
+}
+
+impl Facts {
+    pub fn collect(st: &State, cfg: &Config, now_ms: i64) -> Facts {
+        let sale = &cfg.sale;
+        let summary = views::summary(st, cfg, now_ms);
+        let timeline =
+            views::timeline(st, cfg, now_ms, &views::TimelineScope::Sale).unwrap_or_default();
+        let minutes = sale.minutes().max(1) as f64;
+        let target = sale.target.unwrap_or(0) as f64;
+        let plan_cumulative_gmv = (0..timeline.len())
+            .map(|m| (target * sale.plan.share_at((m + 1) as f64 / minutes)).round() as i64)
+            .collect();
+        let mut sold_out: Vec<(i64, SoldOut)> = st
+            .skus
+            .iter()
+            .filter(|k| k.stock.is_some() && k.stock_left <= 0)
+            .filter_map(|k| {
+                let at = k.sold_out_at?;
+                Some((
+                    at,
+                    SoldOut {
+                        id: k.id.to_string(),
+                        name: k.name.to_string(),
+                        at: fmt_time(at, sale.timezone),
+                    },
+                ))
+            })
+            .collect();
+        sold_out.sort_by_key(|(at, s)| (*at, s.id.clone()));
+        Facts {
+            milestones: milestones(cfg, &timeline, summary.totals.gmv),
+            peak_second: st.peak_second.map(|(sec, orders)| Peak {
+                at: fmt_time(sec * 1000, sale.timezone),
+                orders,
+            }),
+            peak_minute: timeline
+                .iter()
+                .max_by_key(|r| (r.gmv, std::cmp::Reverse(r.minute_start.clone())))
+                .filter(|r| r.gmv > 0)
+                .cloned(),
+            channels: views::channel_rows(st, now_ms, RowSort::Gmv, usize::MAX),
+            stores: views::store_rows(st, now_ms, RowSort::Gmv, usize::MAX),
+            skus: views::sku_rows(st, now_ms, SkuSort::Gmv, usize::MAX),
+            sold_out: sold_out.into_iter().map(|(_, s)| s).collect(),
+            alerts: Vec::new(),
+            currency: sale.currency.clone(),
+            summary,
+            timeline,
+            plan_cumulative_gmv,
+        }
+    }
+}
+
+/// 50/80/100/120 % of the target, and GMV marks at 1, 2 and 5 × 10ⁿ of the
+/// major unit (from a million) up to the GMV reached.
+fn milestones(cfg: &Config, timeline: &[TimelineRow], gmv: i64) -> Vec<Milestone> {
+    let sale = &cfg.sale;
+    let scale = sale.currency.scale();
+    let mut out = Vec::new();
+    if let Some(target) = sale.target.filter(|t| *t > 0) {
+        for share in [0.5, 0.8, 1.0, 1.2] {
+            out.push((
+                format!("{:.0} % of target", share * 100.0),
+                (target as f64 * share).round() as i64,
+            ));
+        }
+    }
+    let mut mark = 1_000_000i64;
+    'marks: while let Some(minor) = mark.checked_mul(scale) {
+        for m in [1, 2, 5] {
+            let Some(v) = minor.checked_mul(m) else {
+                break 'marks;
+            };
+            if v > gmv {
+                break 'marks;
+            }
+            out.push((
+                format!("GMV {}", super::table::money_label(&sale.currency, v)),
+                v,
+            ));
+        }
+        mark = match mark.checked_mul(10) {
+            Some(m) => m,
+            None => break,
+        };
+    }
+    out.into_iter()
+        .map(|(label, threshold)| Milestone {
+            reached_at: timeline
+                .iter()
+                .position(|r| r.cumulative_gmv >= threshold)
+                .map(|m| fmt_time(sale.starts_ms + (m as i64 + 1) * 60_000, sale.timezone)),
+            label,
+            gmv: threshold,
+        })
+        .collect()
+}

@@ -1,0 +1,18 @@
+//! The post-event pack (复盘, contract §9): what analysts read the next
+//! morning.
+//!
+//! `facts` copies everything the pack shows out of the engine in one read;
+//! the rest are pure functions of those facts: `table` (CSV for Excel: UTF-8
+//! with BOM, amounts in major units), `charts` (SVG and PNG with plotters;
+//! PNG text needs a CJK font found at run time), `report` (one
+//! self-contained HTML file) and `pack` (the file set, as a folder or a zip,
+//! and the periodic `snapshot.json`).
+
+mod charts;
+mod facts;
+mod pack;
+mod report;
+mod table;
+
+pub use facts::{Facts, Milestone, SoldOut};
+pub use pack::{Pack, build, snapshot_json, snapshot_task, unzip_into};
