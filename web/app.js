@@ -41,7 +41,9 @@ const state = {
   lastFrame: 0, clockOffset: 0, haveSnapshot: false, shownGmv: 0,
   storePage: 0, pageTurned: 0, dirty: true,
 };
-window.warroom = { state, fmt };
+window.warroom = { state, fmt, errors: [] };
+// Kept for the browser test (and anyone debugging a wall screen).
+window.addEventListener('error', (e) => window.warroom.errors.push(String(e.message)));
 
 // ---- connection -------------------------------------------------------
 
@@ -109,6 +111,8 @@ function onFrame(f) {
   if (f.type === 'hello') {
     state.sale = f.sale;
     state.plan = f.plan;
+    state.baseline = f.baseline ?? null;
+    $('legend-base').hidden = !state.baseline;
     state.tickMs = f.tick_ms;
     fmt.setCurrency(f.sale.currency);
   } else if (f.type === 'snapshot') {
@@ -239,6 +243,13 @@ function drawHeadline() {
   text('profit', t.margin === null ? fmt.money(t.profit) : `${fmt.money(t.profit)} (${fmt.pct(t.margin, 0)})`);
   text('rate', fmt.count(Math.round(state.rates.orders_per_s)));
   text('refunds', fmt.money(t.refunds));
+  const vs = t.vs_baseline;
+  const el = $('vs-baseline');
+  el.hidden = vs === undefined || vs === null;
+  if (!el.hidden) {
+    el.className = 'vs ' + (vs >= 0 ? 'ahead' : 'behind');
+    text('vs-baseline', `${fmt.word('vs_baseline')} ${vs >= 0 ? '+' : ''}${fmt.pct(vs)} (${fmt.money(t.baseline_gmv)})`);
+  }
 }
 
 function drawTarget() {
@@ -278,10 +289,15 @@ function drawCharts() {
     plan.push([m, planShare(m / total) * target]);
   }
   const hhmm = (ms) => new Intl.DateTimeFormat('en-GB', { timeZone: state.sale.timezone, hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(ms));
-  lineChart($('chart-cum'), [
-    { points: plan, color: '#5b8def', dash: [6, 4] },
-    { points: actual, color: '#ffcc4d', width: 3, fill: true },
-  ], { xMin: 0, xMax: nowMin, yFormat: (v) => fmt.money(v), labels: [[0, hhmm(starts)], [1, hhmm(starts + nowMin * 60000)]] });
+  const lines = [{ points: plan, color: '#5b8def', dash: [6, 4] }];
+  if (state.baseline) {
+    // Last sale, minute for minute since its start (同比).
+    const base = [[0, 0]];
+    for (let m = 0; m < Math.min(state.baseline.length, Math.ceil(nowMin)); m++) base.push([m + 1, state.baseline[m]]);
+    lines.push({ points: base, color: '#8a97ad', dash: [2, 4] });
+  }
+  lines.push({ points: actual, color: '#ffcc4d', width: 3, fill: true });
+  lineChart($('chart-cum'), lines, { xMin: 0, xMax: nowMin, yFormat: (v) => fmt.money(v), labels: [[0, hhmm(starts)], [1, hhmm(starts + nowMin * 60000)]] });
 
   const current = Math.floor(Math.min(total - 1, Math.max(0, share * total)));
   const perMinute = [];

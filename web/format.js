@@ -12,7 +12,7 @@ const WORDS = {
     live: '实时', stale: '数据中断', connecting: '连接中', ahead: '领先计划', behind: '落后计划',
     on_plan: '按计划', since_start: '已开始', to_end: '距结束', to_start: '距开始', ended: '已结束',
     out: '售罄', low: '低库存', eta: '售罄于', no_alerts: '暂无告警', no_warnings: '库存正常',
-    no_data: '暂无数据', margin: '毛利率',
+    no_data: '暂无数据', margin: '毛利率', vs_baseline: '同比', baseline: '去年同期',
   },
   en: {
     gmv: 'GMV', net_gmv: 'Net GMV', orders: 'Orders', buyers: 'Buyers', aov: 'AOV',
@@ -23,7 +23,7 @@ const WORDS = {
     live: 'LIVE', stale: 'STALE', connecting: 'connecting', ahead: 'ahead of plan', behind: 'behind plan',
     on_plan: 'on plan', since_start: 'since start', to_end: 'to end', to_start: 'to start', ended: 'ended',
     out: 'SOLD OUT', low: 'LOW', eta: 'out in', no_alerts: 'No alerts', no_warnings: 'Stock OK',
-    no_data: 'No data yet', margin: 'margin',
+    no_data: 'No data yet', margin: 'margin', vs_baseline: 'vs last sale', baseline: 'last sale',
   },
 };
 

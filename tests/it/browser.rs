@@ -52,6 +52,18 @@ async fn assert_screen_matches(b: &mut Browser, app: &TestApp) {
     let completion = summary["totals"]["completion"]
         .as_f64()
         .expect("completion");
+    b.wait_for(
+        &format!("Number(document.getElementById('completion').dataset.value) === {completion}"),
+        10,
+        "the completion figure",
+    )
+    .await;
+    let errors = b.eval("window.warroom.errors").await;
+    assert_eq!(
+        errors,
+        serde_json::json!([]),
+        "no script errors on the page"
+    );
     let shown: f64 = b
         .eval("Number(document.getElementById('completion').dataset.value)")
         .await

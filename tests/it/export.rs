@@ -340,3 +340,29 @@ async fn a_baseline_timeline_compares_minute_for_minute() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_snapshot_json_is_kept_fresh_in_the_data_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ingest, _clock) = crate::support::ingest_at(START + 60 * MIN);
+    assert_eq!(crate::support::post(&ingest, &orders(10)).accepted, 10);
+    let shutdown = warroom::shutdown::Shutdown::default();
+    let task = warroom::export::snapshot_task(
+        ingest.engine().clone(),
+        dir.path().to_path_buf(),
+        std::time::Duration::from_millis(50),
+        shutdown.clone(),
+    );
+    let path = dir.path().join("snapshot.json");
+    for _ in 0..100 {
+        if path.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let snap: Value = serde_json::from_slice(&std::fs::read(&path).expect("snapshot.json written"))
+        .expect("JSON");
+    assert_eq!(snap["summary"]["events_applied"], 10);
+    shutdown.trigger();
+    task.await.expect("task ends on shutdown");
+}
