@@ -82,7 +82,7 @@ fn snapshot_demo_sale(bencher: Bencher) {
     let cfg = engine.config().clone();
     let filter = Filter::default();
     bencher.bench_local(|| {
-        let snap = engine.read(|st, now| live::snapshot(st, &cfg, now, &filter, 1));
+        let snap = engine.read(|st, now| live::snapshot(st, &cfg, now, &filter, 1, Vec::new()));
         serde_json::to_string(&snap).map(|s| s.len())
     });
 }

@@ -210,7 +210,8 @@ async fn export(
             let out2 = out.clone();
             tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
                 let engine = crate::storage::load_readonly(&dir).map_err(anyhow::Error::msg)?;
-                let pack = crate::export::build(&engine);
+                let alerts = crate::alerts::load_book(&dir).recent(1000);
+                let pack = crate::export::build(&engine, alerts);
                 for w in &pack.warnings {
                     tracing::warn!("{w}");
                 }
@@ -267,6 +268,7 @@ impl Launch {
         let shutdown = Shutdown::default();
         let state = AppState::new(engine.clone(), shutdown.clone(), web);
         let ingest = state.ingest.clone();
+        let state_alerts = state.alerts.clone();
         ingest.set_ready(false);
         let server = tokio::spawn(server::run(
             listener,
@@ -306,6 +308,7 @@ impl Launch {
                 let every = std::time::Duration::from_secs(storage_cfg.snapshot_every_s);
                 crate::export::snapshot_task(
                     engine.clone(),
+                    Some(state_alerts.clone()),
                     storage.dir().to_path_buf(),
                     every,
                     shutdown.clone(),
@@ -320,6 +323,9 @@ impl Launch {
             }
         };
         ingest.set_ready(true);
+        // Rules run once the state is whole (a half-recovered state would
+        // look like a rate drop or a silent feed).
+        state_alerts.start(shutdown.clone());
         let feeder =
             demo.map(|(catalog, opts)| tokio::spawn(demo::feed(ingest.clone(), catalog, opts)));
 

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::config::{Config, Plan, Sale, ServerConfig, StorageConfig};
+use crate::config::{AlertsConfig, Config, Plan, Sale, ServerConfig, StorageConfig};
 use crate::ingest::Ingest;
 use crate::money::Currency;
 use crate::sim::{DemoCatalog, Traffic, TrafficOptions, demo_catalog};
@@ -100,6 +100,7 @@ pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Co
         skus: cat.skus.clone(),
         server,
         storage: StorageConfig::default(),
+        alerts: AlertsConfig::defaults(100),
     };
     (config, cat)
 }

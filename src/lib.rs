@@ -13,6 +13,7 @@
 //! - `ingest` — request bodies (NDJSON, arrays, objects) → events, per §2's rules.
 //! - `engine` — every counter, window and timeline; the only place state changes.
 //! - `views` — summary, rankings, timeline: what the API shows.
+//! - `alerts` — rules, the alert book, delivery to chat groups (contract §6).
 //! - `live` — WebSocket push to the screens: one tick task, shared frames.
 //! - `http` — the axum router and handlers, the embedded `web/` screen;
 //!   `server` serves it, `shutdown` tells long-lived tasks to end.
@@ -23,6 +24,7 @@
 //! - `demo` — the built-in demo sale; `cli` — the commands.
 //! - `clock` — the one source of "now", replaceable in tests.
 
+pub mod alerts;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -4,6 +4,8 @@
 #[path = "it/support.rs"]
 mod support;
 
+#[path = "it/alerts.rs"]
+mod alerts;
 #[path = "it/api.rs"]
 mod api;
 #[path = "it/browser.rs"]

@@ -6,6 +6,7 @@
 //! anything wrong with the file, line and reason. Nothing past this module
 //! sees a raw value.
 
+mod alerts;
 mod build;
 mod catalog;
 mod error;
@@ -13,6 +14,7 @@ mod model;
 mod plan;
 mod raw;
 
+pub use alerts::{AlertsConfig, HookConfig, HookKind, Lang, RULES, RulesConfig, Silence};
 pub use build::{load_file, parse_str};
 pub use catalog::TIMELINE_COLUMNS;
 pub use error::ConfigError;

@@ -20,6 +20,7 @@ pub struct Config {
     pub skus: Vec<SkuDef>,
     pub server: ServerConfig,
     pub storage: StorageConfig,
+    pub alerts: super::alerts::AlertsConfig,
 }
 
 /// The promotion itself.

@@ -22,7 +22,7 @@ pub struct RawConfig {
     pub server: Option<RawServer>,
     pub storage: Option<RawStorage>,
     pub auth: Option<Spanned<toml::Table>>,
-    pub alerts: Option<Spanned<toml::Table>>,
+    pub alerts: Option<super::alerts::RawAlerts>,
 }
 
 #[derive(Debug, Deserialize)]

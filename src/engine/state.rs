@@ -9,8 +9,8 @@
 use rustc_hash::FxHashMap;
 
 use super::entity::{Channel, SERIES_SECS, Sku, Store};
-use super::ring::Wv;
-use super::scope::Scope;
+use super::ring::{Ring, Wv};
+use super::scope::{Scope, TENS};
 use super::sharded::{ShardedMap, ShardedSet};
 use crate::config::{Config, Sale};
 use crate::event::{Batch, Event, Item, Kind};
@@ -68,6 +68,11 @@ pub struct State {
     pub last_event_ms: Option<i64>,
     /// The busiest second of the sale so far: (epoch second, orders).
     pub peak_second: Option<(i64, u64)>,
+    /// Refunds of the last 15 minutes in ten-second buckets (amount in
+    /// `gmv`, count in `orders`), for the refund-rate alert.
+    pub refund_tens: Ring<Wv, TENS>,
+    /// Server time of the last batch that applied anything.
+    pub last_apply_ms: Option<i64>,
     /// Scratch: which events of the batch being applied are not duplicates.
     #[serde(skip)]
     fresh: Vec<bool>,
@@ -230,7 +235,7 @@ impl State {
             let items = batch.items_of(e);
             match e.kind {
                 Kind::Order => self.order(e, items, buyer, sale, now_ms),
-                Kind::Refund => self.refund(e, items),
+                Kind::Refund => self.refund(e, items, now_ms),
                 Kind::Stock => self.stock(e),
             }
             out.accepted += 1;
@@ -238,6 +243,9 @@ impl State {
         }
         self.events_applied += out.accepted as u64;
         self.duplicates += out.duplicates as u64;
+        if out.accepted > 0 {
+            self.last_apply_ms = Some(now_ms);
+        }
         self.fresh = fresh;
         self.buyer_of = buyer_of;
         self.sale.counters.buyers = self.buyers.len() as u64;
@@ -349,7 +357,7 @@ impl State {
         }
     }
 
-    fn refund(&mut self, e: &Event<'_>, items: &[Item<'_>]) {
+    fn refund(&mut self, e: &Event<'_>, items: &[Item<'_>], now_ms: i64) {
         let (store, channel) = self.scopes_of(e);
         let (mut amount, mut units, mut profit, mut costed) = (0i64, 0u64, 0i64, 0i64);
         for it in items {
@@ -366,6 +374,15 @@ impl State {
             units += u64::from(it.qty);
         }
         self.sale.add_refund(amount, units, profit, costed);
+        let bucket = e.ts_ms.min(now_ms).div_euclid(10_000);
+        self.refund_tens.add(
+            bucket,
+            Wv {
+                gmv: amount,
+                orders: 1,
+                units,
+            },
+        );
         self.channels[channel]
             .scope
             .add_refund(amount, units, profit, costed);

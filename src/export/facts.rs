@@ -44,13 +44,18 @@ pub struct Facts {
     pub peak_second: Option<Peak>,
     pub peak_minute: Option<TimelineRow>,
     pub sold_out: Vec<SoldOut>,
-    pub alerts: Vec<serde_json::Value>,
+    pub alerts: Vec<crate::alerts::AlertRecord>,
     #[serde(skip)]
     pub currency: Currency,
 }
 
 impl Facts {
-    pub fn collect(st: &State, cfg: &Config, now_ms: i64) -> Facts {
+    pub fn collect(
+        st: &State,
+        cfg: &Config,
+        now_ms: i64,
+        alerts: Vec<crate::alerts::AlertRecord>,
+    ) -> Facts {
         let sale = &cfg.sale;
         let summary = views::summary(st, cfg, now_ms);
         let timeline =
@@ -92,7 +97,7 @@ impl Facts {
             stores: views::store_rows(st, now_ms, RowSort::Gmv, usize::MAX),
             skus: views::sku_rows(st, now_ms, SkuSort::Gmv, usize::MAX),
             sold_out: sold_out.into_iter().map(|(_, s)| s).collect(),
-            alerts: Vec::new(),
+            alerts,
             currency: sale.currency.clone(),
             summary,
             timeline,

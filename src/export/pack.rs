@@ -9,6 +9,7 @@ use super::charts;
 use super::facts::Facts;
 use super::report;
 use super::table;
+use crate::alerts::{AlertRecord, Alerts};
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
 
@@ -20,9 +21,9 @@ pub struct Pack {
 
 /// Builds the pack. The engine lock is held only to copy the facts out;
 /// charts and the report are drawn after. CPU-heavy: call from a blocking thread.
-pub fn build(engine: &Engine) -> Pack {
+pub fn build(engine: &Engine, alerts: Vec<AlertRecord>) -> Pack {
     let cfg = engine.config().clone();
-    let facts = engine.read(|st, now| Facts::collect(st, &cfg, now));
+    let facts = engine.read(|st, now| Facts::collect(st, &cfg, now, alerts));
     let mut warnings = Vec::new();
     let charts = charts::render_all(&facts, &mut warnings);
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -95,9 +96,9 @@ pub fn unzip_into(bytes: &[u8], dir: &Path) -> std::io::Result<Vec<String>> {
 }
 
 /// `snapshot.json` alone (everything of contract §3 and the milestones).
-pub fn snapshot_json(engine: &Engine) -> Vec<u8> {
+pub fn snapshot_json(engine: &Engine, alerts: Vec<AlertRecord>) -> Vec<u8> {
     let cfg = engine.config().clone();
-    let facts = engine.read(|st, now| Facts::collect(st, &cfg, now));
+    let facts = engine.read(|st, now| Facts::collect(st, &cfg, now, alerts));
     serde_json::to_vec_pretty(&facts).unwrap_or_default()
 }
 
@@ -105,6 +106,7 @@ pub fn snapshot_json(engine: &Engine) -> Vec<u8> {
 /// rename), so a recent pack survives even if the machine is lost.
 pub fn snapshot_task(
     engine: Engine,
+    alerts: Option<Alerts>,
     dir: std::path::PathBuf,
     every: Duration,
     shutdown: Shutdown,
@@ -116,9 +118,10 @@ pub fn snapshot_task(
                 () = shutdown.wait() => break,
             }
             let (engine, dir) = (engine.clone(), dir.clone());
+            let recent = alerts.as_ref().map(|a| a.recent(1000)).unwrap_or_default();
             let written = tokio::task::spawn_blocking(move || {
                 let tmp = dir.join("snapshot.json.tmp");
-                std::fs::write(&tmp, snapshot_json(&engine))?;
+                std::fs::write(&tmp, snapshot_json(&engine, recent))?;
                 std::fs::rename(&tmp, dir.join("snapshot.json"))
             })
             .await;

@@ -192,19 +192,15 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
     if f.alerts.is_empty() {
         h.push_str("<p class=muted>No alerts were raised.</p>");
     } else {
-        h.push_str("<table><tr><th>fired</th><th>summary</th></tr>");
+        h.push_str("<table><tr><th>fired</th><th>resolved</th><th>alert</th></tr>");
         for a in &f.alerts {
-            let s = |k: &str| {
-                a.get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                esc(&s("fired_at")),
-                esc(&s("summary"))
+                "<tr><td>{}</td><td>{}</td><td>{}: {}</td></tr>",
+                esc(&a.fired_at),
+                esc(a.resolved_at.as_deref().unwrap_or("")),
+                esc(&a.title),
+                esc(&a.summary)
             );
         }
         h.push_str("</table>");

@@ -205,19 +205,13 @@ pub fn alerts(f: &Facts) -> Vec<u8> {
         "summary",
     ]);
     for a in &f.alerts {
-        let s = |k: &str| {
-            a.get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
         c.row(vec![
-            s("fired_at"),
-            s("resolved_at"),
-            s("rule"),
-            s("scope"),
-            s("severity"),
-            s("summary"),
+            a.fired_at.clone(),
+            a.resolved_at.clone().unwrap_or_default(),
+            a.rule.clone(),
+            a.scope.clone(),
+            a.severity.clone(),
+            a.summary.clone(),
         ]);
     }
     c.finish()

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 
 use super::web::{self, WebAssets};
 use super::{events, read};
+use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
 use crate::live::{self, Hub};
@@ -21,6 +22,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
     pub hub: Hub,
+    pub alerts: Alerts,
     /// Fired on SIGTERM/Ctrl-C: live sockets close themselves on it.
     pub shutdown: Shutdown,
     pub web: WebAssets,
@@ -31,13 +33,15 @@ impl AppState {
     pub fn new(engine: Engine, shutdown: Shutdown, web: WebAssets) -> AppState {
         let metrics = Arc::new(Metrics::default());
         let max_body_bytes = engine.config().server.max_body_bytes;
-        let hub = Hub::new(engine.clone());
+        let alerts = Alerts::new(engine.clone(), engine.config().storage.dir.as_deref());
+        let hub = Hub::new(engine.clone(), alerts.clone());
         hub.start(shutdown.clone());
         AppState {
             ingest: Ingest::new(engine, metrics.clone()),
             metrics,
             max_body_bytes,
             hub,
+            alerts,
             shutdown,
             web,
         }
@@ -65,6 +69,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/timeline", get(read::timeline))
         .route("/api/v1/live", get(live::live))
         .route("/api/v1/export", get(read::export))
+        .route("/api/v1/alerts", get(read::alerts))
+        .route(
+            "/api/v1/silences",
+            get(read::silences).post(read::add_silence),
+        )
         .route("/healthz", get(read::healthz))
         .route("/readyz", get(read::readyz))
         .route("/metrics", get(read::metrics))

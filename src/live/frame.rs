@@ -26,6 +26,8 @@ pub const ETA_WARNING_S: f64 = 3600.0;
 /// Seconds of per-second series in a snapshot, and re-sent in each tick.
 pub const SERIES_SNAPSHOT_S: i64 = 300;
 pub const SERIES_TICK_S: i64 = 3;
+/// Recent alerts a snapshot carries.
+pub const SNAPSHOT_ALERTS: usize = 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Hello {
@@ -65,7 +67,7 @@ pub struct Snapshot {
     pub stores: Vec<StoreRow>,
     pub top_skus: Vec<SkuRow>,
     pub stock_warnings: Vec<SkuRow>,
-    pub alerts: Vec<serde_json::Value>,
+    pub alerts: Vec<crate::alerts::AlertRecord>,
 }
 
 /// Every `tick_ms`: absolute totals, and what changed since the last tick.
@@ -397,7 +399,14 @@ fn current_minute(cfg: &Config, now_ms: i64) -> usize {
 }
 
 /// The snapshot a screen with `filter` draws from.
-pub fn snapshot(st: &State, cfg: &Config, now_ms: i64, filter: &Filter, seq: u64) -> Snapshot {
+pub fn snapshot(
+    st: &State,
+    cfg: &Config,
+    now_ms: i64,
+    filter: &Filter,
+    seq: u64,
+    alerts: Vec<crate::alerts::AlertRecord>,
+) -> Snapshot {
     let top = top_store_indices(st);
     let sel = select(st, filter, &top);
     let v = scope_view(st, cfg, now_ms, &sel.scope, SERIES_SNAPSHOT_S, 0);
@@ -420,7 +429,7 @@ pub fn snapshot(st: &State, cfg: &Config, now_ms: i64, filter: &Filter, seq: u64
             .collect(),
         top_skus: top_skus(st, now_ms),
         stock_warnings: stock_warnings(st, now_ms),
-        alerts: Vec::new(),
+        alerts,
     }
 }
 

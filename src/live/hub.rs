@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use super::filter::Filter;
 use super::frame::{self, Diff, TickContext};
+use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
 
@@ -51,6 +52,7 @@ struct Topic {
 
 struct Inner {
     engine: Engine,
+    alerts: Alerts,
     topics: DashMap<Filter, Arc<Topic>>,
     seq: AtomicU64,
     stats: LiveStats,
@@ -85,7 +87,8 @@ impl Subscription {
         }
         let engine = &hub.inner.engine;
         let cfg = engine.config().clone();
-        let snap = engine.read(|st, now| frame::snapshot(st, &cfg, now, &self.filter, seq));
+        let recent = hub.inner.alerts.recent(frame::SNAPSHOT_ALERTS);
+        let snap = engine.read(|st, now| frame::snapshot(st, &cfg, now, &self.filter, seq, recent));
         let bytes = to_bytes(&snap);
         stats.snapshots_built.fetch_add(1, Relaxed);
         stats.last_snapshot_bytes.store(bytes.len() as u64, Relaxed);
@@ -102,10 +105,11 @@ impl Drop for Subscription {
 }
 
 impl Hub {
-    pub fn new(engine: Engine) -> Hub {
+    pub fn new(engine: Engine, alerts: Alerts) -> Hub {
         Hub {
             inner: Arc::new(Inner {
                 engine,
+                alerts,
                 topics: DashMap::new(),
                 seq: AtomicU64::new(0),
                 stats: LiveStats::default(),
@@ -119,6 +123,10 @@ impl Hub {
 
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    pub fn alerts(&self) -> &Alerts {
+        &self.inner.alerts
     }
 
     /// The sequence number of the newest tick.

@@ -67,6 +67,7 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
     if !send(&mut socket, Message::Text(snap)).await {
         return;
     }
+    let mut alerts = hub.alerts().subscribe();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     loop {
@@ -99,6 +100,17 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
                 }
                 stats().frames_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
+            alert = alerts.recv() => match alert {
+                Ok(frame) => {
+                    if !send(&mut socket, Message::Text(frame)).await {
+                        break;
+                    }
+                }
+                // A screen that fell behind misses alerts, not the socket:
+                // its next snapshot lists the recent ones.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(_)) => last_heard = Instant::now(),

@@ -349,6 +349,7 @@ async fn a_snapshot_json_is_kept_fresh_in_the_data_directory() {
     let shutdown = warroom::shutdown::Shutdown::default();
     let task = warroom::export::snapshot_task(
         ingest.engine().clone(),
+        None,
         dir.path().to_path_buf(),
         std::time::Duration::from_millis(50),
         shutdown.clone(),

@@ -95,6 +95,8 @@ pub struct TestApp {
     pub base: String,
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
+    pub alerts: warroom::alerts::Alerts,
+    pub clock: ManualClock,
     shutdown: Shutdown,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -117,16 +119,14 @@ pub async fn spawn_app(cfg: Config, now_ms: i64) -> TestApp {
 /// A server on a given address (to bring one back on the same port).
 pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
     let clock = ManualClock::new(now_ms);
-    let engine = Engine::new(Arc::new(cfg), Arc::new(clock));
+    let engine = Engine::new(Arc::new(cfg), Arc::new(clock.clone()));
     let listener = TcpListener::bind(addr).await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = Shutdown::default();
-    let router = app(AppState::new(
-        engine,
-        shutdown.clone(),
-        WebAssets::default(),
-    ));
+    let state = AppState::new(engine, shutdown.clone(), WebAssets::default());
+    let alerts = state.alerts.clone();
+    let router = app(state);
     let task = tokio::spawn(warroom::server::run(listener, router, async {
         let _ = rx.await;
     }));
@@ -134,6 +134,8 @@ pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
         base: format!("http://{addr}"),
         addr,
         client: reqwest::Client::new(),
+        alerts,
+        clock,
         shutdown,
         stop: Some(tx),
         task: Some(task),

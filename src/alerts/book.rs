@@ -1,0 +1,294 @@
+//! The alert book: what is pending, firing, resolved; the recent history;
+//! silences. `step` turns one evaluation's conditions into notices.
+//!
+//! A condition becomes an alert when it has held for `for` (rate and
+//! refund rules) or at once (the others); it is sent once when it fires,
+//! again every `repeat_every_s` while it holds, and once when it resolves.
+//! Milestones and GMV marks fire once and never resolve — also across
+//! restarts, as the book is saved in the data directory.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::Condition;
+use crate::config::{RulesConfig, Silence};
+
+const HISTORY: usize = 1000;
+
+/// One delivery attempt's outcome, as `/api/v1/alerts` shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Delivery {
+    pub hook: String,
+    pub at: String,
+    pub attempt: u32,
+    pub result: String,
+}
+
+/// An alert as the API, the screens and the export show it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AlertRecord {
+    pub id: u64,
+    pub key: String,
+    pub rule: String,
+    pub scope: String,
+    pub severity: String,
+    /// `firing`, `resolved`, or `fired` (one-shot rules).
+    pub status: String,
+    pub title: String,
+    pub summary: String,
+    pub fired_at: String,
+    pub fired_at_ms: i64,
+    pub resolved_at: Option<String>,
+    pub silenced: bool,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// What to send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    Fire(AlertRecord),
+    Repeat(AlertRecord),
+    Resolve(AlertRecord),
+}
+
+impl Notice {
+    pub fn record(&self) -> &AlertRecord {
+        match self {
+            Notice::Fire(r) | Notice::Repeat(r) | Notice::Resolve(r) => r,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Active {
+    since_ms: i64,
+    id: Option<u64>,
+    last_sent_ms: i64,
+}
+
+/// Everything the alert side remembers; saved as `alerts.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Book {
+    next_id: u64,
+    fired_once: HashSet<String>,
+    active: HashMap<String, Active>,
+    history: VecDeque<AlertRecord>,
+    pub silences: Vec<Silence>,
+}
+
+impl Book {
+    pub fn silenced(&self, rule: &str, scope: &str, now_ms: i64) -> bool {
+        self.silences.iter().any(|s| {
+            s.until_ms > now_ms && s.rule == rule && s.scope.as_deref().is_none_or(|x| x == scope)
+        })
+    }
+
+    /// Newest first.
+    pub fn recent(&self, n: usize) -> Vec<AlertRecord> {
+        self.history.iter().take(n).cloned().collect()
+    }
+
+    pub fn record_delivery(&mut self, id: u64, d: Delivery) {
+        if let Some(r) = self.history.iter_mut().find(|r| r.id == id) {
+            r.deliveries.push(d);
+        }
+    }
+
+    fn new_record(
+        &mut self,
+        c: &Condition,
+        now_ms: i64,
+        at: String,
+        silenced: bool,
+    ) -> AlertRecord {
+        self.next_id += 1;
+        let r = AlertRecord {
+            id: self.next_id,
+            key: c.key.clone(),
+            rule: c.rule.into(),
+            scope: c.scope.clone(),
+            severity: c.severity.into(),
+            status: if c.once { "fired" } else { "firing" }.into(),
+            title: c.title.clone(),
+            summary: c.summary.clone(),
+            fired_at: at,
+            fired_at_ms: now_ms,
+            resolved_at: None,
+            silenced,
+            deliveries: Vec::new(),
+        };
+        self.history.push_front(r.clone());
+        self.history.truncate(HISTORY);
+        r
+    }
+
+    /// Moves the book on by one evaluation. `at` formats a time for messages.
+    pub fn step(
+        &mut self,
+        conds: &[Condition],
+        now_ms: i64,
+        rules: &RulesConfig,
+        at: impl Fn(i64) -> String,
+    ) -> Vec<Notice> {
+        let mut out = Vec::new();
+        let mut holding = HashSet::with_capacity(conds.len());
+        for c in conds {
+            if c.once {
+                if self.fired_once.insert(c.key.clone()) {
+                    let silenced = self.silenced(c.rule, &c.scope, now_ms);
+                    out.push(Notice::Fire(self.new_record(
+                        c,
+                        now_ms,
+                        at(now_ms),
+                        silenced,
+                    )));
+                }
+                continue;
+            }
+            holding.insert(c.key.as_str());
+            let a = self.active.entry(c.key.clone()).or_insert(Active {
+                since_ms: now_ms,
+                id: None,
+                last_sent_ms: now_ms,
+            });
+            let pending_for = if c.pending { rules.pending_s * 1000 } else { 0 };
+            match a.id {
+                None if now_ms - a.since_ms >= pending_for => {
+                    a.last_sent_ms = now_ms;
+                    let silenced = self.silenced(c.rule, &c.scope, now_ms);
+                    let r = self.new_record(c, now_ms, at(now_ms), silenced);
+                    if let Some(a) = self.active.get_mut(&c.key) {
+                        a.id = Some(r.id);
+                    }
+                    out.push(Notice::Fire(r));
+                }
+                Some(id)
+                    if rules.repeat_every_s > 0
+                        && now_ms - a.last_sent_ms >= rules.repeat_every_s * 1000 =>
+                {
+                    a.last_sent_ms = now_ms;
+                    let silenced = self.silenced(c.rule, &c.scope, now_ms);
+                    if let Some(r) = self.history.iter_mut().find(|r| r.id == id) {
+                        r.summary = c.summary.clone();
+                        r.silenced = silenced;
+                        out.push(Notice::Repeat(r.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Conditions that stopped holding: resolve what had fired; a blip
+        // that never fired is just forgotten.
+        let ended: Vec<String> = self
+            .active
+            .keys()
+            .filter(|k| !holding.contains(k.as_str()))
+            .cloned()
+            .collect();
+        for key in ended {
+            let Some(a) = self.active.remove(&key) else {
+                continue;
+            };
+            let Some(id) = a.id else { continue };
+            let when = at(now_ms);
+            let silenced_now = |r: &AlertRecord| self.silenced(&r.rule, &r.scope, now_ms);
+            let Some(pos) = self.history.iter().position(|r| r.id == id) else {
+                continue;
+            };
+            let silenced = silenced_now(&self.history[pos]);
+            let r = &mut self.history[pos];
+            r.status = "resolved".into();
+            r.resolved_at = Some(when);
+            r.silenced = silenced;
+            out.push(Notice::Resolve(r.clone()));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cond(key: &str, once: bool, pending: bool) -> Condition {
+        Condition {
+            key: key.into(),
+            rule: if once { "milestone" } else { "rate_drop" },
+            scope: "sale".into(),
+            severity: "info",
+            once,
+            pending,
+            title: "t".into(),
+            summary: "s".into(),
+        }
+    }
+
+    fn kinds(n: &[Notice]) -> Vec<&'static str> {
+        n.iter()
+            .map(|n| match n {
+                Notice::Fire(_) => "fire",
+                Notice::Repeat(_) => "repeat",
+                Notice::Resolve(_) => "resolve",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pending_fire_repeat_resolve_and_once() {
+        let rules = RulesConfig {
+            pending_s: 60,
+            repeat_every_s: 600,
+            ..RulesConfig::defaults(100)
+        };
+        let mut b = Book::default();
+        let at = |ms: i64| ms.to_string();
+        let drop = [cond("rate_drop:sale", false, true)];
+        assert!(b.step(&drop, 0, &rules, at).is_empty(), "pending");
+        assert!(
+            b.step(&[], 30_000, &rules, at).is_empty(),
+            "a blip is forgotten"
+        );
+        assert!(b.step(&drop, 40_000, &rules, at).is_empty());
+        assert_eq!(kinds(&b.step(&drop, 100_000, &rules, at)), ["fire"]);
+        assert!(b.step(&drop, 200_000, &rules, at).is_empty());
+        assert_eq!(kinds(&b.step(&drop, 700_000, &rules, at)), ["repeat"]);
+        assert_eq!(kinds(&b.step(&[], 710_000, &rules, at)), ["resolve"]);
+        assert!(b.step(&[], 720_000, &rules, at).is_empty());
+
+        let m = [cond("milestone:sale:0.5", true, false)];
+        assert_eq!(kinds(&b.step(&m, 0, &rules, at)), ["fire"]);
+        assert!(b.step(&m, 1_000_000, &rules, at).is_empty(), "once, ever");
+        assert!(
+            b.step(&[], 2_000_000, &rules, at).is_empty(),
+            "never resolves"
+        );
+        assert_eq!(b.recent(10).len(), 2);
+    }
+
+    #[test]
+    fn silences_mark_but_keep_the_record() {
+        let rules = RulesConfig::defaults(100);
+        let mut b = Book::default();
+        b.silences.push(Silence {
+            rule: "milestone".into(),
+            scope: None,
+            until_ms: 10_000,
+            comment: None,
+        });
+        let n = b.step(
+            &[cond("milestone:sale:0.5", true, false)],
+            5_000,
+            &rules,
+            |ms| ms.to_string(),
+        );
+        assert!(n[0].record().silenced);
+        let n = b.step(
+            &[cond("milestone:sale:0.8", true, false)],
+            20_000,
+            &rules,
+            |ms| ms.to_string(),
+        );
+        assert!(!n[0].record().silenced, "the silence expired");
+    }
+}

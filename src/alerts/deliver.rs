@@ -1,0 +1,231 @@
+//! One task per hook: a bounded queue in, digests out, within the
+//! service's rate limit, retried with backoff.
+//!
+//! The alert side hands messages over with `try_send`: a full queue drops
+//! the message (and says so in the alert's delivery log) rather than ever
+//! waiting. The worker takes everything queued as one digest, waits for the
+//! rate limiter, takes what queued meanwhile too, and sends. Timeouts, 5xx
+//! and throttle answers are retried with exponential backoff and jitter
+//! (or the service's `Retry-After`); a refusal (bad token, other 4xx) is
+//! logged and recorded, not retried.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::hooks::{self, Msg, Outcome};
+use crate::config::{HookConfig, HookKind, Lang};
+
+pub const QUEUE: usize = 256;
+/// Most alerts in one digest.
+const DIGEST: usize = 50;
+const ATTEMPTS: u32 = 6;
+const MAX_DELAY: Duration = Duration::from_secs(60);
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Each service's published limits: (messages, per window).
+pub fn limits(kind: HookKind) -> &'static [(usize, Duration)] {
+    const MINUTE: Duration = Duration::from_secs(60);
+    const SECOND: Duration = Duration::from_secs(1);
+    match kind {
+        // Exceeding 20 a minute blocks a DingTalk robot for 10 minutes.
+        HookKind::DingTalk | HookKind::WeCom => &[(20, MINUTE)],
+        HookKind::Feishu => &[(5, SECOND), (100, MINUTE)],
+        HookKind::Slack => &[(1, SECOND)],
+        HookKind::Alertmanager => &[(10, SECOND)],
+    }
+}
+
+/// Sliding-window limiter over the send times of the last minute.
+pub struct Limiter {
+    windows: &'static [(usize, Duration)],
+    sent: VecDeque<Instant>,
+}
+
+impl Limiter {
+    pub fn new(windows: &'static [(usize, Duration)]) -> Limiter {
+        Limiter {
+            windows,
+            sent: VecDeque::new(),
+        }
+    }
+
+    /// How long until one more send is allowed (zero: now).
+    pub fn wait(&self, now: Instant) -> Duration {
+        let mut wait = Duration::ZERO;
+        for &(n, window) in self.windows {
+            let recent: Vec<&Instant> = self
+                .sent
+                .iter()
+                .filter(|t| now.duration_since(**t) < window)
+                .collect();
+            if recent.len() >= n {
+                // The oldest of the last `n` must leave the window first.
+                let oldest = recent[recent.len() - n];
+                wait = wait.max(window - now.duration_since(*oldest));
+            }
+        }
+        wait
+    }
+
+    pub fn record(&mut self, now: Instant) {
+        self.sent.push_back(now);
+        while self.sent.len() > 200 {
+            self.sent.pop_front();
+        }
+    }
+}
+
+/// What a worker reports back for an alert's delivery log.
+pub struct Report {
+    pub hook: String,
+    pub ids: Vec<u64>,
+    pub attempt: u32,
+    pub result: String,
+}
+
+pub struct Worker {
+    pub hook: HookConfig,
+    pub lang: Lang,
+    pub public_url: Option<String>,
+    pub sale: String,
+    pub retry_base: Duration,
+    pub client: reqwest::Client,
+    pub now_ms: Box<dyn Fn() -> i64 + Send + Sync>,
+    pub report: Box<dyn Fn(Report) + Send + Sync>,
+}
+
+impl Worker {
+    pub fn spawn(self) -> (mpsc::Sender<Msg>, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        (tx, tokio::spawn(self.run(rx)))
+    }
+
+    async fn run(self, mut rx: mpsc::Receiver<Msg>) {
+        let mut limiter = Limiter::new(limits(self.hook.kind));
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            let drain = |batch: &mut Vec<Msg>, rx: &mut mpsc::Receiver<Msg>| {
+                while batch.len() < DIGEST {
+                    match rx.try_recv() {
+                        Ok(m) => batch.push(m),
+                        Err(_) => break,
+                    }
+                }
+            };
+            drain(&mut batch, &mut rx);
+            let wait = limiter.wait(Instant::now());
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+                drain(&mut batch, &mut rx);
+            }
+            limiter.record(Instant::now());
+            self.deliver(&batch, &mut limiter).await;
+        }
+    }
+
+    async fn deliver(&self, batch: &[Msg], limiter: &mut Limiter) {
+        let ids: Vec<u64> = batch.iter().map(|m| m.record.id).collect();
+        let report = |attempt: u32, result: String| {
+            (self.report)(Report {
+                hook: self.hook.name.clone(),
+                ids: ids.clone(),
+                attempt,
+                result,
+            });
+        };
+        for attempt in 1..=ATTEMPTS {
+            // Signatures carry the time: make the request anew each attempt.
+            let out = hooks::payload(
+                &self.hook,
+                self.lang,
+                self.public_url.as_deref(),
+                &self.sale,
+                batch,
+                (self.now_ms)(),
+            );
+            let sent = self
+                .client
+                .post(&out.url)
+                .timeout(TIMEOUT)
+                .json(&out.body)
+                .send()
+                .await;
+            let outcome = match sent {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let retry_after = r
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let body = r.bytes().await.unwrap_or_default();
+                    hooks::classify(self.hook.kind, status, retry_after.as_deref(), &body)
+                }
+                Err(e) if e.is_timeout() => Outcome::Retry {
+                    after: None,
+                    reason: "timeout".into(),
+                },
+                Err(e) => Outcome::Retry {
+                    after: None,
+                    reason: format!("cannot connect: {e}"),
+                },
+            };
+            match outcome {
+                Outcome::Delivered => {
+                    report(attempt, "delivered".into());
+                    return;
+                }
+                Outcome::Refused(why) => {
+                    tracing::error!(hook = %self.hook.name, %why, "alert delivery refused; not retrying");
+                    report(attempt, format!("refused: {why}"));
+                    return;
+                }
+                Outcome::Retry { after, reason } => {
+                    report(attempt, format!("retrying: {reason}"));
+                    if attempt == ATTEMPTS {
+                        tracing::error!(hook = %self.hook.name, %reason, "alert delivery failed; giving up");
+                        report(
+                            attempt,
+                            format!("gave up after {ATTEMPTS} attempts: {reason}"),
+                        );
+                        return;
+                    }
+                    let backoff = self
+                        .retry_base
+                        .saturating_mul(1 << (attempt - 1))
+                        .min(MAX_DELAY);
+                    let jitter = backoff.mul_f64(jitter_share(attempt, &ids));
+                    tokio::time::sleep(after.unwrap_or(backoff + jitter).min(MAX_DELAY)).await;
+                    limiter.record(Instant::now());
+                }
+            }
+        }
+    }
+}
+
+/// 0–25 % extra delay, varying by attempt and alert so retries spread out.
+fn jitter_share(attempt: u32, ids: &[u64]) -> f64 {
+    let seed = ids.first().copied().unwrap_or(0) ^ (u64::from(attempt) << 32);
+    let h = xxhash_rust::xxh3::xxh3_64(&seed.to_le_bytes());
+    (h % 1000) as f64 / 4000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_keeps_to_the_window() {
+        const TWO_PER_10S: &[(usize, Duration)] = &[(2, Duration::from_secs(10))];
+        let mut l = Limiter::new(TWO_PER_10S);
+        let t0 = Instant::now();
+        assert_eq!(l.wait(t0), Duration::ZERO);
+        l.record(t0);
+        l.record(t0 + Duration::from_secs(1));
+        assert_eq!(l.wait(t0 + Duration::from_secs(2)), Duration::from_secs(8));
+        assert_eq!(l.wait(t0 + Duration::from_secs(10)), Duration::ZERO);
+    }
+}

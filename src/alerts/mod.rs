@@ -1,0 +1,239 @@
+//! Alerts (contract §6): rules over the engine's figures, a book of what
+//! fired, and delivery to chat groups.
+//!
+//! Once a second `rules` lists the conditions that hold; `book` turns them
+//! into fire / repeat / resolve notices (with `for`, repeat intervals,
+//! one-shot milestones and silences); each notice goes to the live screens
+//! as an `alert` frame and, unless silenced, to every hook's queue
+//! (`deliver`), whose worker batches, rate-limits, signs (`hooks`) and
+//! retries. Nothing here is on the ingest path: evaluation reads the
+//! engine like any view, and a hook can hang without anyone waiting on it.
+
+mod book;
+mod deliver;
+mod hooks;
+mod rules;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use parking_lot::Mutex;
+use tokio::sync::{broadcast, mpsc};
+
+pub use book::{AlertRecord, Book, Delivery, Notice};
+pub use deliver::{Limiter, limits};
+pub use hooks::{Msg, Outcome, classify, dingtalk_sign, feishu_sign, payload};
+pub use rules::{Condition, evaluate};
+
+use crate::config::Silence;
+use crate::engine::Engine;
+use crate::shutdown::Shutdown;
+use crate::views::fmt_time;
+
+/// The book's file in the data directory.
+pub const FILE: &str = "alerts.json";
+
+struct Inner {
+    engine: Engine,
+    book: Mutex<Book>,
+    hooks: Vec<(String, mpsc::Sender<Msg>)>,
+    frames: broadcast::Sender<Utf8Bytes>,
+    file: Option<PathBuf>,
+}
+
+/// Cloneable handle to the alert side.
+#[derive(Clone)]
+pub struct Alerts {
+    inner: Arc<Inner>,
+}
+
+/// Reads a saved book (for offline export); empty when there is none.
+pub fn load_book(dir: &Path) -> Book {
+    std::fs::read(dir.join(FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+impl Alerts {
+    /// Loads the saved book from `data_dir` (if any) and starts one delivery
+    /// worker per configured hook. Needs a tokio runtime.
+    pub fn new(engine: Engine, data_dir: Option<&Path>) -> Alerts {
+        let cfg = engine.config().clone();
+        let mut book = data_dir.map(load_book).unwrap_or_default();
+        for s in &cfg.alerts.silences {
+            if !book.silences.contains(s) {
+                book.silences.push(s.clone());
+            }
+        }
+        let (frames, _) = broadcast::channel(256);
+        let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
+            let client = reqwest::Client::new();
+            let hooks = cfg
+                .alerts
+                .hooks
+                .iter()
+                .map(|h| {
+                    let (clock, reporter) = (engine.clone(), weak.clone());
+                    let worker = deliver::Worker {
+                        hook: h.clone(),
+                        lang: cfg.alerts.lang,
+                        public_url: cfg.alerts.public_url.clone(),
+                        sale: cfg.sale.name.clone(),
+                        retry_base: Duration::from_millis(
+                            cfg.alerts.rules.retry_base_ms.max(1) as u64
+                        ),
+                        client: client.clone(),
+                        now_ms: Box::new(move || clock.now_ms()),
+                        report: Box::new(move |r: deliver::Report| {
+                            if let Some(inner) = reporter.upgrade() {
+                                Alerts { inner }.record(r);
+                            }
+                        }),
+                    };
+                    (h.name.clone(), worker.spawn().0)
+                })
+                .collect();
+            Inner {
+                engine,
+                book: Mutex::new(book),
+                hooks,
+                frames,
+                file: data_dir.map(|d| d.join(FILE)),
+            }
+        });
+        Alerts { inner }
+    }
+
+    fn record(&self, r: deliver::Report) {
+        let at = fmt_time(
+            self.inner.engine.now_ms(),
+            self.inner.engine.sale().timezone,
+        );
+        {
+            let mut book = self.inner.book.lock();
+            for id in &r.ids {
+                book.record_delivery(
+                    *id,
+                    Delivery {
+                        hook: r.hook.clone(),
+                        at: at.clone(),
+                        attempt: r.attempt,
+                        result: r.result.clone(),
+                    },
+                );
+            }
+        }
+        self.save();
+    }
+
+    /// One evaluation at the engine's now; returns the notices it produced.
+    pub fn evaluate(&self) -> Vec<Notice> {
+        let engine = &self.inner.engine;
+        let cfg = engine.config().clone();
+        let (conds, now) = engine.read(|st, now| (rules::evaluate(st, &cfg, now), now));
+        let tz = cfg.sale.timezone;
+        let notices = self
+            .inner
+            .book
+            .lock()
+            .step(&conds, now, &cfg.alerts.rules, |ms| fmt_time(ms, tz));
+        for n in &notices {
+            let record = n.record();
+            let event = match n {
+                Notice::Fire(_) => "fire",
+                Notice::Repeat(_) => "repeat",
+                Notice::Resolve(_) => "resolve",
+            };
+            let frame = serde_json::json!({
+                "type": "alert",
+                "event": event,
+                "server_time": fmt_time(now, tz),
+                "server_time_ms": now,
+                "alert": record,
+            });
+            let _ = self.inner.frames.send(Utf8Bytes::from(frame.to_string()));
+            if record.silenced {
+                continue;
+            }
+            for (name, tx) in &self.inner.hooks {
+                if tx.try_send(Msg::of(n)).is_err() {
+                    // Never wait on a hook: drop, and say so.
+                    self.inner.book.lock().record_delivery(
+                        record.id,
+                        Delivery {
+                            hook: name.clone(),
+                            at: fmt_time(now, tz),
+                            attempt: 0,
+                            result: "dropped: the hook's queue is full".into(),
+                        },
+                    );
+                }
+            }
+        }
+        if !notices.is_empty() {
+            self.save();
+        }
+        notices
+    }
+
+    /// Evaluates every second until shutdown.
+    pub fn start(&self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
+        let alerts = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => { alerts.evaluate(); }
+                    () = shutdown.wait() => break,
+                }
+            }
+        })
+    }
+
+    /// Recent alerts, newest first.
+    pub fn recent(&self, n: usize) -> Vec<AlertRecord> {
+        self.inner.book.lock().recent(n)
+    }
+
+    pub fn silences(&self) -> Vec<Silence> {
+        let now = self.inner.engine.now_ms();
+        self.inner
+            .book
+            .lock()
+            .silences
+            .iter()
+            .filter(|s| s.until_ms > now)
+            .cloned()
+            .collect()
+    }
+
+    pub fn add_silence(&self, s: Silence) {
+        self.inner.book.lock().silences.push(s);
+        self.save();
+    }
+
+    /// Alert frames for a live screen.
+    pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.inner.frames.subscribe()
+    }
+
+    /// Writes the book to the data directory (temporary file, rename).
+    fn save(&self) {
+        let Some(path) = &self.inner.file else { return };
+        let bytes = match serde_json::to_vec(&*self.inner.book.lock()) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialise the alert book");
+                return;
+            }
+        };
+        let tmp = path.with_extension("json.tmp");
+        if let Err(e) = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)) {
+            tracing::warn!(error = %e, file = %path.display(), "cannot save the alert book");
+        }
+    }
+}

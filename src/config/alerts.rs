@@ -1,0 +1,203 @@
+//! `[alerts]`: hooks, rules and silences (contract §6).
+//!
+//! Every rule is on with a default; `[alerts.rules]` tunes or disables
+//! (a threshold of 0 turns a rule off). Hooks name a chat service and its
+//! URL; silences mute a rule (and optionally one scope) until a time.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::raw::SValue;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlerts {
+    pub language: Option<Spanned<String>>,
+    pub public_url: Option<String>,
+    #[serde(default)]
+    pub hooks: Vec<Spanned<RawHook>>,
+    pub rules: Option<RawRules>,
+    #[serde(default)]
+    pub silences: Vec<Spanned<RawSilence>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHook {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub url: Spanned<String>,
+    pub secret: Option<String>,
+    pub mobiles: Option<Vec<String>>,
+    pub at_all: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRules {
+    pub milestones: Option<Spanned<Vec<f64>>>,
+    pub gmv_marks: Option<Vec<SValue>>,
+    pub low_stock: Option<bool>,
+    pub sold_out: Option<bool>,
+    pub sellout_eta_minutes: Option<Spanned<i64>>,
+    pub rate_drop: Option<Spanned<f64>>,
+    pub spike: Option<Spanned<f64>>,
+    pub min_orders_per_s: Option<Spanned<f64>>,
+    pub refund_rate: Option<Spanned<f64>>,
+    pub no_events_s: Option<Spanned<i64>>,
+    #[serde(rename = "for")]
+    pub pending_s: Option<Spanned<i64>>,
+    pub repeat_every_s: Option<Spanned<i64>>,
+    pub retry_base_ms: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSilence {
+    pub rule: String,
+    pub scope: Option<String>,
+    pub until: SValue,
+    pub comment: Option<String>,
+}
+
+/// The language of chat messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum HookKind {
+    DingTalk,
+    WeCom,
+    Feishu,
+    Slack,
+    Alertmanager,
+}
+
+impl HookKind {
+    pub fn parse(s: &str) -> Option<HookKind> {
+        Some(match s {
+            "dingtalk" => HookKind::DingTalk,
+            "wecom" => HookKind::WeCom,
+            "feishu" => HookKind::Feishu,
+            "slack" => HookKind::Slack,
+            "alertmanager" => HookKind::Alertmanager,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookKind::DingTalk => "dingtalk",
+            HookKind::WeCom => "wecom",
+            HookKind::Feishu => "feishu",
+            HookKind::Slack => "slack",
+            HookKind::Alertmanager => "alertmanager",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HookConfig {
+    pub name: String,
+    pub kind: HookKind,
+    pub url: String,
+    pub secret: Option<String>,
+    pub mobiles: Vec<String>,
+    pub at_all: bool,
+}
+
+/// Rule thresholds; 0 disables a rule.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RulesConfig {
+    /// Completion shares for the sale, each channel and each store.
+    pub milestones: Vec<f64>,
+    /// Sale GMV marks in minor units.
+    pub gmv_marks: Vec<i64>,
+    pub low_stock: bool,
+    pub sold_out: bool,
+    pub sellout_eta_minutes: i64,
+    /// Last minute's order rate below this share of the previous 10 minutes'.
+    pub rate_drop: f64,
+    /// Last minute's order rate above this multiple of the previous 10 minutes'.
+    pub spike: f64,
+    /// Rate rules only once the previous 10 minutes averaged this many orders/s.
+    pub min_orders_per_s: f64,
+    /// Refunds ÷ orders over the last 15 minutes above this.
+    pub refund_rate: f64,
+    /// No events for this many seconds during the sale.
+    pub no_events_s: i64,
+    /// How long a rate, refund or no-events condition must hold before firing.
+    pub pending_s: i64,
+    /// A firing alert is sent again after this long.
+    pub repeat_every_s: i64,
+    /// First retry delay of a failed delivery (doubles each time).
+    pub retry_base_ms: i64,
+}
+
+impl RulesConfig {
+    pub fn defaults(scale: i64) -> RulesConfig {
+        RulesConfig {
+            milestones: vec![0.5, 0.8, 1.0, 1.2],
+            // 1亿 and 10亿 in the sale's major unit.
+            gmv_marks: vec![100_000_000 * scale, 1_000_000_000 * scale],
+            low_stock: true,
+            sold_out: true,
+            sellout_eta_minutes: 30,
+            rate_drop: 0.4,
+            spike: 3.0,
+            min_orders_per_s: 5.0,
+            refund_rate: 0.2,
+            no_events_s: 120,
+            pending_s: 60,
+            repeat_every_s: 3600,
+            retry_base_ms: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Silence {
+    pub rule: String,
+    /// `None` (or "*"): every scope of the rule.
+    pub scope: Option<String>,
+    pub until_ms: i64,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AlertsConfig {
+    pub lang: Lang,
+    pub public_url: Option<String>,
+    pub hooks: Vec<HookConfig>,
+    pub rules: RulesConfig,
+    pub silences: Vec<Silence>,
+}
+
+impl AlertsConfig {
+    pub fn defaults(scale: i64) -> AlertsConfig {
+        AlertsConfig {
+            lang: Lang::Zh,
+            public_url: None,
+            hooks: Vec::new(),
+            rules: RulesConfig::defaults(scale),
+            silences: Vec::new(),
+        }
+    }
+}
+
+/// The names of the rules, as silences and messages use them.
+pub const RULES: &[&str] = &[
+    "milestone",
+    "gmv_mark",
+    "low_stock",
+    "sold_out",
+    "sellout_eta",
+    "rate_drop",
+    "spike",
+    "refund_rate",
+    "no_events",
+];
