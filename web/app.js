@@ -123,7 +123,10 @@ function onFrame(f) {
   } else if (f.type === 'tick') {
     applyTick(f);
   } else if (f.type === 'alert') {
-    state.alerts.unshift(f);
+    // Fire, repeat or resolve: the same alert (by id) is updated in place.
+    const i = state.alerts.findIndex((a) => a.id === f.alert.id);
+    if (i >= 0) state.alerts.splice(i, 1);
+    state.alerts.unshift(f.alert);
     state.alerts.length = Math.min(state.alerts.length, 50);
   }
   state.dirty = true;
@@ -367,8 +370,12 @@ function drawLists(nowMs) {
   if (state.alerts.length === 0) alerts.innerHTML = `<li class="empty">${fmt.word('no_alerts')}</li>`;
   else alerts.replaceChildren(...state.alerts.slice(0, 20).map((a) => {
     const li = document.createElement('li');
-    li.innerHTML = '<span class="name"></span>';
-    li.querySelector('.name').textContent = a.summary ?? a.title ?? JSON.stringify(a);
+    li.className = `alert ${a.severity} ${a.status}`;
+    li.dataset.id = String(a.id);
+    li.innerHTML = '<span class="tag"></span><span class="name"></span>';
+    li.querySelector('.tag').textContent = a.status === 'resolved' ? '✓' : a.title;
+    li.querySelector('.name').textContent = a.summary;
+    li.title = `${a.fired_at}${a.resolved_at ? ' → ' + a.resolved_at : ''}`;
     return li;
   }));
 }
