@@ -47,6 +47,9 @@ pub enum Command {
         /// Start even if the log is damaged, keeping what precedes the damage.
         #[arg(long)]
         repair: bool,
+        /// Listen on a non-loopback address even without [auth].
+        #[arg(long)]
+        allow_open: bool,
         /// Serve the screen from this folder instead of the embedded copy.
         #[arg(long)]
         web_dir: Option<PathBuf>,
@@ -69,6 +72,9 @@ pub enum Command {
         /// Every reply waits for fsync (default: `interval`, synced every 100 ms).
         #[arg(long)]
         fsync_always: bool,
+        /// Listen on a non-loopback address (the demo has no [auth]).
+        #[arg(long)]
+        allow_open: bool,
         /// Serve the screen from this folder instead of the embedded copy.
         #[arg(long)]
         web_dir: Option<PathBuf>,
@@ -117,6 +123,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             data_dir,
             repair,
+            allow_open,
             web_dir,
         } => {
             let mut cfg = config::load_file(&config)?;
@@ -131,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 cfg,
                 web: WebAssets { dir: web_dir },
                 repair,
+                allow_open,
                 demo: None,
             };
             launch
@@ -143,6 +151,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             data_dir,
             fsync_always,
+            allow_open,
             web_dir,
         } => {
             let opts = DemoOptions { rate, seed };
@@ -171,6 +180,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 cfg,
                 web: WebAssets { dir: web_dir },
                 repair: false,
+                allow_open,
                 demo: (rate > 0).then_some((catalog, opts)),
             };
             let result = launch
@@ -237,6 +247,7 @@ struct Launch {
     cfg: Config,
     web: WebAssets,
     repair: bool,
+    allow_open: bool,
     demo: Option<(DemoCatalog, DemoOptions)>,
 }
 
@@ -246,6 +257,7 @@ impl Launch {
             cfg,
             web,
             repair,
+            allow_open,
             demo,
         } = self;
         match rlimit::increase_nofile_limit(u64::MAX) {
@@ -256,6 +268,12 @@ impl Launch {
             Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
         }
         let listen = cfg.server.listen;
+        if cfg.auth.is_none() && !listen.ip().is_loopback() && !allow_open {
+            anyhow::bail!(
+                "refusing to listen on {listen} without [auth]: anyone on the network could post events and read every figure. \
+                 Add [auth] tokens, listen on 127.0.0.1, or pass --allow-open"
+            );
+        }
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;

@@ -101,6 +101,7 @@ pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Co
         server,
         storage: StorageConfig::default(),
         alerts: AlertsConfig::defaults(100),
+        auth: None,
     };
     (config, cat)
 }

@@ -8,6 +8,8 @@ mod support;
 mod alerts;
 #[path = "it/api.rs"]
 mod api;
+#[path = "it/auth.rs"]
+mod auth;
 #[path = "it/browser.rs"]
 mod browser;
 #[path = "it/cdp.rs"]

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use toml::Spanned;
 
 use super::alerts::{AlertsConfig, HookConfig, HookKind, Lang, RULES, RawAlerts, Silence};
+use super::auth::{self, AuthConfig, RawAuth};
 use super::catalog;
 use super::error::{ConfigError, line_of};
 use super::model::*;
@@ -56,12 +57,6 @@ impl Builder<'_> {
     }
 
     fn build(&self, raw: RawConfig) -> Result<Config, ConfigError> {
-        if let Some(auth) = &raw.auth {
-            return self.err(
-                auth.span(),
-                "[auth] is not supported by this version yet; remove it or run a newer warroom",
-            );
-        }
         let sale = self.sale(&raw.sale)?;
         let sale_currency = sale.currency.clone();
         let sale_tz = sale.timezone;
@@ -131,6 +126,7 @@ impl Builder<'_> {
             server: self.server(raw.server.as_ref())?,
             storage: self.storage(raw.storage.as_ref())?,
             alerts: self.alerts(raw.alerts.as_ref(), &sale_currency, sale_tz)?,
+            auth: raw.auth.as_ref().map(|a| self.auth(a)).transpose()?,
         })
     }
 
@@ -472,6 +468,33 @@ impl Builder<'_> {
                 until_ms: self.datetime(&s.until, "alerts.silences.until", tz)?,
                 comment: s.comment.clone(),
             });
+        }
+        Ok(out)
+    }
+
+    fn auth(&self, raw: &RawAuth) -> Result<AuthConfig, ConfigError> {
+        let list = |entries: &[Spanned<String>], role: &str| -> Result<Vec<String>, ConfigError> {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    auth::resolve(e.get_ref(), self.base)
+                        .or_else(|why| self.err(e.span(), format!("auth.{role}[{i}]: {why}")))
+                })
+                .collect()
+        };
+        let out = AuthConfig {
+            ingest: list(&raw.ingest, "ingest")?,
+            view: list(&raw.view, "view")?,
+            admin: list(&raw.admin, "admin")?,
+            allowed_origins: raw.allowed_origins.clone(),
+        };
+        if out.admin.is_empty() && out.ingest.is_empty() && out.view.is_empty() {
+            return Err(ConfigError::new(
+                self.file,
+                None,
+                "[auth] lists no tokens: remove it, or add ingest, view or admin tokens",
+            ));
         }
         Ok(out)
     }

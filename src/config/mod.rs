@@ -7,6 +7,7 @@
 //! sees a raw value.
 
 mod alerts;
+mod auth;
 mod build;
 mod catalog;
 mod error;
@@ -15,6 +16,7 @@ mod plan;
 mod raw;
 
 pub use alerts::{AlertsConfig, HookConfig, HookKind, Lang, RULES, RulesConfig, Silence};
+pub use auth::AuthConfig;
 pub use build::{load_file, parse_str};
 pub use catalog::TIMELINE_COLUMNS;
 pub use error::ConfigError;

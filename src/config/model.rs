@@ -21,6 +21,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub storage: StorageConfig,
     pub alerts: super::alerts::AlertsConfig,
+    /// `None`: no `[auth]`, the server is open.
+    pub auth: Option<super::auth::AuthConfig>,
 }
 
 /// The promotion itself.

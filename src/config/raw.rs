@@ -21,7 +21,7 @@ pub struct RawConfig {
     pub catalog: Option<RawCatalog>,
     pub server: Option<RawServer>,
     pub storage: Option<RawStorage>,
-    pub auth: Option<Spanned<toml::Table>>,
+    pub auth: Option<super::auth::RawAuth>,
     pub alerts: Option<super::alerts::RawAlerts>,
 }
 

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::{get, post};
 
+use super::auth;
 use super::web::{self, WebAssets};
 use super::{events, read};
 use crate::alerts::Alerts;
@@ -55,11 +57,13 @@ impl AppState {
 /// All routes of the API.
 pub fn app(state: AppState) -> Router {
     let limit = state.max_body_bytes;
-    Router::new()
+    let ingest = Router::new()
         .route(
             "/api/v1/events",
             post(events::post_events).layer(DefaultBodyLimit::max(limit)),
         )
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::ingest));
+    let view = Router::new()
         .route("/api/v1/summary", get(read::summary))
         .route("/api/v1/channels", get(read::channels))
         .route("/api/v1/stores", get(read::stores))
@@ -70,14 +74,22 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/live", get(live::live))
         .route("/api/v1/export", get(read::export))
         .route("/api/v1/alerts", get(read::alerts))
-        .route(
-            "/api/v1/silences",
-            get(read::silences).post(read::add_silence),
-        )
-        .route("/healthz", get(read::healthz))
-        .route("/readyz", get(read::readyz))
+        .route("/api/v1/silences", get(read::silences))
         .route("/metrics", get(read::metrics))
         .route("/", get(web::index))
-        .route("/assets/{version}/{file}", get(web::asset))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::view));
+    let admin = Router::new()
+        .route("/api/v1/silences", post(read::add_silence))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::admin));
+    let public = Router::new()
+        .route("/healthz", get(read::healthz))
+        .route("/readyz", get(read::readyz))
+        .route("/assets/{version}/{file}", get(web::asset));
+    Router::new()
+        .merge(ingest)
+        .merge(view)
+        .merge(admin)
+        .merge(public)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::origins))
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 //! a socket; `error` maps failures to statuses with a JSON reason.
 
 mod app;
+mod auth;
 mod error;
 mod events;
 mod read;

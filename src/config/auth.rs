@@ -1,0 +1,65 @@
+//! `[auth]` (contract §7): token lists per role, resolved at load time.
+//!
+//! A token is written literally, or as `env:NAME` (read from the
+//! environment) or `file:PATH` (read from a file, trimmed), so secrets stay
+//! out of a config kept in version control. Errors name the entry, never
+//! the token.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    #[serde(default)]
+    pub ingest: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub view: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub admin: Vec<Spanned<String>>,
+    /// Browser origins allowed to call the API and open the socket from
+    /// another site (CORS); same-origin pages are always allowed.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+/// Resolved tokens. Debug output never shows them.
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AuthConfig {
+    pub ingest: Vec<String>,
+    pub view: Vec<String>,
+    pub admin: Vec<String>,
+    pub allowed_origins: Vec<String>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("ingest", &self.ingest.len())
+            .field("view", &self.view.len())
+            .field("admin", &self.admin.len())
+            .field("allowed_origins", &self.allowed_origins)
+            .finish()
+    }
+}
+
+/// Reads one token entry; the error says which source failed.
+pub fn resolve(entry: &str, base: &Path) -> Result<String, String> {
+    let token = if let Some(name) = entry.strip_prefix("env:") {
+        std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?
+    } else if let Some(path) = entry.strip_prefix("file:") {
+        let p = base.join(path);
+        std::fs::read_to_string(&p)
+            .map_err(|e| format!("cannot read token file {}: {e}", p.display()))?
+            .trim()
+            .to_string()
+    } else {
+        entry.to_string()
+    };
+    if token.len() < 8 {
+        return Err("a token must be at least 8 characters".into());
+    }
+    Ok(token)
+}
