@@ -68,10 +68,7 @@ fn parse_only(bencher: Bencher) {
     bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
         let i = next.get();
         next.set(i + 1);
-        let rules = Rules {
-            currency: &currency,
-            now_ms: NOW + 60_000,
-        };
+        let rules = Rules::new(&currency, NOW + 60_000);
         parse(&batches[i % batches.len()], false, &rules).map(|p| p.batch.len())
     });
 }
@@ -81,10 +78,7 @@ fn parse_only(bencher: Bencher) {
 fn apply_only(bencher: Bencher) {
     let (ingest, batches) = setup();
     let currency = ingest.engine().sale().currency.clone();
-    let rules = Rules {
-        currency: &currency,
-        now_ms: NOW + 60_000,
-    };
+    let rules = Rules::new(&currency, NOW + 60_000);
     let parsed: Vec<_> = batches
         .iter()
         .filter_map(|b| parse(b, false, &rules).ok())

@@ -25,10 +25,7 @@ fn record() -> Vec<u8> {
     let mut traffic = Traffic::new(&catalog, cur.clone(), TrafficOptions::default());
     let mut body = Vec::new();
     traffic.write_batch(&mut body, 1000, NOW);
-    let rules = Rules {
-        currency: &cur,
-        now_ms: NOW + 1000,
-    };
+    let rules = Rules::new(&cur, NOW + 1000);
     let parsed = parse(&body, false, &rules).expect("parse");
     let mut out = Vec::new();
     codec::encode(&parsed.batch, &mut out);

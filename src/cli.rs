@@ -282,15 +282,17 @@ impl Launch {
             "no [auth]: the server is OPEN — anyone who can reach {addr} may post events and read every figure"
         );
         let storage_cfg = cfg.storage.clone();
+        let header_timeout = std::time::Duration::from_millis(cfg.server.header_timeout_ms);
         let engine = Engine::new(Arc::new(cfg), Arc::new(SystemClock));
         let shutdown = Shutdown::default();
         let state = AppState::new(engine.clone(), shutdown.clone(), web);
         let ingest = state.ingest.clone();
         let state_alerts = state.alerts.clone();
         ingest.set_ready(false);
-        let server = tokio::spawn(server::run(
+        let server = tokio::spawn(server::run_with(
             listener,
             app(state),
+            header_timeout,
             on_signal(shutdown.clone()),
         ));
         banner(addr);
@@ -359,11 +361,18 @@ impl Launch {
     }
 }
 
-/// Waits for Ctrl-C or SIGTERM, then tells every long-lived task.
+/// Waits for Ctrl-C or SIGTERM, then tells every long-lived task. A second
+/// signal while shutting down exits at once (the log is as durable as its
+/// fsync mode says; a checkpoint is only a shortcut for the next start).
 async fn on_signal(shutdown: Shutdown) {
     tokio::select! {
         () = server::shutdown_signal() => {}
         () = shutdown.wait() => {}
     }
     shutdown.trigger();
+    tokio::spawn(async {
+        server::shutdown_signal().await;
+        eprintln!("warroom: second signal, exiting now");
+        std::process::exit(130);
+    });
 }

@@ -20,6 +20,8 @@ mod config;
 mod crash;
 #[path = "it/export.rs"]
 mod export;
+#[path = "it/limits.rs"]
+mod limits;
 #[path = "it/live.rs"]
 mod live;
 #[path = "it/props.rs"]

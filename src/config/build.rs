@@ -279,7 +279,46 @@ impl Builder<'_> {
             }
             out.max_body_bytes = *b.get_ref() as usize;
         }
+        if let Some(v) = self.ranged(&raw.max_line_bytes, "server.max_line_bytes", 256, 1 << 30)? {
+            out.max_line_bytes = v as usize;
+        }
+        if let Some(v) = self.ranged(
+            &raw.max_ingest_requests,
+            "server.max_ingest_requests",
+            1,
+            100_000,
+        )? {
+            out.max_ingest_requests = v as usize;
+        }
+        if let Some(v) = self.ranged(&raw.max_screens, "server.max_screens", 1, 10_000_000)? {
+            out.max_screens = v as usize;
+        }
+        if let Some(v) = self.ranged(
+            &raw.header_timeout_ms,
+            "server.header_timeout_ms",
+            100,
+            600_000,
+        )? {
+            out.header_timeout_ms = v as u64;
+        }
         Ok(out)
+    }
+
+    /// An optional whole number that must lie in `lo..=hi`.
+    fn ranged(
+        &self,
+        v: &Option<Spanned<i64>>,
+        field: &str,
+        lo: i64,
+        hi: i64,
+    ) -> Result<Option<i64>, ConfigError> {
+        match v {
+            Some(v) if !(lo..=hi).contains(v.get_ref()) => {
+                self.err(v.span(), format!("{field}: must be from {lo} to {hi}"))
+            }
+            Some(v) => Ok(Some(*v.get_ref())),
+            None => Ok(None),
+        }
     }
 
     fn storage(&self, raw: Option<&RawStorage>) -> Result<StorageConfig, ConfigError> {

@@ -105,6 +105,14 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     pub tick_ms: u64,
     pub max_body_bytes: usize,
+    /// Longest NDJSON line (one event); longer lines are rejected alone.
+    pub max_line_bytes: usize,
+    /// Ingest requests served at once; more get 503 + Retry-After.
+    pub max_ingest_requests: usize,
+    /// Live sockets at once; more get 503.
+    pub max_screens: usize,
+    /// A client must send its request head within this (slowloris guard).
+    pub header_timeout_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -113,6 +121,10 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             tick_ms: 250,
             max_body_bytes: 16 * 1024 * 1024,
+            max_line_bytes: 1024 * 1024,
+            max_ingest_requests: 64,
+            max_screens: 20_000,
+            header_timeout_ms: 10_000,
         }
     }
 }

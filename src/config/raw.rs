@@ -82,6 +82,10 @@ pub struct RawServer {
     pub listen: Option<Spanned<String>>,
     pub tick_ms: Option<Spanned<i64>>,
     pub max_body_bytes: Option<Spanned<i64>>,
+    pub max_line_bytes: Option<Spanned<i64>>,
+    pub max_ingest_requests: Option<Spanned<i64>>,
+    pub max_screens: Option<Spanned<i64>>,
+    pub header_timeout_ms: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

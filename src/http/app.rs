@@ -28,6 +28,8 @@ pub struct AppState {
     /// Fired on SIGTERM/Ctrl-C: live sockets close themselves on it.
     pub shutdown: Shutdown,
     pub web: WebAssets,
+    /// Ingest requests in flight; beyond the limit requests are shed (503).
+    pub ingest_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
     pub fn new(engine: Engine, shutdown: Shutdown, web: WebAssets) -> AppState {
         let metrics = Arc::new(Metrics::default());
         let max_body_bytes = engine.config().server.max_body_bytes;
+        let engine_limits = engine.config().server.clone();
         let alerts = Alerts::new(engine.clone(), engine.config().storage.dir.as_deref());
         let hub = Hub::new(engine.clone(), alerts.clone());
         hub.start(shutdown.clone());
@@ -46,6 +49,9 @@ impl AppState {
             alerts,
             shutdown,
             web,
+            ingest_slots: Arc::new(tokio::sync::Semaphore::new(
+                engine_limits.max_ingest_requests,
+            )),
         }
     }
 

@@ -1,10 +1,12 @@
 //! `POST /api/v1/events` (contract §2).
+//!
+//! A slot is taken before the body is read, so when `max_ingest_requests`
+//! are already in flight a new request is shed at once (503, Retry-After)
+//! instead of being buffered and queued without end.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::header;
 
 use super::app::AppState;
 use super::error::AppError;
@@ -12,18 +14,33 @@ use crate::ingest::Reply;
 
 pub async fn post_events(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    req: Request,
 ) -> Result<Json<Reply>, AppError> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(app.max_body_bytes)
-        } else {
-            AppError::BadRequest(format!("cannot read the body: {e}"))
-        }
-    })?;
-    let content_type = headers
+    let Ok(_slot) = app.ingest_slots.clone().try_acquire_owned() else {
+        return Err(AppError::Unavailable(format!(
+            "too many ingest requests at once (limit {}); retry shortly",
+            app.engine().config().server.max_ingest_requests
+        )));
+    };
+    let content_type = req
+        .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    Ok(Json(app.ingest.submit_durable(&body, content_type).await?))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = axum::body::to_bytes(req.into_body(), app.max_body_bytes)
+        .await
+        .map_err(|e| {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                AppError::TooLarge(app.max_body_bytes)
+            } else {
+                AppError::BadRequest(format!("cannot read the body: {e}"))
+            }
+        })?;
+    Ok(Json(
+        app.ingest
+            .submit_durable(&body, content_type.as_deref())
+            .await?,
+    ))
 }

@@ -69,6 +69,14 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
     let mut objects = 0usize;
     let mut first_unreadable = None;
     let mut one = |n: usize, text: &'a [u8], out: &mut Parsed<'a>, scratch: &mut Scratch<'a>| {
+        if text.len() > rules.max_line_bytes {
+            objects += 1;
+            out.reject(
+                n,
+                format!("line: longer than {} bytes", rules.max_line_bytes),
+            );
+            return;
+        }
         match parse_line(text, scratch, rules, &mut out.batch) {
             Ok(()) => objects += 1,
             Err(LineFail::Rule(e)) => {

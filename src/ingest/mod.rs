@@ -123,6 +123,7 @@ impl Ingest {
         let rules = Rules {
             currency: &self.engine.sale().currency,
             now_ms: self.engine.now_ms(),
+            max_line_bytes: self.engine.config().server.max_line_bytes,
         };
         let parsed = match parse(body, json, &rules) {
             Ok(p) => p,

@@ -22,11 +22,24 @@ pub const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
 /// Epoch-ms values below this (March 1973) are almost surely seconds.
 const MIN_PLAUSIBLE_MS: i64 = 100_000_000_000;
 
-/// What the rules need from outside the event: the sale's currency and now.
+/// What the rules need from outside the event: the sale's currency, now,
+/// and the longest line accepted.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules<'c> {
     pub currency: &'c Currency,
     pub now_ms: i64,
+    pub max_line_bytes: usize,
+}
+
+impl<'c> Rules<'c> {
+    /// Rules with the default line limit (1 MiB).
+    pub fn new(currency: &'c Currency, now_ms: i64) -> Rules<'c> {
+        Rules {
+            currency,
+            now_ms,
+            max_line_bytes: 1024 * 1024,
+        }
+    }
 }
 
 /// Checks one raw event and appends it to `out`, or says what is wrong.

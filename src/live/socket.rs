@@ -37,6 +37,18 @@ pub async fn live(
 ) -> Result<Response, AppError> {
     let filter =
         Filter::parse(q.stores.as_deref(), q.channels.as_deref()).map_err(AppError::BadRequest)?;
+    let max = app.engine().config().server.max_screens;
+    if app
+        .hub
+        .stats()
+        .screens
+        .load(std::sync::atomic::Ordering::Relaxed)
+        >= max as u64
+    {
+        return Err(AppError::Unavailable(format!(
+            "too many screens connected (limit {max})"
+        )));
+    }
     let hub = app.hub.clone();
     let shutdown = app.shutdown.clone();
     // Small buffers: a screen only reads, and thousands of them must be cheap.

@@ -246,10 +246,7 @@ mod tests {
             r#"{"type":"stock","ts":1794326403000,"sku":"k9","level":5000}"#,
         );
         let cur = Currency::from_code("CNY").expect("CNY");
-        let rules = Rules {
-            currency: &cur,
-            now_ms: 1_794_326_500_000,
-        };
+        let rules = Rules::new(&cur, 1_794_326_500_000);
         let parsed = parse(body.as_bytes(), false, &rules).expect("parse");
         let mut buf = Vec::new();
         encode(&parsed.batch, &mut buf);

@@ -119,6 +119,7 @@ pub async fn spawn_app(cfg: Config, now_ms: i64) -> TestApp {
 /// A server on a given address (to bring one back on the same port).
 pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
     let clock = ManualClock::new(now_ms);
+    let header_timeout_ms = cfg.server.header_timeout_ms;
     let engine = Engine::new(Arc::new(cfg), Arc::new(clock.clone()));
     let listener = TcpListener::bind(addr).await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
@@ -127,9 +128,15 @@ pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
     let state = AppState::new(engine, shutdown.clone(), WebAssets::default());
     let alerts = state.alerts.clone();
     let router = app(state);
-    let task = tokio::spawn(warroom::server::run(listener, router, async {
-        let _ = rx.await;
-    }));
+    let timeout = std::time::Duration::from_millis(header_timeout_ms);
+    let task = tokio::spawn(warroom::server::run_with(
+        listener,
+        router,
+        timeout,
+        async {
+            let _ = rx.await;
+        },
+    ));
     TestApp {
         base: format!("http://{addr}"),
         addr,

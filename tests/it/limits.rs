@@ -1,0 +1,145 @@
+//! Limits (issue 7): every limit lets just-under through and answers
+//! just-over with the documented status; a slowloris client is cut off
+//! while others are served.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::support::{MIN, START, spawn_app, test_config};
+
+fn order(id: &str, pad: usize) -> String {
+    format!(
+        r#"{{"type":"order","id":"{id}","store":"s1","note":"{}","items":[{{"sku":"k9","qty":1,"price":1}}]}}"#,
+        "n".repeat(pad.max(1))
+    )
+}
+
+#[tokio::test]
+async fn body_and_line_limits() {
+    let mut cfg = test_config();
+    cfg.server.max_body_bytes = 2048;
+    cfg.server.max_line_bytes = 300;
+    let app = spawn_app(cfg, START + MIN).await;
+    let base = order("x", 1).len();
+    // A line of exactly 300 bytes passes; 301 is rejected alone.
+    let at_limit = order("a", 1 + 300 - base);
+    let over = order("b", 1 + 301 - base);
+    assert_eq!((at_limit.len(), over.len()), (300, 301));
+    let r: serde_json::Value = app
+        .post_events(
+            format!("{at_limit}\n{over}\n{}", order("c", 1)),
+            "application/x-ndjson",
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (r["accepted"].as_u64(), r["rejected"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(r["errors"][0]["line"], 2);
+    assert_eq!(r["errors"][0]["error"], "line: longer than 300 bytes");
+    // A body of exactly 2048 bytes passes; 2049 gets 413.
+    let mut body = order("d", 1);
+    body.push_str(&" ".repeat(2048 - body.len()));
+    assert_eq!(
+        app.post_events(body.clone(), "application/x-ndjson")
+            .await
+            .status(),
+        200
+    );
+    body.push(' ');
+    assert_eq!(
+        app.post_events(body, "application/x-ndjson").await.status(),
+        413
+    );
+}
+
+#[tokio::test]
+async fn ingest_requests_beyond_the_limit_are_shed() {
+    let mut cfg = test_config();
+    cfg.server.max_ingest_requests = 1;
+    let app = spawn_app(cfg, START + MIN).await;
+    // One client holds a slot: it sends its head and half a body.
+    let mut slow = TcpStream::connect(app.addr).await.expect("connect");
+    slow.write_all(b"POST /api/v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000\r\n\r\n{\"type\":")
+        .await
+        .expect("write");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let r = app.post_events(order("e", 1), "application/x-ndjson").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    drop(slow);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = app.post_events(order("f", 1), "application/x-ndjson").await;
+        if r.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the slot came back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn screens_beyond_the_limit_are_refused() {
+    let mut cfg = test_config();
+    cfg.server.max_screens = 2;
+    let app = spawn_app(cfg, START + MIN).await;
+    let url = format!("ws://{}/api/v1/live", app.addr);
+    let a = tokio_tungstenite::connect_async(&url).await.expect("first");
+    let b = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("second");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    match tokio_tungstenite::connect_async(&url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 503),
+        other => panic!(
+            "a third screen must be refused, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+    drop((a, b));
+}
+
+#[tokio::test]
+async fn a_slowloris_client_is_cut_off_while_others_are_served() {
+    let mut cfg = test_config();
+    cfg.server.header_timeout_ms = 300;
+    let app = spawn_app(cfg, START + 60 * MIN).await;
+    let mut slow = TcpStream::connect(app.addr).await.expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .expect("write");
+    let started = Instant::now();
+    // Others are served meanwhile.
+    for _ in 0..5 {
+        assert_eq!(
+            app.client
+                .get(format!("{}/healthz", app.base))
+                .send()
+                .await
+                .expect("GET")
+                .status(),
+            200
+        );
+    }
+    // The slow one never finished its head: the server hangs up on it.
+    let mut buf = [0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut buf))
+        .await
+        .expect("cut off within 5 s")
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(
+        n == 0 || text.starts_with("HTTP/1.1 408"),
+        "closed or 408: {text:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "not before the timeout"
+    );
+}
