@@ -24,6 +24,8 @@ mod export;
 mod limits;
 #[path = "it/live.rs"]
 mod live;
+#[path = "it/metrics.rs"]
+mod metrics;
 #[path = "it/props.rs"]
 mod props;
 #[path = "it/rules.rs"]

@@ -38,6 +38,8 @@ pub const FILE: &str = "alerts.json";
 struct Inner {
     engine: Engine,
     book: Mutex<Book>,
+    /// Deliveries by (hook, result kind), for `/metrics`.
+    counts: Mutex<std::collections::BTreeMap<(String, &'static str), u64>>,
     hooks: Vec<(String, mpsc::Sender<Msg>)>,
     frames: broadcast::Sender<Utf8Bytes>,
     file: Option<PathBuf>,
@@ -99,6 +101,7 @@ impl Alerts {
             Inner {
                 engine,
                 book: Mutex::new(book),
+                counts: Mutex::new(std::collections::BTreeMap::new()),
                 hooks,
                 frames,
                 file: data_dir.map(|d| d.join(FILE)),
@@ -107,7 +110,32 @@ impl Alerts {
         Alerts { inner }
     }
 
+    fn count(&self, hook: &str, result: &str) {
+        let kind = ["delivered", "retrying", "refused", "gave up", "dropped"]
+            .into_iter()
+            .find(|k| result.starts_with(k))
+            .unwrap_or("other");
+        *self
+            .inner
+            .counts
+            .lock()
+            .entry((hook.to_string(), kind))
+            .or_default() += 1;
+    }
+
+    /// Deliveries so far by hook and result (`delivered`, `retrying`,
+    /// `refused`, `gave up`, `dropped`).
+    pub fn delivery_counts(&self) -> Vec<(String, &'static str, u64)> {
+        self.inner
+            .counts
+            .lock()
+            .iter()
+            .map(|((h, k), n)| (h.clone(), *k, *n))
+            .collect()
+    }
+
     fn record(&self, r: deliver::Report) {
+        self.count(&r.hook, &r.result);
         let at = fmt_time(
             self.inner.engine.now_ms(),
             self.inner.engine.sale().timezone,
@@ -161,6 +189,7 @@ impl Alerts {
             for (name, tx) in &self.inner.hooks {
                 if tx.try_send(Msg::of(n)).is_err() {
                     // Never wait on a hook: drop, and say so.
+                    self.count(name, "dropped");
                     self.inner.book.lock().record_delivery(
                         record.id,
                         Delivery {

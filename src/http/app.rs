@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
 use axum::middleware;
 use axum::routing::{get, post};
 
@@ -14,7 +15,7 @@ use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
 use crate::live::{self, Hub};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Route};
 use crate::shutdown::Shutdown;
 
 /// What handlers hold: cheap to clone, no locks of its own.
@@ -97,5 +98,25 @@ pub fn app(state: AppState) -> Router {
         .merge(admin)
         .merge(public)
         .layer(middleware::from_fn_with_state(state.clone(), auth::origins))
+        .layer(middleware::from_fn_with_state(state.clone(), timed))
         .with_state(state)
+}
+
+/// Records each request's duration (the live socket, long-lived, is left out).
+async fn timed(
+    State(app): State<AppState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let route = match req.uri().path() {
+        "/api/v1/events" => Some(Route::Ingest),
+        "/api/v1/live" => None,
+        _ => Some(Route::Read),
+    };
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    if let Some(route) = route {
+        app.metrics.observe(route, started.elapsed());
+    }
+    resp
 }

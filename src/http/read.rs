@@ -136,7 +136,12 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(app): State<AppState>) -> Response {
-    let body = app.metrics.render(app.engine(), app.hub.stats());
+    let body = app.metrics.render(&crate::metrics::Sources {
+        engine: app.engine(),
+        live: app.hub.stats(),
+        storage: app.ingest.storage(),
+        alerts: &app.alerts,
+    });
     (
         [(
             header::CONTENT_TYPE,

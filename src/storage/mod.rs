@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 pub use recovery::{Mode, Recovered, RecoveryError};
-pub use wal::{Progress, Wal, WalError};
+pub use wal::{Progress, Wal, WalError, WalStats};
 
 use crate::config::{Config, StorageConfig};
 use crate::engine::Engine;

@@ -47,7 +47,17 @@ struct Pending {
     closing: bool,
 }
 
+/// Counters of the log for `/metrics`.
+#[derive(Debug, Default)]
+pub struct WalStats {
+    pub bytes: std::sync::atomic::AtomicU64,
+    pub syncs: std::sync::atomic::AtomicU64,
+    pub sync_us_total: std::sync::atomic::AtomicU64,
+    pub sync_us_max: std::sync::atomic::AtomicU64,
+}
+
 struct Inner {
+    stats: WalStats,
     mode: FsyncMode,
     pending: Mutex<Pending>,
     wake: Condvar,
@@ -95,6 +105,7 @@ impl Wal {
             error: None,
         });
         let inner = Arc::new(Inner {
+            stats: WalStats::default(),
             mode,
             pending: Mutex::new(Pending {
                 buf: Vec::with_capacity(1 << 20),
@@ -125,6 +136,10 @@ impl Wal {
     /// The LSN of the last record appended.
     pub fn end(&self) -> u64 {
         self.inner.pending.lock().next_lsn - 1
+    }
+
+    pub fn stats(&self) -> &WalStats {
+        &self.inner.stats
     }
 
     pub fn progress(&self) -> Progress {
@@ -249,7 +264,16 @@ impl Writer {
                 || closing
                 || self.last_sync.elapsed() >= SYNC_INTERVAL;
             if due && self.synced < self.written {
-                if let Err(e) = self.file.sync_data() {
+                let started = Instant::now();
+                let synced = self.file.sync_data();
+                let us = started.elapsed().as_micros() as u64;
+                let st = &self.inner.stats;
+                st.syncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                st.sync_us_total
+                    .fetch_add(us, std::sync::atomic::Ordering::Relaxed);
+                st.sync_us_max
+                    .fetch_max(us, std::sync::atomic::Ordering::Relaxed);
+                if let Err(e) = synced {
                     tracing::error!(error = %e, "write-ahead log fsync failed; retrying");
                     self.publish(Some(format!(
                         "cannot sync the log in {}: {e}",
@@ -283,6 +307,10 @@ impl Writer {
         }
         self.len += data.len() as u64;
         self.written = end;
+        self.inner
+            .stats
+            .bytes
+            .fetch_add(data.len() as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 }

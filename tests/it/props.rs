@@ -115,3 +115,53 @@ proptest! {
         prop_assert_eq!(figures(&reference), figures(&candidate));
     }
 }
+
+fn line_strategy() -> impl Strategy<Value = Vec<u8>> {
+    let valid = (0u32..1000).prop_map(|i| {
+        format!(r#"{{"type":"order","id":"v{i}","store":"s1","items":[{{"sku":"k1","qty":1,"price":"1.50"}}]}}"#).into_bytes()
+    });
+    let flipped = (0u32..1000, prop::collection::vec((0usize..90, any::<u8>()), 1..4)).prop_map(|(i, flips)| {
+        let mut l = format!(r#"{{"type":"refund","id":"f{i}","store":"s2","items":[{{"sku":"k2","qty":2,"price":3}}]}}"#).into_bytes();
+        for (at, b) in flips {
+            let at = at % l.len();
+            l[at] = b;
+        }
+        l
+    });
+    let noise = prop::collection::vec(any::<u8>(), 0..120);
+    prop_oneof![valid, flipped, noise]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any bytes as a body: no panic; every non-blank line is accounted for
+    /// (accepted, duplicate or rejected) unless the whole body is refused;
+    /// and the state moves by exactly what was accepted.
+    #[test]
+    fn arbitrary_bodies_never_panic_and_change_only_what_they_accept(
+        lines in prop::collection::vec(line_strategy(), 0..30),
+        json in any::<bool>(),
+    ) {
+        let body: Vec<u8> = lines.join(&b"\n"[..]);
+        let (ingest, _clock) = ingest_at(START + 60 * MIN);
+        let before = ingest.engine().read(|st, _| (st.events_applied, st.sale.counters));
+        let content_type = if json { "application/json" } else { "application/x-ndjson" };
+        match ingest.submit(&body, Some(content_type)) {
+            Ok(s) => {
+                let r = s.reply;
+                let (applied, _) = ingest.engine().read(|st, _| (st.events_applied, st.sale.counters));
+                prop_assert_eq!(applied - before.0, r.accepted as u64);
+                if !json && !body.starts_with(b"[") {
+                    let non_blank = body.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count();
+                    prop_assert_eq!(r.accepted + r.duplicates + r.rejected, non_blank);
+                }
+                prop_assert!(r.errors.len() <= 100);
+            }
+            Err(_) => {
+                let after = ingest.engine().read(|st, _| (st.events_applied, st.sale.counters));
+                prop_assert_eq!(before, after, "a refused body changes nothing");
+            }
+        }
+    }
+}

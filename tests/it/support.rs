@@ -96,6 +96,7 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
     pub alerts: warroom::alerts::Alerts,
+    pub ingest: Ingest,
     pub clock: ManualClock,
     shutdown: Shutdown,
     stop: Option<oneshot::Sender<()>>,
@@ -127,6 +128,7 @@ pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
     let shutdown = Shutdown::default();
     let state = AppState::new(engine, shutdown.clone(), WebAssets::default());
     let alerts = state.alerts.clone();
+    let ingest = state.ingest.clone();
     let router = app(state);
     let timeout = std::time::Duration::from_millis(header_timeout_ms);
     let task = tokio::spawn(warroom::server::run_with(
@@ -142,6 +144,7 @@ pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
         addr,
         client: reqwest::Client::new(),
         alerts,
+        ingest,
         clock,
         shutdown,
         stop: Some(tx),
