@@ -353,6 +353,10 @@ impl Launch {
         if let Some(f) = feeder {
             f.abort();
         }
+        let left = state_alerts.drain(std::time::Duration::from_secs(5)).await;
+        if left > 0 {
+            tracing::warn!(left, "alerts still undelivered at the shutdown deadline");
+        }
         if let Some(storage) = storage {
             tokio::task::spawn_blocking(move || storage.close()).await?;
             tracing::info!("log flushed and checkpoint written");

@@ -38,6 +38,8 @@ pub const FILE: &str = "alerts.json";
 struct Inner {
     engine: Engine,
     book: Mutex<Book>,
+    /// Messages handed to hooks and not yet finished (delivered, refused or given up).
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
     /// Deliveries by (hook, result kind), for `/metrics`.
     counts: Mutex<std::collections::BTreeMap<(String, &'static str), u64>>,
     hooks: Vec<(String, mpsc::Sender<Msg>)>,
@@ -71,6 +73,7 @@ impl Alerts {
             }
         }
         let (frames, _) = broadcast::channel(256);
+        let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
             let client = reqwest::Client::new();
             let hooks = cfg
@@ -78,7 +81,7 @@ impl Alerts {
                 .hooks
                 .iter()
                 .map(|h| {
-                    let (clock, reporter) = (engine.clone(), weak.clone());
+                    let (clock, reporter, done) = (engine.clone(), weak.clone(), in_flight.clone());
                     let worker = deliver::Worker {
                         hook: h.clone(),
                         lang: cfg.alerts.lang,
@@ -90,8 +93,13 @@ impl Alerts {
                         client: client.clone(),
                         now_ms: Box::new(move || clock.now_ms()),
                         report: Box::new(move |r: deliver::Report| {
+                            let finished = !r.result.starts_with("retrying");
+                            let n = r.ids.len();
                             if let Some(inner) = reporter.upgrade() {
                                 Alerts { inner }.record(r);
+                            }
+                            if finished {
+                                done.fetch_sub(n, std::sync::atomic::Ordering::AcqRel);
                             }
                         }),
                     };
@@ -100,6 +108,7 @@ impl Alerts {
                 .collect();
             Inner {
                 engine,
+                in_flight,
                 book: Mutex::new(book),
                 counts: Mutex::new(std::collections::BTreeMap::new()),
                 hooks,
@@ -187,7 +196,13 @@ impl Alerts {
                 continue;
             }
             for (name, tx) in &self.inner.hooks {
+                self.inner
+                    .in_flight
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
                 if tx.try_send(Msg::of(n)).is_err() {
+                    self.inner
+                        .in_flight
+                        .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
                     // Never wait on a hook: drop, and say so.
                     self.count(name, "dropped");
                     self.inner.book.lock().record_delivery(
@@ -221,6 +236,22 @@ impl Alerts {
                 }
             }
         })
+    }
+
+    /// At shutdown: waits until every queued alert is delivered, refused
+    /// or given up, for at most `deadline`. Returns how many were left.
+    pub async fn drain(&self, deadline: Duration) -> usize {
+        let until = tokio::time::Instant::now() + deadline;
+        loop {
+            let left = self
+                .inner
+                .in_flight
+                .load(std::sync::atomic::Ordering::Acquire);
+            if left == 0 || tokio::time::Instant::now() >= until {
+                return left;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Recent alerts, newest first.

@@ -311,6 +311,12 @@ async fn failures_are_retried_with_growing_delays_until_delivered() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
+    assert_eq!(
+        app.alerts.drain(Duration::from_secs(1)).await,
+        0,
+        "nothing left to deliver"
+    );
+
     // A refusal (bad token) is not retried.
     let bad = Receiver::default();
     *bad.default.lock().expect("default") = Some((

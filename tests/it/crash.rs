@@ -227,6 +227,12 @@ async fn check_figures(client: &reqwest::Client, base: &str, ex: &Expect) {
 }
 
 async fn kill_mid_stream_loses_nothing_acknowledged(fsync: &str) {
+    stop_mid_stream_loses_nothing_acknowledged(fsync, false).await;
+}
+
+/// Feeds concurrently, stops the server a third of the way in (SIGKILL, or
+/// SIGTERM for a graceful stop), restarts it and checks every figure.
+async fn stop_mid_stream_loses_nothing_acknowledged(fsync: &str, graceful: bool) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path(), fsync);
     let client = reqwest::Client::new();
@@ -265,8 +271,20 @@ async fn kill_mid_stream_loses_nothing_acknowledged(fsync: &str) {
     {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    server.child.kill().expect("SIGKILL");
-    let _ = server.child.wait();
+    if graceful {
+        let _ = Command::new("kill")
+            .args(["-TERM", &server.child.id().to_string()])
+            .status();
+        let status = server.child.wait().expect("exit");
+        assert!(
+            status.success(),
+            "SIGTERM exits 0: {status:?}\n{}",
+            server.stderr()
+        );
+    } else {
+        server.child.kill().expect("SIGKILL");
+        let _ = server.child.wait();
+    }
     let mut acked = Vec::new();
     for f in feeders {
         acked.extend(f.await.expect("feeder"));
@@ -299,6 +317,11 @@ async fn kill_mid_stream_loses_nothing_acknowledged(fsync: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_loses_nothing_acknowledged_with_fsync_interval() {
     kill_mid_stream_loses_nothing_acknowledged("interval").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_ingest_loses_nothing_acknowledged() {
+    stop_mid_stream_loses_nothing_acknowledged("interval", true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
