@@ -16,6 +16,8 @@ pub enum AppError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("{0}")]
+    Timeout(String),
     #[error("the body is larger than the limit of {0} bytes")]
     TooLarge(usize),
     /// Try again later (recovering, storage failing): 503 with Retry-After.
@@ -46,6 +48,7 @@ impl IntoResponse for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::Unauthorized(_) => {
                 let body = Json(serde_json::json!({ "error": self.to_string() }));
                 return (

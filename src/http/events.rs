@@ -9,6 +9,8 @@ use axum::extract::{Request, State};
 use axum::http::header;
 
 use super::app::AppState;
+
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 use super::error::AppError;
 use crate::ingest::Reply;
 
@@ -27,8 +29,20 @@ pub async fn post_events(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = axum::body::to_bytes(req.into_body(), app.max_body_bytes)
+    // A body must arrive within BODY_TIMEOUT: a trickling client may not
+    // hold an ingest slot for ever.
+    let read = tokio::time::timeout(
+        BODY_TIMEOUT,
+        axum::body::to_bytes(req.into_body(), app.max_body_bytes),
+    );
+    let body = read
         .await
+        .map_err(|_| {
+            AppError::Timeout(format!(
+                "the body did not arrive within {} s",
+                BODY_TIMEOUT.as_secs()
+            ))
+        })?
         .map_err(|e| {
             let too_large = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
