@@ -62,78 +62,60 @@ fn frac(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.4}")).unwrap_or_default()
 }
 
+/// The figure columns channel and store rows share, after id and name.
+const FIGURES: &[&str] = &[
+    "gmv",
+    "refunds",
+    "net_gmv",
+    "orders",
+    "units",
+    "buyers",
+    "target",
+    "completion",
+    "profit",
+    "profit_target",
+    "profit_completion",
+];
+
+/// The cells of [`FIGURES`] for a channel or store row (same field names).
+macro_rules! figure_cells {
+    ($r:expr, $m:expr) => {
+        vec![
+            $m($r.gmv),
+            $m($r.refunds),
+            $m($r.net_gmv),
+            $r.orders.to_string(),
+            $r.units.to_string(),
+            $r.buyers.to_string(),
+            opt($r.target.map($m)),
+            frac($r.completion),
+            $m($r.profit),
+            opt($r.profit_target.map($m)),
+            frac($r.profit_completion),
+        ]
+    };
+}
+
 pub fn stores(f: &Facts) -> Vec<u8> {
     let m = |v: i64| f.currency.format_major(v);
-    let mut c = Csv::new(&[
-        "id",
-        "name",
-        "channel",
-        "gmv",
-        "refunds",
-        "net_gmv",
-        "orders",
-        "units",
-        "buyers",
-        "target",
-        "completion",
-        "profit",
-        "profit_target",
-        "profit_completion",
-    ]);
+    let mut c = Csv::new(&[&["id", "name", "channel"], FIGURES].concat());
     for r in &f.stores {
-        c.row(vec![
-            r.id.clone(),
-            r.name.clone(),
-            r.channel.clone(),
-            m(r.gmv),
-            m(r.refunds),
-            m(r.net_gmv),
-            r.orders.to_string(),
-            r.units.to_string(),
-            r.buyers.to_string(),
-            opt(r.target.map(m)),
-            frac(r.completion),
-            m(r.profit),
-            opt(r.profit_target.map(m)),
-            frac(r.profit_completion),
-        ]);
+        c.row(
+            [
+                vec![r.id.clone(), r.name.clone(), r.channel.clone()],
+                figure_cells!(r, m),
+            ]
+            .concat(),
+        );
     }
     c.finish()
 }
 
 pub fn channels(f: &Facts) -> Vec<u8> {
     let m = |v: i64| f.currency.format_major(v);
-    let mut c = Csv::new(&[
-        "id",
-        "name",
-        "gmv",
-        "refunds",
-        "net_gmv",
-        "orders",
-        "units",
-        "buyers",
-        "target",
-        "completion",
-        "profit",
-        "profit_target",
-        "profit_completion",
-    ]);
+    let mut c = Csv::new(&[&["id", "name"], FIGURES].concat());
     for r in &f.channels {
-        c.row(vec![
-            r.id.clone(),
-            r.name.clone(),
-            m(r.gmv),
-            m(r.refunds),
-            m(r.net_gmv),
-            r.orders.to_string(),
-            r.units.to_string(),
-            r.buyers.to_string(),
-            opt(r.target.map(m)),
-            frac(r.completion),
-            m(r.profit),
-            opt(r.profit_target.map(m)),
-            frac(r.profit_completion),
-        ]);
+        c.row([vec![r.id.clone(), r.name.clone()], figure_cells!(r, m)].concat());
     }
     c.finish()
 }

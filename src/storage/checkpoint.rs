@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::wal::sync_dir;
+use super::wal::{numbered_files, sync_dir};
 use crate::engine::State;
 
 const MAGIC: &[u8; 8] = b"WRCP0001";
@@ -23,21 +23,8 @@ pub fn name(lsn: u64) -> String {
 
 /// Checkpoint files in `dir`, newest first, with their LSNs.
 pub fn list(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        if let Some(lsn) = name
-            .strip_prefix("checkpoint-")
-            .and_then(|n| n.strip_suffix(".bin"))
-            .and_then(|n| n.parse::<u64>().ok())
-        {
-            out.push((lsn, path));
-        }
-    }
-    out.sort_by_key(|c| std::cmp::Reverse(c.0));
+    let mut out = numbered_files(dir, "checkpoint-", ".bin")?;
+    out.reverse();
     Ok(out)
 }
 

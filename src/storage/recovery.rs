@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::checkpoint;
 use super::codec;
-use super::wal::HEADER;
+use super::wal::{HEADER, numbered_files};
 use crate::engine::Engine;
 use crate::event::Batch;
 
@@ -43,22 +43,7 @@ pub enum RecoveryError {
 
 /// Log segments in `dir`, oldest first, with their first LSNs.
 pub fn segments(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        if let Some(lsn) = name
-            .strip_prefix("wal-")
-            .and_then(|n| n.strip_suffix(".log"))
-            .and_then(|n| n.parse::<u64>().ok())
-        {
-            out.push((lsn, path));
-        }
-    }
-    out.sort_by_key(|s| s.0);
-    Ok(out)
+    numbered_files(dir, "wal-", ".log")
 }
 
 /// One record as found in a segment.
