@@ -150,7 +150,13 @@ function applySnapshot(f) {
   state.stores = new Map(f.stores.map((r) => [r.id, r]));
   state.topSkus = f.top_skus ?? [];
   state.warnings = f.stock_warnings ?? [];
-  if (f.alerts) state.alerts = f.alerts.slice();
+  if (f.alerts) {
+    // A snapshot may be a few ticks older than an alert frame already seen:
+    // keep what is newer, add what is missing.
+    const seen = new Map(state.alerts.map((a) => [a.id, a]));
+    for (const a of f.alerts) if (!seen.has(a.id)) seen.set(a.id, a);
+    state.alerts = [...seen.values()].sort((x, y) => y.fired_at_ms - x.fired_at_ms || y.id - x.id).slice(0, 50);
+  }
   state.shownGmv = f.totals.gmv; // a new connection may start anywhere: no roll
 }
 
@@ -401,13 +407,14 @@ function frameLoop(now) {
   if ((state.dirty && now - lastFull > 120) || now - lastFull > 1000) {
     lastFull = now;
     state.dirty = false;
-    drawClock();
-    if (state.totals) {
-      drawScope();
-      drawHeadline();
-      drawTarget();
-      drawCharts();
-      drawLists(now);
+    // One failing panel must never stop the others (or the loop).
+    const panels = [drawClock, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now)];
+    for (const draw of state.totals ? panels : panels.slice(0, 1)) {
+      try {
+        draw();
+      } catch (e) {
+        if (window.warroom.errors.length < 20) window.warroom.errors.push(String(e));
+      }
     }
   }
   requestAnimationFrame(frameLoop);

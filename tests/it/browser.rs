@@ -112,6 +112,26 @@ async fn the_screen_shows_the_api_figures_and_survives_a_server_restart() {
         "the live badge",
     )
     .await;
+    // An alert reaches the feed through the socket, and stays through
+    // later ticks and snapshots.
+    assert!(
+        !app.alerts.evaluate().is_empty(),
+        "the orders cross milestones"
+    );
+    b.wait_for(
+        "document.querySelectorAll('#alerts li.alert').length > 0",
+        10,
+        "an alert in the feed",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let n = b
+        .eval("document.querySelectorAll('#alerts li.alert').length")
+        .await;
+    assert!(
+        n.as_u64().is_some_and(|n| n > 0),
+        "the alert stays in the feed"
+    );
     let title = b
         .eval("document.getElementById('sale-name').textContent")
         .await;
