@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::facts::Facts;
@@ -147,6 +148,32 @@ fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
+/// Minutes since start against money: the frame both timeline charts share.
+fn minutes_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    f: &Facts,
+    title: &str,
+    minutes: f64,
+    ymax: f64,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 26))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0f64..minutes, 0f64..ymax)
+        .map_err(err)?;
+    let cur = f.currency.clone();
+    chart
+        .configure_mesh()
+        .x_desc("minutes since start")
+        .y_label_formatter(&|v| money_label(&cur, *v as i64))
+        .label_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 fn cumulative<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     let n = f.timeline.len().max(1) as f64;
@@ -179,21 +206,7 @@ fn cumulative<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> R
         .map(|p| p.1)
         .fold(1.0, f64::max)
         * 1.05;
-    let cur = f.currency.clone();
-    let mut chart = ChartBuilder::on(root)
-        .caption("累计成交额 Cumulative GMV", ("sans-serif", 26))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(120)
-        .build_cartesian_2d(0f64..n, 0f64..ymax)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("minutes since start")
-        .y_label_formatter(&|v| money_label(&cur, *v as i64))
-        .label_style(("sans-serif", 16))
-        .draw()
-        .map_err(err)?;
+    let mut chart = minutes_chart(root, f, "累计成交额 Cumulative GMV", n, ymax)?;
     chart
         .draw_series(DashedLineSeries::new(plan, 8, 6, PLAN.stroke_width(2)))
         .map_err(err)?
@@ -225,21 +238,7 @@ fn per_minute<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> R
     root.fill(&WHITE).map_err(err)?;
     let n = f.timeline.len().max(1) as f64;
     let ymax = f.timeline.iter().map(|r| r.gmv as f64).fold(1.0, f64::max) * 1.1;
-    let cur = f.currency.clone();
-    let mut chart = ChartBuilder::on(root)
-        .caption("每分钟成交额 GMV per minute", ("sans-serif", 26))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(120)
-        .build_cartesian_2d(0f64..n, 0f64..ymax)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("minutes since start")
-        .y_label_formatter(&|v| money_label(&cur, *v as i64))
-        .label_style(("sans-serif", 16))
-        .draw()
-        .map_err(err)?;
+    let mut chart = minutes_chart(root, f, "每分钟成交额 GMV per minute", n, ymax)?;
     chart
         .draw_series(f.timeline.iter().enumerate().map(|(m, r)| {
             Rectangle::new(
