@@ -342,3 +342,68 @@ async fn status_codes_and_errors() {
     );
     assert!(text.contains("warroom_events_applied_total 1"), "{text}");
 }
+
+#[tokio::test]
+async fn the_screen_is_embedded_and_can_be_served_from_a_folder() {
+    let app = spawn_app(test_config(), START + MIN).await;
+    let page = app
+        .client
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let html = page.text().await.expect("html");
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        html.contains(&format!("/assets/{version}/app.js")),
+        "versioned asset URLs"
+    );
+    let js = app
+        .client
+        .get(format!("{}/assets/{version}/app.js", app.base))
+        .send()
+        .await
+        .expect("js");
+    assert!(
+        js.headers()["cache-control"]
+            .to_str()
+            .is_ok_and(|c| c.contains("immutable"))
+    );
+    assert_eq!(
+        app.client
+            .get(format!("{}/assets/{version}/nope.js", app.base))
+            .send()
+            .await
+            .expect("404")
+            .status(),
+        404
+    );
+
+    // --web-dir: files from disk, uncached, edits seen at once.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("index.html"), "<p>edited {{VERSION}}</p>").expect("write");
+    std::fs::write(dir.path().join("app.js"), "// edited").expect("write");
+    let web = warroom::http::WebAssets {
+        dir: Some(dir.path().to_path_buf()),
+    };
+    let app = crate::support::spawn_app_web(test_config(), START + MIN, web).await;
+    let html = app
+        .client
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert_eq!(html, format!("<p>edited {version}</p>"));
+    let js = app
+        .client
+        .get(format!("{}/assets/{version}/app.js", app.base))
+        .send()
+        .await
+        .expect("js");
+    assert_eq!(js.headers()["cache-control"], "no-cache");
+    assert_eq!(js.text().await.expect("js"), "// edited");
+}

@@ -119,6 +119,15 @@ pub async fn spawn_app(cfg: Config, now_ms: i64) -> TestApp {
 
 /// A server on a given address (to bring one back on the same port).
 pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
+    spawn(cfg, now_ms, addr, WebAssets::default()).await
+}
+
+/// A server whose screen files come from `web` (e.g. `--web-dir`).
+pub async fn spawn_app_web(cfg: Config, now_ms: i64, web: WebAssets) -> TestApp {
+    spawn(cfg, now_ms, "127.0.0.1:0", web).await
+}
+
+async fn spawn(cfg: Config, now_ms: i64, addr: &str, web: WebAssets) -> TestApp {
     let clock = ManualClock::new(now_ms);
     let header_timeout_ms = cfg.server.header_timeout_ms;
     let engine = Engine::new(Arc::new(cfg), Arc::new(clock.clone()));
@@ -126,7 +135,7 @@ pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
     let addr = listener.local_addr().expect("local addr");
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = Shutdown::default();
-    let state = AppState::new(engine, shutdown.clone(), WebAssets::default());
+    let state = AppState::new(engine, shutdown.clone(), web);
     let alerts = state.alerts.clone();
     let ingest = state.ingest.clone();
     let router = app(state);
