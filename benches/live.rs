@@ -59,7 +59,7 @@ fn bench_tick(bencher: Bencher, engine: &Engine) {
     bencher.bench_local(|| {
         seq += 1;
         let tick = engine.read(|st, now| {
-            let ctx = TickContext::new(st, now, &mut diff);
+            let ctx = TickContext::new(st, now, &mut diff, true);
             live::tick(st, &cfg, &ctx, &filter, seq)
         });
         serde_json::to_string(&tick).map(|s| s.len())

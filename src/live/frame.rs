@@ -138,7 +138,9 @@ pub struct TickContext {
 }
 
 impl TickContext {
-    pub fn new(st: &State, now_ms: i64, diff: &mut Diff) -> TickContext {
+    /// `skus`: whether to recompute the sale-wide SKU lists this tick. They
+    /// scan every SKU, so the hub does it about once a second, not every tick.
+    pub fn new(st: &State, now_ms: i64, diff: &mut Diff, skus: bool) -> TickContext {
         let changed = |last: &mut Vec<Counters>, now: &mut dyn Iterator<Item = Counters>| {
             let mut out = Vec::new();
             for (i, c) in now.enumerate() {
@@ -158,16 +160,19 @@ impl TickContext {
             &mut diff.channels,
             &mut st.channels.iter().map(|c| c.scope.counters),
         );
-        let top = top_skus(st, now_ms);
-        let top_skus = (top != diff.top_skus).then(|| {
-            diff.top_skus.clone_from(&top);
-            top
-        });
-        let warn = stock_warnings(st, now_ms);
-        let warnings = (warn != diff.warnings).then(|| {
-            diff.warnings.clone_from(&warn);
-            warn
-        });
+        let (mut top_skus, mut warnings) = (None, None);
+        if skus {
+            let top = self::top_skus(st, now_ms);
+            top_skus = (top != diff.top_skus).then(|| {
+                diff.top_skus.clone_from(&top);
+                top
+            });
+            let warn = stock_warnings(st, now_ms);
+            warnings = (warn != diff.warnings).then(|| {
+                diff.warnings.clone_from(&warn);
+                warn
+            });
+        }
         TickContext {
             now_ms,
             top_stores: top_store_indices(st),
