@@ -205,7 +205,7 @@ impl Hub {
         // Top SKUs and stock warnings about once a second (they scan every SKU).
         let sku_every = (1000 / cfg.server.tick_ms.max(1)).max(1);
         let ticks: Vec<frame::Tick> = inner.engine.read(|st, now| {
-            let ctx = TickContext::new(st, now, diff, seq % sku_every == 0);
+            let ctx = TickContext::new(st, now, diff, seq.is_multiple_of(sku_every));
             topics
                 .iter()
                 .map(|(f, _)| frame::tick(st, &cfg, &ctx, f, seq))
