@@ -68,8 +68,15 @@ async fn ingest_requests_beyond_the_limit_are_shed() {
     slow.write_all(b"POST /api/v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000\r\n\r\n{\"type\":")
         .await
         .expect("write");
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let r = app.post_events(order("e", 1), "application/x-ndjson").await;
+    // Once the server has taken its head, the next request is shed.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let r = loop {
+        let r = app.post_events(order("e", 1), "application/x-ndjson").await;
+        if r.status() == 503 || Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["retry-after"], "1");
     drop(slow);
