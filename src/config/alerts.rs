@@ -4,8 +4,14 @@
 //! (a threshold of 0 turns a rule off). Hooks name a chat service and its
 //! URL; silences mute a rule (and optionally one scope) until a time.
 
+use std::collections::HashSet;
+
+use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
+
+use super::error::ConfigError;
+use crate::money::Currency;
 
 use super::raw::SValue;
 
@@ -201,3 +207,153 @@ pub const RULES: &[&str] = &[
     "refund_rate",
     "no_events",
 ];
+
+impl super::build::Builder<'_> {
+    /// `[alerts]`: defaults, then the file's hooks, rules and silences.
+    pub(super) fn alerts(
+        &self,
+        raw: Option<&RawAlerts>,
+        cur: &Currency,
+        tz: Tz,
+    ) -> Result<AlertsConfig, ConfigError> {
+        let mut out = AlertsConfig::defaults(cur.scale());
+        let Some(raw) = raw else { return Ok(out) };
+        if let Some(l) = &raw.language {
+            out.lang = match l.get_ref().as_str() {
+                "zh" => Lang::Zh,
+                "en" => Lang::En,
+                _ => return self.err(l.span(), "alerts.language: must be \"zh\" or \"en\""),
+            };
+        }
+        out.public_url = raw.public_url.clone();
+        let mut names = HashSet::new();
+        for h in &raw.hooks {
+            let h = h.get_ref();
+            let Some(kind) = HookKind::parse(h.kind.get_ref()) else {
+                return self.err(
+                    h.kind.span(),
+                    "alerts.hooks.kind: must be dingtalk, wecom, feishu, slack or alertmanager",
+                );
+            };
+            if !names.insert(h.name.get_ref().clone()) {
+                return self.err(
+                    h.name.span(),
+                    format!("duplicate hook name {:?}", h.name.get_ref()),
+                );
+            }
+            let url = h.url.get_ref();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return self.err(
+                    h.url.span(),
+                    "alerts.hooks.url: must be an http:// or https:// URL",
+                );
+            }
+            out.hooks.push(HookConfig {
+                name: h.name.get_ref().clone(),
+                kind,
+                url: url.clone(),
+                secret: h.secret.clone(),
+                mobiles: h.mobiles.clone().unwrap_or_default(),
+                at_all: h.at_all.unwrap_or(false),
+            });
+        }
+        if let Some(r) = &raw.rules {
+            let rules = &mut out.rules;
+            if let Some(m) = &r.milestones {
+                if m.get_ref().iter().any(|x| !(*x > 0.0 && *x <= 10.0)) {
+                    return self.err(
+                        m.span(),
+                        "alerts.rules.milestones: shares of the target, above 0 (0.5 = 50 %)",
+                    );
+                }
+                rules.milestones = m.get_ref().clone();
+            }
+            if let Some(marks) = &r.gmv_marks {
+                rules.gmv_marks = marks
+                    .iter()
+                    .map(|v| {
+                        self.opt_amount(Some(v), "alerts.rules.gmv_marks", cur)
+                            .map(|x| x.unwrap_or(0))
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            if let Some(b) = r.low_stock {
+                rules.low_stock = b;
+            }
+            if let Some(b) = r.sold_out {
+                rules.sold_out = b;
+            }
+            let nonneg_f = |v: &Option<Spanned<f64>>,
+                            field: &str,
+                            slot: &mut f64|
+             -> Result<(), ConfigError> {
+                if let Some(x) = v {
+                    if !(*x.get_ref() >= 0.0 && x.get_ref().is_finite()) {
+                        return self.err(
+                            x.span(),
+                            format!(
+                                "alerts.rules.{field}: must be a number ≥ 0 (0 turns the rule off)"
+                            ),
+                        );
+                    }
+                    *slot = *x.get_ref();
+                }
+                Ok(())
+            };
+            nonneg_f(&r.rate_drop, "rate_drop", &mut rules.rate_drop)?;
+            nonneg_f(&r.spike, "spike", &mut rules.spike)?;
+            nonneg_f(
+                &r.min_orders_per_s,
+                "min_orders_per_s",
+                &mut rules.min_orders_per_s,
+            )?;
+            nonneg_f(&r.refund_rate, "refund_rate", &mut rules.refund_rate)?;
+            let nonneg_i = |v: &Option<Spanned<i64>>,
+                            field: &str,
+                            slot: &mut i64|
+             -> Result<(), ConfigError> {
+                if let Some(x) = v {
+                    if *x.get_ref() < 0 {
+                        return self.err(x.span(), format!("alerts.rules.{field}: must be ≥ 0"));
+                    }
+                    *slot = *x.get_ref();
+                }
+                Ok(())
+            };
+            nonneg_i(
+                &r.sellout_eta_minutes,
+                "sellout_eta_minutes",
+                &mut rules.sellout_eta_minutes,
+            )?;
+            nonneg_i(&r.no_events_s, "no_events_s", &mut rules.no_events_s)?;
+            nonneg_i(&r.pending_s, "for", &mut rules.pending_s)?;
+            nonneg_i(
+                &r.repeat_every_s,
+                "repeat_every_s",
+                &mut rules.repeat_every_s,
+            )?;
+            nonneg_i(&r.retry_base_ms, "retry_base_ms", &mut rules.retry_base_ms)?;
+        }
+        for s in &raw.silences {
+            let span = s.span();
+            let s = s.get_ref();
+            if !RULES.contains(&s.rule.as_str()) {
+                return self.err(
+                    span,
+                    format!(
+                        "alerts.silences.rule: unknown rule {:?} (one of {})",
+                        s.rule,
+                        RULES.join(", ")
+                    ),
+                );
+            }
+            out.silences.push(Silence {
+                rule: s.rule.clone(),
+                scope: s.scope.clone().filter(|x| x != "*"),
+                until_ms: self.datetime(&s.until, "alerts.silences.until", tz)?,
+                comment: s.comment.clone(),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -10,6 +10,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::error::ConfigError;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
@@ -62,4 +64,34 @@ pub fn resolve(entry: &str, base: &Path) -> Result<String, String> {
         return Err("a token must be at least 8 characters".into());
     }
     Ok(token)
+}
+
+impl super::build::Builder<'_> {
+    /// `[auth]`: every entry resolved; at least one token somewhere.
+    pub(super) fn auth(&self, raw: &RawAuth) -> Result<AuthConfig, ConfigError> {
+        let list = |entries: &[Spanned<String>], role: &str| -> Result<Vec<String>, ConfigError> {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    resolve(e.get_ref(), self.base)
+                        .or_else(|why| self.err(e.span(), format!("auth.{role}[{i}]: {why}")))
+                })
+                .collect()
+        };
+        let out = AuthConfig {
+            ingest: list(&raw.ingest, "ingest")?,
+            view: list(&raw.view, "view")?,
+            admin: list(&raw.admin, "admin")?,
+            allowed_origins: raw.allowed_origins.clone(),
+        };
+        if out.admin.is_empty() && out.ingest.is_empty() && out.view.is_empty() {
+            return Err(ConfigError::new(
+                self.file,
+                None,
+                "[auth] lists no tokens: remove it, or add ingest, view or admin tokens",
+            ));
+        }
+        Ok(out)
+    }
 }

@@ -7,8 +7,6 @@ use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use toml::Spanned;
 
-use super::alerts::{AlertsConfig, HookConfig, HookKind, Lang, RULES, RawAlerts, Silence};
-use super::auth::{self, AuthConfig, RawAuth};
 use super::catalog;
 use super::error::{ConfigError, line_of};
 use super::model::*;
@@ -37,14 +35,17 @@ pub fn parse_str(text: &str, file: &str, base: &Path) -> Result<Config, ConfigEr
     Builder { text, file, base }.build(raw)
 }
 
-struct Builder<'a> {
-    text: &'a str,
-    file: &'a str,
-    base: &'a Path,
+/// Validation state: the text (for line numbers), its file name, and the
+/// folder relative paths resolve against. `alerts.rs` and `auth.rs` add
+/// their sections' checks to it.
+pub(super) struct Builder<'a> {
+    pub(super) text: &'a str,
+    pub(super) file: &'a str,
+    pub(super) base: &'a Path,
 }
 
 impl Builder<'_> {
-    fn err<T>(
+    pub(super) fn err<T>(
         &self,
         span: std::ops::Range<usize>,
         msg: impl Into<String>,
@@ -180,7 +181,7 @@ impl Builder<'_> {
         })
     }
 
-    fn datetime(&self, v: &SValue, field: &str, tz: Tz) -> Result<i64, ConfigError> {
+    pub(super) fn datetime(&self, v: &SValue, field: &str, tz: Tz) -> Result<i64, ConfigError> {
         let text = match v.get_ref() {
             toml::Value::String(s) => s.clone(),
             toml::Value::Datetime(d) => d.to_string(),
@@ -217,7 +218,7 @@ impl Builder<'_> {
         Ok(s.clone())
     }
 
-    fn opt_amount(
+    pub(super) fn opt_amount(
         &self,
         v: Option<&SValue>,
         field: &str,
@@ -360,180 +361,6 @@ impl Builder<'_> {
                 );
             }
             out.snapshot_every_s = *n.get_ref() as u64;
-        }
-        Ok(out)
-    }
-
-    fn alerts(
-        &self,
-        raw: Option<&RawAlerts>,
-        cur: &Currency,
-        tz: Tz,
-    ) -> Result<AlertsConfig, ConfigError> {
-        let mut out = AlertsConfig::defaults(cur.scale());
-        let Some(raw) = raw else { return Ok(out) };
-        if let Some(l) = &raw.language {
-            out.lang = match l.get_ref().as_str() {
-                "zh" => Lang::Zh,
-                "en" => Lang::En,
-                _ => return self.err(l.span(), "alerts.language: must be \"zh\" or \"en\""),
-            };
-        }
-        out.public_url = raw.public_url.clone();
-        let mut names = HashSet::new();
-        for h in &raw.hooks {
-            let h = h.get_ref();
-            let Some(kind) = HookKind::parse(h.kind.get_ref()) else {
-                return self.err(
-                    h.kind.span(),
-                    "alerts.hooks.kind: must be dingtalk, wecom, feishu, slack or alertmanager",
-                );
-            };
-            if !names.insert(h.name.get_ref().clone()) {
-                return self.err(
-                    h.name.span(),
-                    format!("duplicate hook name {:?}", h.name.get_ref()),
-                );
-            }
-            let url = h.url.get_ref();
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return self.err(
-                    h.url.span(),
-                    "alerts.hooks.url: must be an http:// or https:// URL",
-                );
-            }
-            out.hooks.push(HookConfig {
-                name: h.name.get_ref().clone(),
-                kind,
-                url: url.clone(),
-                secret: h.secret.clone(),
-                mobiles: h.mobiles.clone().unwrap_or_default(),
-                at_all: h.at_all.unwrap_or(false),
-            });
-        }
-        if let Some(r) = &raw.rules {
-            let rules = &mut out.rules;
-            if let Some(m) = &r.milestones {
-                if m.get_ref().iter().any(|x| !(*x > 0.0 && *x <= 10.0)) {
-                    return self.err(
-                        m.span(),
-                        "alerts.rules.milestones: shares of the target, above 0 (0.5 = 50 %)",
-                    );
-                }
-                rules.milestones = m.get_ref().clone();
-            }
-            if let Some(marks) = &r.gmv_marks {
-                rules.gmv_marks = marks
-                    .iter()
-                    .map(|v| {
-                        self.opt_amount(Some(v), "alerts.rules.gmv_marks", cur)
-                            .map(|x| x.unwrap_or(0))
-                    })
-                    .collect::<Result<_, _>>()?;
-            }
-            if let Some(b) = r.low_stock {
-                rules.low_stock = b;
-            }
-            if let Some(b) = r.sold_out {
-                rules.sold_out = b;
-            }
-            let nonneg_f = |v: &Option<Spanned<f64>>,
-                            field: &str,
-                            slot: &mut f64|
-             -> Result<(), ConfigError> {
-                if let Some(x) = v {
-                    if !(*x.get_ref() >= 0.0 && x.get_ref().is_finite()) {
-                        return self.err(
-                            x.span(),
-                            format!(
-                                "alerts.rules.{field}: must be a number ≥ 0 (0 turns the rule off)"
-                            ),
-                        );
-                    }
-                    *slot = *x.get_ref();
-                }
-                Ok(())
-            };
-            nonneg_f(&r.rate_drop, "rate_drop", &mut rules.rate_drop)?;
-            nonneg_f(&r.spike, "spike", &mut rules.spike)?;
-            nonneg_f(
-                &r.min_orders_per_s,
-                "min_orders_per_s",
-                &mut rules.min_orders_per_s,
-            )?;
-            nonneg_f(&r.refund_rate, "refund_rate", &mut rules.refund_rate)?;
-            let nonneg_i = |v: &Option<Spanned<i64>>,
-                            field: &str,
-                            slot: &mut i64|
-             -> Result<(), ConfigError> {
-                if let Some(x) = v {
-                    if *x.get_ref() < 0 {
-                        return self.err(x.span(), format!("alerts.rules.{field}: must be ≥ 0"));
-                    }
-                    *slot = *x.get_ref();
-                }
-                Ok(())
-            };
-            nonneg_i(
-                &r.sellout_eta_minutes,
-                "sellout_eta_minutes",
-                &mut rules.sellout_eta_minutes,
-            )?;
-            nonneg_i(&r.no_events_s, "no_events_s", &mut rules.no_events_s)?;
-            nonneg_i(&r.pending_s, "for", &mut rules.pending_s)?;
-            nonneg_i(
-                &r.repeat_every_s,
-                "repeat_every_s",
-                &mut rules.repeat_every_s,
-            )?;
-            nonneg_i(&r.retry_base_ms, "retry_base_ms", &mut rules.retry_base_ms)?;
-        }
-        for s in &raw.silences {
-            let span = s.span();
-            let s = s.get_ref();
-            if !RULES.contains(&s.rule.as_str()) {
-                return self.err(
-                    span,
-                    format!(
-                        "alerts.silences.rule: unknown rule {:?} (one of {})",
-                        s.rule,
-                        RULES.join(", ")
-                    ),
-                );
-            }
-            out.silences.push(Silence {
-                rule: s.rule.clone(),
-                scope: s.scope.clone().filter(|x| x != "*"),
-                until_ms: self.datetime(&s.until, "alerts.silences.until", tz)?,
-                comment: s.comment.clone(),
-            });
-        }
-        Ok(out)
-    }
-
-    fn auth(&self, raw: &RawAuth) -> Result<AuthConfig, ConfigError> {
-        let list = |entries: &[Spanned<String>], role: &str| -> Result<Vec<String>, ConfigError> {
-            entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    auth::resolve(e.get_ref(), self.base)
-                        .or_else(|why| self.err(e.span(), format!("auth.{role}[{i}]: {why}")))
-                })
-                .collect()
-        };
-        let out = AuthConfig {
-            ingest: list(&raw.ingest, "ingest")?,
-            view: list(&raw.view, "view")?,
-            admin: list(&raw.admin, "admin")?,
-            allowed_origins: raw.allowed_origins.clone(),
-        };
-        if out.admin.is_empty() && out.ingest.is_empty() && out.view.is_empty() {
-            return Err(ConfigError::new(
-                self.file,
-                None,
-                "[auth] lists no tokens: remove it, or add ingest, view or admin tokens",
-            ));
         }
         Ok(out)
     }
