@@ -5,11 +5,13 @@
 //! on a `watch` channel — so every screen with the same filter shares the
 //! same bytes, and a slow screen simply finds the newest frame when it is
 //! ready (it skips, it is never queued for). `frame` holds the frame shapes
-//! and their builders; `socket` serves one connection.
+//! and their builders, `scope` what a filter covers and its figures;
+//! `socket` serves one connection.
 
 mod filter;
 mod frame;
 mod hub;
+mod scope;
 mod socket;
 
 pub use filter::Filter;
