@@ -2,7 +2,8 @@
 //! the engine's state.
 //!
 //! A frame is built for a *selection* (`scope.rs`): the stores and channels
-//! a filter covers and the scope its totals describe. Sale-wide parts (top SKUs, stock warnings) and the
+//! a filter covers and the scope its totals describe. Sale-wide parts
+//! (top SKUs, stock warnings) and the
 //! "what changed since the last tick" sets are computed once per tick in a
 //! [`TickContext`] and shared by every filter's frame.
 
