@@ -2,10 +2,10 @@
 //! the engine's state.
 //!
 //! A frame is built for a *selection* (`scope.rs`): the stores and channels
-//! a filter covers and the scope its totals describe. Sale-wide parts
-//! (top SKUs, stock warnings) and the
-//! "what changed since the last tick" sets are computed once per tick in a
-//! [`TickContext`] and shared by every filter's frame.
+//! a filter covers and the scope its totals describe. The "what changed
+//! since the last tick" sets and the sale-wide parts (top SKUs and stock
+//! warnings, about once a second) are computed once in a [`TickContext`]
+//! and shared by every filter's frame.
 
 use serde::Serialize;
 
