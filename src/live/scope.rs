@@ -5,7 +5,7 @@
 use super::filter::Filter;
 use super::frame::SeriesPoint;
 use crate::config::Config;
-use crate::engine::{Bucket, Counters, State, Windows, Wv};
+use crate::engine::{Bucket, Counters, Scope as EngineScope, State, Windows, Wv};
 use crate::views::{self, Rates, ScopeFigures, TimelineRow, Totals, WindowSet};
 
 /// The stores, channels and totals scope a filter covers.
@@ -104,6 +104,60 @@ fn sum_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
+/// Sums the figures of one or more scopes (the sale, stores, channels).
+struct Sum {
+    now_ms: i64,
+    from_s: i64,
+    now_s: i64,
+    figures: ScopeFigures,
+    windows: WindowSet,
+    rates: Rates,
+    series: Vec<SeriesPoint>,
+}
+
+impl Sum {
+    fn new(now_ms: i64, series_s: i64) -> Sum {
+        let now_s = now_ms.div_euclid(1000);
+        let from_s = now_s - series_s + 1;
+        Sum {
+            now_ms,
+            from_s,
+            now_s,
+            figures: ScopeFigures::default(),
+            windows: WindowSet {
+                m1: Wv::default(),
+                m5: Wv::default(),
+                m15: Wv::default(),
+            },
+            rates: Rates {
+                orders_per_s: 0.0,
+                gmv_per_s: 0.0,
+            },
+            series: (from_s..=now_s).map(|s| [s, 0, 0]).collect(),
+        }
+    }
+
+    fn add<const S: usize>(
+        &mut self,
+        scope: &EngineScope<S>,
+        target: Option<i64>,
+        profit_target: Option<i64>,
+    ) {
+        let f = &mut self.figures;
+        add_counters(&mut f.counters, &scope.counters);
+        f.target = sum_opt(f.target, target);
+        f.profit_target = sum_opt(f.profit_target, profit_target);
+        add_windows(
+            &mut self.windows,
+            WindowSet::of(&scope.windows, self.now_ms),
+        );
+        let r = views::rates_of(&scope.windows, self.now_ms);
+        self.rates.orders_per_s += r.orders_per_s;
+        self.rates.gmv_per_s += r.gmv_per_s;
+        series_of(&scope.windows, self.from_s, self.now_s, &mut self.series);
+    }
+}
+
 pub(super) fn scope_view(
     st: &State,
     cfg: &Config,
@@ -113,64 +167,32 @@ pub(super) fn scope_view(
     from_minute: usize,
 ) -> ScopeView {
     let sale = &cfg.sale;
-    let now_s = now_ms.div_euclid(1000);
-    let from_s = now_s - series_s + 1;
-    let mut series: Vec<SeriesPoint> = (from_s..=now_s).map(|s| [s, 0, 0]).collect();
-    let mut figures = ScopeFigures::default();
-    let mut windows = WindowSet {
-        m1: Wv::default(),
-        m5: Wv::default(),
-        m15: Wv::default(),
-    };
-    let mut rates = Rates {
-        orders_per_s: 0.0,
-        gmv_per_s: 0.0,
-    };
-    let mut add_rates = |r: Rates| {
-        rates.orders_per_s += r.orders_per_s;
-        rates.gmv_per_s += r.gmv_per_s;
-    };
+    let mut sum = Sum::new(now_ms, series_s);
     let timelines: Vec<&[Wv]> = match scope {
         Scope::Sale => {
-            figures.counters = st.sale.counters;
-            figures.new_buyers = st.new_buyers;
-            figures.target = sale.target;
-            figures.profit_target = sale.profit_target;
-            windows = WindowSet::of(&st.sale.windows, now_ms);
-            add_rates(views::rates_of(&st.sale.windows, now_ms));
-            series_of(&st.sale.windows, from_s, now_s, &mut series);
+            sum.add(&st.sale, sale.target, sale.profit_target);
+            sum.figures.new_buyers = st.new_buyers;
             vec![&st.sale.timeline]
         }
-        Scope::Stores(ix) => {
-            for &i in ix {
+        Scope::Stores(ix) => ix
+            .iter()
+            .map(|&i| {
                 let s = &st.stores[i];
-                add_counters(&mut figures.counters, &s.scope.counters);
-                figures.target = sum_opt(figures.target, s.target);
-                figures.profit_target = sum_opt(figures.profit_target, s.profit_target);
-                add_windows(&mut windows, WindowSet::of(&s.scope.windows, now_ms));
-                add_rates(views::rates_of(&s.scope.windows, now_ms));
-                series_of(&s.scope.windows, from_s, now_s, &mut series);
-            }
-            ix.iter()
-                .map(|&i| st.stores[i].scope.timeline.as_slice())
-                .collect()
-        }
-        Scope::Channels(ix) => {
-            for &i in ix {
+                sum.add(&s.scope, s.target, s.profit_target);
+                s.scope.timeline.as_slice()
+            })
+            .collect(),
+        Scope::Channels(ix) => ix
+            .iter()
+            .map(|&i| {
                 let c = &st.channels[i];
-                add_counters(&mut figures.counters, &c.scope.counters);
-                figures.target = sum_opt(figures.target, c.target);
-                figures.profit_target = sum_opt(figures.profit_target, c.profit_target);
-                add_windows(&mut windows, WindowSet::of(&c.scope.windows, now_ms));
-                add_rates(views::rates_of(&c.scope.windows, now_ms));
-                series_of(&c.scope.windows, from_s, now_s, &mut series);
-            }
-            ix.iter()
-                .map(|&i| st.channels[i].scope.timeline.as_slice())
-                .collect()
-        }
+                sum.add(&c.scope, c.target, c.profit_target);
+                c.scope.timeline.as_slice()
+            })
+            .collect(),
     };
-    figures.gmv_15m = windows.m15.gmv;
+    let mut figures = sum.figures;
+    figures.gmv_15m = sum.windows.m15.gmv;
     let baseline = matches!(scope, Scope::Sale)
         .then_some(sale.baseline.as_ref())
         .flatten();
@@ -179,9 +201,9 @@ pub(super) fn scope_view(
     }
     ScopeView {
         totals: views::totals(sale, &figures, now_ms),
-        windows,
-        rates,
-        series,
+        windows: sum.windows,
+        rates: sum.rates,
+        series: sum.series,
         timeline: views::timeline_rows(cfg, now_ms, &timelines, from_minute, baseline),
     }
 }
