@@ -316,6 +316,7 @@ impl Launch {
                 tracing::info!(
                     dir = %storage.dir().display(),
                     checkpoint = r.checkpoint_lsn,
+                    keys = r.keys,
                     records = r.records,
                     events = r.events,
                     torn_bytes = r.torn_bytes,

@@ -82,6 +82,29 @@ impl Engine {
         *self.inner.state.lock() = state;
     }
 
+    /// For a checkpoint, at one instant: when `at` (given the state) says
+    /// so, a copy of the state without its key set, and the keys added since
+    /// the last checkpoint (see `State::checkpoint_copy`).
+    pub fn checkpoint_cut<R>(
+        &self,
+        at: impl FnOnce(&State) -> Option<R>,
+    ) -> Option<(R, State, Vec<u128>)> {
+        let mut st = self.inner.state.lock();
+        let r = at(&st)?;
+        let (copy, keys) = st.checkpoint_copy();
+        Some((r, copy, keys))
+    }
+
+    /// Gives back the new keys of a checkpoint that failed.
+    pub fn untake_keys(&self, keys: Vec<u128>) {
+        self.inner.state.lock().untake_keys(keys);
+    }
+
+    /// From now on the state remembers new keys for the next checkpoint.
+    pub fn track_new_keys(&self) {
+        self.inner.state.lock().track_new_keys();
+    }
+
     /// Runs `f` on the state at one instant; keep `f` short.
     pub fn read<R>(&self, f: impl FnOnce(&State, i64) -> R) -> R {
         let now = self.now_ms();

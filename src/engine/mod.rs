@@ -1,12 +1,14 @@
 //! The engine: every counter of the sale, in memory, changed only by `apply`.
 //!
 //! Layout: `handle` (the shared [`Engine`]), `state` (interning, idempotency,
-//! buyers, the apply loop), `entity` (channel, store, SKU rows), `scope`
+//! buyers, the apply loop), `keys` (the idempotency keys, written to disk
+//! incrementally), `entity` (channel, store, SKU rows), `scope`
 //! (totals, windows, timeline), `ring` (time-bucket rings), `sharded` (the
 //! big hash sets, split so none stalls ingest when it grows).
 
 mod entity;
 mod handle;
+mod keys;
 mod ring;
 mod scope;
 mod sharded;

@@ -9,6 +9,7 @@
 use rustc_hash::FxHashMap;
 
 use super::entity::{Channel, SERIES_SECS, Sku, Store};
+use super::keys::Keys;
 use super::ring::{Ring, Wv};
 use super::scope::{Scope, TENS};
 use super::sharded::{ShardedMap, ShardedSet};
@@ -55,7 +56,10 @@ pub struct State {
     store_ix: FxHashMap<Box<str>, u32>,
     #[serde(skip)]
     sku_ix: FxHashMap<Box<str>, u32>,
-    seen: ShardedSet<u128>,
+    /// Idempotency keys: not in the checkpoint itself but in key files
+    /// written beside it (see `keys`).
+    #[serde(skip)]
+    keys: Keys,
     /// Buyer hash → dense buyer index into `buyer_info`.
     buyers: ShardedMap<u128, u32>,
     buyer_info: Vec<BuyerInfo>,
@@ -134,6 +138,30 @@ impl State {
             .collect();
     }
 
+    /// Keys from a key file (recovery).
+    pub fn load_keys(&mut self, keys: impl IntoIterator<Item = u128>) {
+        self.keys.load(keys);
+    }
+
+    /// From now on remember new keys for the next checkpoint's key file.
+    pub fn track_new_keys(&mut self) {
+        self.keys.track();
+    }
+
+    /// For a checkpoint: a copy of everything but the key set, and the keys
+    /// added since the last checkpoint (which go to their own file).
+    pub fn checkpoint_copy(&mut self) -> (State, Vec<u128>) {
+        let keys = std::mem::take(&mut self.keys);
+        let copy = self.clone();
+        self.keys = keys;
+        (copy, self.keys.take_new())
+    }
+
+    /// Gives back the keys of a checkpoint that could not be written.
+    pub fn untake_keys(&mut self, keys: Vec<u128>) {
+        self.keys.untake(keys);
+    }
+
     pub fn channel_index(&self, id: &str) -> Option<usize> {
         self.channel_ix.get(id).map(|&i| i as usize)
     }
@@ -148,7 +176,7 @@ impl State {
 
     /// Number of idempotency keys held.
     pub fn keys(&self) -> usize {
-        self.seen.len()
+        self.keys.len()
     }
 
     /// Distinct buyers over the whole sale.
@@ -216,7 +244,7 @@ impl State {
             batch
                 .events
                 .iter()
-                .map(|e| e.kind == Kind::Stock || self.seen.insert(e.key)),
+                .map(|e| e.kind == Kind::Stock || self.keys.insert(e.key)),
         );
         // Buyers likewise: resolve every order's buyer index up front.
         let mut buyer_of = std::mem::take(&mut self.buyer_of);

@@ -8,6 +8,7 @@
 //! object cannot be read as events at all: that is the one case for `400`.
 
 use serde::de::DeserializeSeed;
+use serde_json::de::{SliceRead, StrRead};
 use serde_json::value::RawValue;
 
 use super::raw::{EventSeed, RawEvent, RawItem};
@@ -66,10 +67,19 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
         return Err(BodyError::Empty);
     };
 
+    // UTF-8 is checked once for the whole body when it is valid (nearly
+    // always), so lines parse from `str` without serde_json re-checking
+    // every string; a body with a bad byte is parsed line by line so only
+    // the line holding it is rejected.
+    let text = std::str::from_utf8(body).ok();
     let mut objects = 0usize;
     let mut first_unreadable = None;
-    let mut one = |n: usize, text: &'a [u8], out: &mut Parsed<'a>, scratch: &mut Scratch<'a>| {
-        if text.len() > rules.max_line_bytes {
+    let mut one = |n: usize, line: Line<'a>, out: &mut Parsed<'a>, scratch: &mut Scratch<'a>| {
+        let len = match line {
+            Line::Str(s) => s.len(),
+            Line::Bytes(b) => b.len(),
+        };
+        if len > rules.max_line_bytes {
             objects += 1;
             out.reject(
                 n,
@@ -77,7 +87,11 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
             );
             return;
         }
-        match parse_line(text, scratch, rules, &mut out.batch) {
+        let parsed = match line {
+            Line::Str(s) => parse_line(StrRead::new(s), scratch, rules, &mut out.batch),
+            Line::Bytes(b) => parse_line(SliceRead::new(b), scratch, rules, &mut out.batch),
+        };
+        match parsed {
             Ok(()) => objects += 1,
             Err(LineFail::Rule(e)) => {
                 objects += 1;
@@ -97,16 +111,23 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
             return Err(BodyError::Empty);
         }
         for (i, raw) in elems.into_iter().enumerate() {
-            one(i + 1, raw.get().as_bytes(), &mut out, &mut scratch);
+            one(i + 1, Line::Str(raw.get()), &mut out, &mut scratch);
         }
     } else if json && serde_json::from_slice::<&RawValue>(body).is_ok() {
-        one(1, body, &mut out, &mut scratch);
+        one(1, Line::Bytes(body), &mut out, &mut scratch);
+    } else if let Some(text) = text {
+        for (i, line) in text.split('\n').enumerate() {
+            if line.bytes().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            one(i + 1, Line::Str(line), &mut out, &mut scratch);
+        }
     } else {
         for (i, line) in body.split(|&b| b == b'\n').enumerate() {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            one(i + 1, line, &mut out, &mut scratch);
+            one(i + 1, Line::Bytes(line), &mut out, &mut scratch);
         }
     }
     if objects == 0 {
@@ -122,14 +143,21 @@ struct Scratch<'a> {
     items: Vec<RawItem<'a>>,
 }
 
-fn parse_line<'a>(
-    line: &'a [u8],
+/// One line of the body: as text when the body is valid UTF-8.
+#[derive(Clone, Copy)]
+enum Line<'a> {
+    Str(&'a str),
+    Bytes(&'a [u8]),
+}
+
+fn parse_line<'a, R: serde_json::de::Read<'a>>(
+    line: R,
     scratch: &mut Scratch<'a>,
     rules: &Rules<'_>,
     out: &mut Batch<'a>,
 ) -> Result<(), LineFail> {
     scratch.items.clear();
-    let mut de = serde_json::Deserializer::from_slice(line);
+    let mut de = serde_json::Deserializer::new(line);
     EventSeed {
         ev: &mut scratch.event,
         items: &mut scratch.items,

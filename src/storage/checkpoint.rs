@@ -1,10 +1,11 @@
 //! Checkpoints: the whole engine state at one log position, in one file.
 //!
-//! `checkpoint-<lsn>.bin` holds every counter, window, stock level,
-//! idempotency key and buyer as of log record `lsn`. It is written to a
+//! `checkpoint-<lsn>.bin` holds every counter, window, stock level and
+//! buyer as of log record `lsn`; its idempotency keys are in the key files
+//! at or below `lsn` (`keys`). It is written to a
 //! temporary file, synced, renamed into place and the directory synced, so
 //! a crash leaves either the old checkpoint or the new one, never half of
-//! one. Layout: `WRCP0001 | lsn u64 | len u64 | crc32c u32 | postcard(State)`.
+//! one. Layout: `WRCP0002 | lsn u64 | len u64 | crc32c u32 | postcard(State)`.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use super::wal::{numbered_files, sync_dir};
 use crate::engine::State;
 
-const MAGIC: &[u8; 8] = b"WRCP0001";
+const MAGIC: &[u8; 8] = b"WRCP0002";
 /// Checkpoints kept besides the newest (a fallback if it is damaged).
 const KEEP: usize = 1;
 
@@ -56,6 +57,11 @@ pub fn read(path: &Path) -> Result<(u64, State), String> {
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
         .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.starts_with(b"WRCP0001") {
+        return Err(
+            "format 1, from an older warroom (keys inside); not readable by this one".into(),
+        );
+    }
     if bytes.len() < 28 || &bytes[..8] != MAGIC {
         return Err("not a warroom checkpoint".into());
     }

@@ -1,7 +1,9 @@
 //! Storage (contract §8): nothing acknowledged is lost.
 //!
 //! `wal` is the write-ahead log (group commit, `fsync = always | interval`),
-//! `codec` the compact record format, `checkpoint` whole-state snapshots,
+//! `codec` the compact record format, `checkpoint` whole-state snapshots
+//! (all but the idempotency keys), `keys` the keys new since the previous
+//! checkpoint,
 //! `recovery` the start-up path (checkpoint + log replay). [`Storage`] ties
 //! them to an engine: ingest logs each batch under the engine lock (so the
 //! log's order is the apply order) and waits for durability before it
@@ -10,6 +12,7 @@
 
 mod checkpoint;
 pub mod codec;
+mod keys;
 mod recovery;
 mod wal;
 
@@ -126,9 +129,9 @@ impl Storage {
         let started = Instant::now();
         // The log only grows under the engine lock, so the state and the log
         // end read together here are consistent.
-        let Some((lsn, events, state)) = inner.engine.read(|st, _| {
+        let Some(((lsn, events), state, new_keys)) = inner.engine.checkpoint_cut(|st| {
             let lsn = inner.wal.end();
-            (lsn > inner.checkpoint_lsn.load(Relaxed)).then(|| (lsn, st.events_applied, st.clone()))
+            (lsn > inner.checkpoint_lsn.load(Relaxed)).then_some((lsn, st.events_applied))
         }) else {
             return Ok(None);
         };
@@ -137,6 +140,13 @@ impl Storage {
         while inner.wal.progress().written < lsn {
             std::thread::sleep(Duration::from_millis(2));
         }
+        // The new keys first: the checkpoint's key set is every key file at
+        // or below its LSN. Keys not written go back for the next attempt.
+        if let Err(e) = keys::write(&inner.dir, lsn, &new_keys) {
+            inner.engine.untake_keys(new_keys);
+            return Err(e);
+        }
+        drop(new_keys);
         checkpoint::write(&inner.dir, lsn, &state)?;
         inner.checkpoint_lsn.store(lsn, Relaxed);
         inner.checkpoint_events.store(events, Relaxed);

@@ -1,4 +1,5 @@
-//! Start-up: the newest valid checkpoint, then every log record after it.
+//! Start-up: the newest valid checkpoint with its key files, then every log
+//! record after it.
 //!
 //! A torn last record (the process died mid-write) is cut off with a
 //! warning: it was never acknowledged. A damaged record anywhere else stops
@@ -10,14 +11,17 @@ use std::time::Instant;
 
 use super::checkpoint;
 use super::codec;
+use super::keys;
 use super::wal::{HEADER, numbered_files};
-use crate::engine::Engine;
+use crate::engine::{Engine, State};
 use crate::event::Batch;
 
 /// What recovery found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recovered {
     pub checkpoint_lsn: u64,
+    /// Idempotency keys loaded from key files.
+    pub keys: u64,
     /// The LSN of the last record applied (the next is this + 1).
     pub last_lsn: u64,
     pub records: u64,
@@ -37,6 +41,10 @@ pub enum RecoveryError {
         offset: u64,
         reason: String,
     },
+    #[error(
+        "{file}: damaged key file: {reason} (start with --repair to go on without it; events it covered would count again if re-sent)"
+    )]
+    Keys { file: PathBuf, reason: String },
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
 }
@@ -108,10 +116,11 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
     let mut out = Recovered::default();
     for (lsn, path) in checkpoint::list(dir).map_err(io)? {
         match checkpoint::read(&path) {
-            Ok((at, state)) => {
+            Ok((at, mut state)) => {
+                out.keys = load_keys(dir, at, &mut state, mode)?;
                 engine.replace_state(state);
                 out.checkpoint_lsn = at;
-                tracing::info!(file = %path.display(), lsn, "checkpoint loaded");
+                tracing::info!(file = %path.display(), lsn, keys = out.keys, "checkpoint loaded");
                 break;
             }
             Err(reason) => {
@@ -119,6 +128,11 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
             }
         }
     }
+    if out.checkpoint_lsn == 0 {
+        load_keys(dir, 0, &mut State::default(), mode)?;
+    }
+    // Keys replayed from here on belong in the next key file.
+    engine.track_new_keys();
     out.last_lsn = out.checkpoint_lsn;
     let segs = segments(dir).map_err(io)?;
     let count = segs.len();
@@ -193,6 +207,35 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
     }
     out.millis = started.elapsed().as_millis() as u64;
     Ok(out)
+}
+
+/// Loads the key files at or below checkpoint `lsn` into `state`; removes
+/// those above it (from a checkpoint that never completed: replay adds
+/// their keys back). Returns how many keys were loaded.
+fn load_keys(dir: &Path, lsn: u64, state: &mut State, mode: Mode) -> Result<u64, RecoveryError> {
+    let mut loaded = 0u64;
+    for (at, path) in keys::list(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))? {
+        if at > lsn {
+            if mode != Mode::ReadOnly {
+                std::fs::remove_file(&path).map_err(|e| RecoveryError::Io(path.clone(), e))?;
+            }
+            continue;
+        }
+        match keys::read(&path) {
+            Ok(keys) => {
+                loaded += keys.len() as u64;
+                state.load_keys(keys);
+            }
+            // Without these keys, events sent again would count twice.
+            Err(reason) if mode != Mode::Repair => {
+                return Err(RecoveryError::Keys { file: path, reason });
+            }
+            Err(reason) => {
+                tracing::warn!(file = %path.display(), %reason, "repair: skipping a damaged key file; events it covered would count again if re-sent")
+            }
+        }
+    }
+    Ok(loaded)
 }
 
 fn truncate(path: &Path, len: usize) -> Result<(), RecoveryError> {

@@ -1,6 +1,7 @@
 //! Contract §8 with the real binary: SIGKILL mid-stream loses nothing that
 //! was acknowledged, in both fsync modes; a torn log tail is dropped; a
-//! damaged record in the middle stops start-up until `--repair`.
+//! damaged record in the middle stops start-up until `--repair`; checkpoints
+//! with their key files survive a kill, and a damaged key file is named.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -26,6 +27,10 @@ impl Drop for Server {
 }
 
 fn write_config(dir: &Path, fsync: &str) -> PathBuf {
+    write_config_with(dir, fsync, "")
+}
+
+fn write_config_with(dir: &Path, fsync: &str, storage_extra: &str) -> PathBuf {
     let now = chrono::Utc::now();
     let starts = (now - chrono::Duration::hours(1)).to_rfc3339();
     let ends = (now + chrono::Duration::hours(23)).to_rfc3339();
@@ -45,6 +50,7 @@ stock = 100000
 [storage]
 dir = "data"
 fsync = "{fsync}"
+{storage_extra}
 "#
     );
     let path = dir.join("sale.toml");
@@ -437,4 +443,114 @@ async fn a_damaged_record_in_the_middle_stops_start_up_until_repair() {
         s["events_applied"], 400,
         "the four records before the damage"
     );
+}
+
+fn files(data: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(data)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".bin"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// A key file as the server writes it (`WRKY0001 | lsn | count | crc | keys`).
+fn key_file(lsn: u64, keys: &[u128]) -> Vec<u8> {
+    let body: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+    let mut out = b"WRKY0001".to_vec();
+    out.extend(lsn.to_le_bytes());
+    out.extend((keys.len() as u64).to_le_bytes());
+    out.extend(crc32c::crc32c(&body).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+/// Checkpoints (with the idempotency keys in key files beside them) are
+/// written while events arrive; after a SIGKILL the restarted server holds
+/// every key, ignores a key file from a checkpoint that never completed,
+/// and a damaged key file stops start-up, named, until `--repair`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_and_key_files_survive_a_kill() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config_with(dir.path(), "interval", "checkpoint_events = 1000");
+    let data = dir.path().join("data");
+    let client = reqwest::Client::new();
+    let (lines, ex) = stream(8_000, 5);
+    let batches: Vec<String> = lines.chunks(100).map(|c| c.join("\n")).collect();
+
+    let mut server = start(&config, &[]).expect("start");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    for body in &batches[..40] {
+        assert!(post(&client, &server.base, body.clone()).await.is_some());
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while files(&data, "keys-").is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!files(&data, "keys-").is_empty(), "a key file is written");
+    for body in &batches[40..60] {
+        assert!(post(&client, &server.base, body.clone()).await.is_some());
+    }
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    assert!(!files(&data, "checkpoint-").is_empty(), "a checkpoint");
+
+    // A key file above every checkpoint, as a crash between writing it and
+    // its checkpoint leaves: it names events not yet sent, which must not
+    // then count as duplicates.
+    let unsent: Vec<u128> = (7_000..8_000)
+        .map(|i| {
+            let kind = if lines[i].contains(r#""type":"refund""#) {
+                warroom::event::Kind::Refund
+            } else {
+                warroom::event::Kind::Order
+            };
+            warroom::event::idempotency_key(kind, &format!("c{i}"))
+        })
+        .collect();
+    let stray = data.join(format!("keys-{:020}.bin", 1u64 << 40));
+    std::fs::write(&stray, key_file(1 << 40, &unsent)).expect("stray key file");
+
+    let mut server = start(&config, &[]).expect("restart");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    assert!(!stray.exists(), "the stray key file is removed");
+    for (i, body) in batches[..60].iter().enumerate() {
+        let reply = post(&client, &server.base, body.clone())
+            .await
+            .expect("reply");
+        assert_eq!(reply["accepted"], 0, "batch {i} acknowledged, then lost");
+    }
+    for body in &batches {
+        assert!(post(&client, &server.base, body.clone()).await.is_some());
+    }
+    check_figures(&client, &server.base, &ex).await;
+
+    // Stop (final checkpoint), damage the oldest key file: start-up stops
+    // and names it; --repair starts without it.
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status();
+    assert!(server.child.wait().expect("exit").success());
+    let first = files(&data, "keys-").into_iter().next().expect("key file");
+    let mut bytes = std::fs::read(&first).expect("read key file");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&first, &bytes).expect("damage");
+    let mut server = start(&config, &[]).expect("start damaged");
+    assert!(!server.ready(&client).await, "start-up must stop");
+    let err = server.stderr();
+    let name = first.file_name().and_then(|n| n.to_str()).expect("name");
+    assert!(
+        err.contains(name) && err.contains("damaged key file"),
+        "the error names the file: {err}"
+    );
+    let mut server = start(&config, &["--repair"]).expect("repair");
+    assert!(server.ready(&client).await, "{}", server.stderr());
 }

@@ -174,3 +174,26 @@ fn blank_lines_count_in_line_numbers() {
     assert_eq!(reply.errors[0].line, 3);
     assert_eq!(reply.accepted, 1);
 }
+
+#[test]
+fn a_line_with_bytes_that_are_not_utf8_is_rejected_alone() {
+    let (ingest, _clock) = ingest_at(START + 3_600_000);
+    let mut body = Vec::new();
+    body.extend_from_slice(GOOD_A.as_bytes());
+    body.extend_from_slice(b"\n{\"type\":\"order\",\"id\":\"C\",\"store\":\"s\xff1\",\"items\":[{\"sku\":\"k1\",\"qty\":1,\"price\":1}]}\n");
+    body.extend_from_slice(
+        r#"{"type":"order","id":"店1","store":"店","items":[{"sku":"k1","qty":1,"price":1}]}"#
+            .as_bytes(),
+    );
+    let reply = ingest
+        .submit(&body, Some("application/x-ndjson"))
+        .expect("readable")
+        .reply;
+    assert_eq!((reply.accepted, reply.rejected), (2, 1), "{reply:?}");
+    assert_eq!(reply.errors[0].line, 2);
+    assert!(
+        reply.errors[0].error.contains("invalid JSON at column"),
+        "{reply:?}"
+    );
+    assert!(ingest.engine().read(|st, _| st.store_index("店").is_some()));
+}
