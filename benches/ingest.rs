@@ -14,7 +14,7 @@ use divan::counter::ItemsCount;
 use warroom::clock::ManualClock;
 use warroom::config::ServerConfig;
 use warroom::demo::{DemoOptions, demo_config};
-use warroom::engine::Engine;
+use warroom::engine::{Engine, State};
 use warroom::ingest::{Ingest, Rules, parse};
 use warroom::metrics::Metrics;
 use warroom::sim::{Traffic, TrafficOptions};
@@ -77,6 +77,43 @@ fn parse_only(bencher: Bencher) {
 #[divan::bench(sample_count = SAMPLES, sample_size = PER_SAMPLE)]
 fn apply_only(bencher: Bencher) {
     let (ingest, batches) = setup();
+    let currency = ingest.engine().sale().currency.clone();
+    let rules = Rules::new(&currency, NOW + 60_000);
+    let parsed: Vec<_> = batches
+        .iter()
+        .filter_map(|b| parse(b, false, &rules).ok())
+        .collect();
+    let next = Cell::new(0usize);
+    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+        let i = next.get();
+        next.set(i + 1);
+        ingest.engine().apply(&parsed[i % parsed.len()].batch)
+    });
+}
+
+/// Keys already held before `apply_big_sale` starts: half a minute at a
+/// million events a second.
+const HELD_KEYS: u64 = 30_000_000;
+
+/// Apply only, into a sale already holding 30 M idempotency keys (1 GB of
+/// table): every key probe misses the cache, as late in a record sale.
+#[divan::bench(sample_count = SAMPLES, sample_size = PER_SAMPLE)]
+fn apply_big_sale(bencher: Bencher) {
+    let (ingest, batches) = setup();
+    let mut state = State::new(ingest.engine().config());
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    state.load_keys((0..HELD_KEYS).map(|_| {
+        // splitmix64, twice: well-spread 128-bit keys like xxh3's.
+        let mut next = || {
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        u128::from(next()) << 64 | u128::from(next())
+    }));
+    ingest.engine().replace_state(state);
     let currency = ingest.engine().sale().currency.clone();
     let rules = Rules::new(&currency, NOW + 60_000);
     let parsed: Vec<_> = batches

@@ -2,39 +2,147 @@
 //! checkpoint.
 //!
 //! The key set is the one structure that grows with every event (16 bytes
-//! each; 60 M after a minute at a million events a second). Writing it whole
-//! into every checkpoint made each checkpoint cost seconds of CPU and a
-//! gigabyte of disk, stolen from ingest. Keys are only ever added, so a
-//! checkpoint writes just the keys added since the previous one (a key
-//! file, `storage::keys`) and the set is the union of those files on start.
-//! With storage attached, `Keys` remembers each new key until the next
-//! checkpoint takes them ([`Keys::take_new`]).
+//! each; 60 M after a minute at a million events a second), so every probe
+//! is a cache and TLB miss, and it is probed under the engine lock. Two
+//! things make that cheap. The table is open addressing over the keys
+//! themselves (they are already xxh3 hashes: no hashing, no control bytes,
+//! one cache line per probe), split in 64 shards so a resize moves 1/64 of
+//! it. And [`Keys::touch`] first reads the slots of the next 16 keys
+//! together, so their misses overlap instead of queueing one after another
+//! (a software prefetch without `unsafe`), then inserts them.
+//!
+//! Keys are only ever added, so a checkpoint writes just the keys added
+//! since the previous one (a key file, `storage::keys`) and the set is the
+//! union of those files on start. With storage attached, `Keys` remembers
+//! each new key until the next checkpoint takes them ([`Keys::take_new`]).
 
-use super::sharded::ShardedSet;
+const SHARD_BITS: u32 = 6;
 
-#[derive(Debug, Clone, Default)]
+/// One shard: linear probing over `slots`, 0 marking an empty slot (the
+/// key 0 itself is kept aside in `Keys::zero`).
+#[derive(Debug, Clone)]
+struct Table {
+    slots: Vec<u128>,
+    len: usize,
+}
+
+impl Default for Table {
+    fn default() -> Table {
+        Table {
+            slots: vec![0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl Table {
+    #[inline]
+    fn home(&self, key: u128) -> usize {
+        (key as usize) & (self.slots.len() - 1)
+    }
+
+    #[inline]
+    fn insert(&mut self, key: u128) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let slot = self.slots[i];
+            if slot == key {
+                return false;
+            }
+            if slot == 0 {
+                self.slots[i] = key;
+                self.len += 1;
+                // Grow at 7/10 full: probe runs stay short.
+                if self.len * 10 > self.slots.len() * 7 {
+                    self.grow();
+                }
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let doubled = vec![0; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, doubled);
+        let mask = self.slots.len() - 1;
+        for key in old.into_iter().filter(|&k| k != 0) {
+            let mut i = self.home(key);
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = key;
+        }
+    }
+}
+
+#[inline]
+fn shard_of(key: u128) -> usize {
+    (key >> (128 - SHARD_BITS)) as usize
+}
+
+#[derive(Debug, Clone)]
 pub struct Keys {
-    set: ShardedSet<u128>,
+    shards: Vec<Table>,
+    zero: bool,
+    len: usize,
     /// Keys added since the last `take_new`, when tracking.
     new: Vec<u128>,
     tracking: bool,
 }
 
+impl Default for Keys {
+    fn default() -> Keys {
+        Keys {
+            shards: vec![Table::default(); 1 << SHARD_BITS],
+            zero: false,
+            len: 0,
+            new: Vec::new(),
+            tracking: false,
+        }
+    }
+}
+
 impl Keys {
+    /// Keys whose slots are read ahead together.
+    pub const AHEAD: usize = 16;
+
+    fn add(&mut self, key: u128) -> bool {
+        let fresh = if key == 0 {
+            !std::mem::replace(&mut self.zero, true)
+        } else {
+            self.shards[shard_of(key)].insert(key)
+        };
+        self.len += usize::from(fresh);
+        fresh
+    }
+
     /// Records `key`; true when it was not there before.
-    #[inline]
     pub fn insert(&mut self, key: u128) -> bool {
-        let fresh = self.set.insert(key);
+        let fresh = self.add(key);
         if fresh && self.tracking {
             self.new.push(key);
         }
         fresh
     }
 
+    /// Reads the slots of `keys` (at most [`Keys::AHEAD`] of them) without
+    /// changing anything: independent loads, so the CPU waits for all their
+    /// misses at once, and the inserts that follow find them in cache.
+    pub fn touch(&self, keys: impl Iterator<Item = u128>) {
+        let mut touched = 0u128;
+        for k in keys.take(Self::AHEAD) {
+            let t = &self.shards[shard_of(k)];
+            touched ^= t.slots[t.home(k)];
+        }
+        std::hint::black_box(touched);
+    }
+
     /// Adds keys from a key file (not tracked: they are on disk already).
     pub fn load(&mut self, keys: impl IntoIterator<Item = u128>) {
         for k in keys {
-            self.set.insert(k);
+            self.add(k);
         }
     }
 
@@ -55,7 +163,7 @@ impl Keys {
     }
 
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.len
     }
 }
 
@@ -80,5 +188,40 @@ mod tests {
         k.untake(taken);
         assert_eq!(k.take_new(), vec![2, 5, 6]);
         assert_eq!(k.len(), 6);
+        assert!(
+            k.insert(0) && !k.insert(0),
+            "the empty-slot marker is a key too"
+        );
+        assert_eq!(k.len(), 7);
+    }
+
+    #[test]
+    fn batches_and_growth_agree_with_a_std_set() {
+        let mut k = Keys::default();
+        let mut reference = std::collections::HashSet::new();
+        let mut x = 0x1234_5678_9abc_def0_u128;
+        let mut keys = Vec::new();
+        for i in 0..200_000u32 {
+            // Repeats every so often, and keys sharing a shard and a home.
+            if i % 7 == 0 && !keys.is_empty() {
+                keys.push(keys[(i as usize * 31) % keys.len()]);
+                continue;
+            }
+            x = x
+                .wrapping_mul(0x2545_F491_4F6C_DD1D_9E37_79B9_7F4A_7C15)
+                .wrapping_add(1);
+            keys.push(if i % 101 == 0 { x & !0xFFFF_u128 } else { x });
+        }
+        for chunk in keys.chunks(1000) {
+            let mut fresh = Vec::new();
+            for group in chunk.chunks(Keys::AHEAD) {
+                k.touch(group.iter().copied());
+                fresh.extend(group.iter().map(|&g| k.insert(g)));
+            }
+            let expected: Vec<bool> = chunk.iter().map(|&c| reference.insert(c)).collect();
+            assert_eq!(fresh, expected);
+        }
+        assert_eq!(k.len(), reference.len());
+        assert!(reference.iter().all(|&r| !k.insert(r)));
     }
 }

@@ -235,17 +235,21 @@ impl State {
     /// are counted as duplicates and change nothing else.
     pub fn apply(&mut self, batch: &Batch<'_>, sale: &Sale, now_ms: i64) -> Applied {
         let mut out = Applied::default();
-        // Idempotency first, for the whole batch, in a tight loop: the key
-        // set is the largest table and each probe a likely cache miss, and
-        // consecutive independent probes let the CPU overlap those misses.
+        // Idempotency first, for the whole batch, 16 keys at a time: the key
+        // set is the largest table and each probe a likely cache miss, so the
+        // group's slots are read together (their misses overlap), then the
+        // keys inserted.
         let mut fresh = std::mem::take(&mut self.fresh);
         fresh.clear();
-        fresh.extend(
-            batch
-                .events
-                .iter()
-                .map(|e| e.kind == Kind::Stock || self.keys.insert(e.key)),
-        );
+        for group in batch.events.chunks(Keys::AHEAD) {
+            let keyed = group.iter().filter(|e| e.kind != Kind::Stock);
+            self.keys.touch(keyed.map(|e| e.key));
+            fresh.extend(
+                group
+                    .iter()
+                    .map(|e| e.kind == Kind::Stock || self.keys.insert(e.key)),
+            );
+        }
         // Buyers likewise: resolve every order's buyer index up front.
         let mut buyer_of = std::mem::take(&mut self.buyer_of);
         buyer_of.clear();
