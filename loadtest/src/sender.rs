@@ -6,11 +6,13 @@
 //! was due, so a slow server shows as latency, not as a lower send rate.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+
 use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
@@ -132,23 +134,32 @@ pub async fn run(
     );
     let progress = {
         let (shared, bar) = (shared.clone(), bar.clone());
+        // Without a terminal (a log file, CI) the bar is hidden: a plain
+        // line every 5 s instead, so a slow stretch shows when it happened.
+        let plain = !std::io::stderr().is_terminal();
+        let every = if plain { 5_000 } else { 500 };
         tokio::spawn(async move {
             let started = Instant::now();
             let mut last = (Instant::now(), 0u64);
             loop {
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                tokio::time::sleep(Duration::from_millis(every)).await;
                 let acked = shared.acked_events.load(Relaxed);
                 let rate = (acked - last.1) as f64 / last.0.elapsed().as_secs_f64();
                 last = (Instant::now(), acked);
                 let p99 = shared.latency.lock().value_at_quantile(0.99);
                 let errors: u64 = shared.errors.lock().values().sum();
-                bar.set_message(format!(
+                let line = format!(
                     "{:>9.0} events/s now · {acked} acked · p99 {:.1} ms · {errors} errors · {:.0} s",
                     rate,
                     p99 as f64 / 1000.0,
                     started.elapsed().as_secs_f64()
-                ));
-                bar.tick();
+                );
+                if plain {
+                    eprintln!("{line}");
+                } else {
+                    bar.set_message(line);
+                    bar.tick();
+                }
             }
         })
     };

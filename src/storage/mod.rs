@@ -129,12 +129,15 @@ impl Storage {
         let started = Instant::now();
         // The log only grows under the engine lock, so the state and the log
         // end read together here are consistent.
+        let cut_started = Instant::now();
         let Some(((lsn, events), state, new_keys)) = inner.engine.checkpoint_cut(|st| {
             let lsn = inner.wal.end();
             (lsn > inner.checkpoint_lsn.load(Relaxed)).then_some((lsn, st.events_applied))
         }) else {
             return Ok(None);
         };
+        // How long ingest waited for the copy (the rest runs beside it).
+        let cut_ms = cut_started.elapsed().as_millis() as u64;
         // Records up to `lsn` must be in the log files before they are
         // deleted as covered; the writer gets there within a sync interval.
         while inner.wal.progress().written < lsn {
@@ -146,6 +149,7 @@ impl Storage {
             inner.engine.untake_keys(new_keys);
             return Err(e);
         }
+        let key_count = new_keys.len();
         drop(new_keys);
         checkpoint::write(&inner.dir, lsn, &state)?;
         inner.checkpoint_lsn.store(lsn, Relaxed);
@@ -161,7 +165,14 @@ impl Storage {
         }
         let ms = started.elapsed().as_millis() as u64;
         inner.last_checkpoint_ms.store(ms, Relaxed);
-        tracing::info!(lsn, events, ms, "checkpoint written");
+        tracing::info!(
+            lsn,
+            events,
+            keys = key_count,
+            cut_ms,
+            ms,
+            "checkpoint written"
+        );
         Ok(Some(lsn))
     }
 
