@@ -102,17 +102,21 @@ fn apply_big_sale(bencher: Bencher) {
     let (ingest, batches) = setup();
     let mut state = State::new(ingest.engine().config());
     let mut x = 0x9E37_79B9_7F4A_7C15_u64;
-    state.load_keys((0..HELD_KEYS).map(|_| {
-        // splitmix64, twice: well-spread 128-bit keys like xxh3's.
-        let mut next = || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
-        u128::from(next()) << 64 | u128::from(next())
-    }));
+    let held: Vec<u128> = (0..HELD_KEYS)
+        .map(|_| {
+            // splitmix64, twice: well-spread 128-bit keys like xxh3's.
+            let mut next = || {
+                x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = x;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^ (z >> 31)
+            };
+            u128::from(next()) << 64 | u128::from(next())
+        })
+        .collect();
+    state.load_keys(&held);
+    drop(held);
     ingest.engine().replace_state(state);
     let currency = ingest.engine().sale().currency.clone();
     let rules = Rules::new(&currency, NOW + 60_000);

@@ -17,8 +17,9 @@ pub struct Args {
     /// Target events per second, or `max` (as fast as the server takes them).
     #[arg(long, default_value = "10000")]
     pub rate: Rate,
-    /// Concurrent HTTP connections.
-    #[arg(long, default_value_t = 4)]
+    /// Concurrent HTTP connections (each waits for its reply, which waits
+    /// for the log: too few and they, not the server, set the rate).
+    #[arg(long, default_value_t = 16)]
     pub connections: usize,
     /// Events per request.
     #[arg(long, default_value_t = 1000)]

@@ -69,8 +69,22 @@ impl Table {
     }
 
     fn grow(&mut self) {
-        let doubled = vec![0; self.slots.len() * 2];
-        let old = std::mem::replace(&mut self.slots, doubled);
+        self.resize(self.slots.len() * 2);
+    }
+
+    /// Room for `n` keys without growing.
+    fn reserve(&mut self, n: usize) {
+        let mut size = self.slots.len();
+        while n * 1000 > size * self.load_permille {
+            size *= 2;
+        }
+        if size > self.slots.len() {
+            self.resize(size);
+        }
+    }
+
+    fn resize(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
         let mask = self.slots.len() - 1;
         for key in old.into_iter().filter(|&k| k != 0) {
             let mut i = self.home(key);
@@ -147,9 +161,21 @@ impl Keys {
     }
 
     /// Adds keys from a key file (not tracked: they are on disk already).
-    pub fn load(&mut self, keys: impl IntoIterator<Item = u128>) {
-        for k in keys {
-            self.add(k);
+    pub fn load(&mut self, keys: &[u128]) {
+        for group in keys.chunks(Self::AHEAD) {
+            self.touch(group.iter().copied());
+            for &k in group {
+                self.add(k);
+            }
+        }
+    }
+
+    /// Makes room for `more` keys (before loading key files), so the
+    /// tables are sized once instead of doubling their way up.
+    pub fn reserve(&mut self, more: usize) {
+        let per_shard = (self.len + more) / self.shards.len() + 1;
+        for t in &mut self.shards {
+            t.reserve(per_shard + per_shard / 16);
         }
     }
 
@@ -186,7 +212,7 @@ mod tests {
         assert!(k.insert(2));
         assert!(!k.insert(2));
         assert!(!k.insert(1));
-        k.load([3, 4]);
+        k.load(&[3, 4]);
         assert!(!k.insert(3));
         assert!(k.insert(5));
         let taken = k.take_new();
@@ -200,6 +226,26 @@ mod tests {
             "the empty-slot marker is a key too"
         );
         assert_eq!(k.len(), 7);
+    }
+
+    #[test]
+    fn reserve_sizes_the_tables_once() {
+        let mut k = Keys::default();
+        k.reserve(100_000);
+        let sizes: Vec<usize> = k.shards.iter().map(|t| t.slots.len()).collect();
+        let mut x = 7u128;
+        let keys: Vec<u128> = (0..100_000)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(0x2545_F491_4F6C_DD1D_9E37_79B9_7F4A_7C15)
+                    .wrapping_add(1);
+                x
+            })
+            .collect();
+        k.load(&keys);
+        assert_eq!(k.len(), 100_000);
+        let after: Vec<usize> = k.shards.iter().map(|t| t.slots.len()).collect();
+        assert_eq!(sizes, after, "no shard grew while loading");
     }
 
     #[test]

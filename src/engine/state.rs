@@ -139,8 +139,13 @@ impl State {
     }
 
     /// Keys from a key file (recovery).
-    pub fn load_keys(&mut self, keys: impl IntoIterator<Item = u128>) {
+    pub fn load_keys(&mut self, keys: &[u128]) {
         self.keys.load(keys);
+    }
+
+    /// Room for `more` keys about to be loaded.
+    pub fn reserve_keys(&mut self, more: usize) {
+        self.keys.reserve(more);
     }
 
     /// From now on remember new keys for the next checkpoint's key file.

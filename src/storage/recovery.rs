@@ -214,7 +214,16 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
 /// their keys back). Returns how many keys were loaded.
 fn load_keys(dir: &Path, lsn: u64, state: &mut State, mode: Mode) -> Result<u64, RecoveryError> {
     let mut loaded = 0u64;
-    for (at, path) in keys::list(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))? {
+    let files = keys::list(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+    // Size the key table once for everything about to be loaded.
+    let bytes: u64 = files
+        .iter()
+        .filter(|(at, _)| *at <= lsn)
+        .filter_map(|(_, p)| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    state.reserve_keys((bytes / 16) as usize);
+    for (at, path) in files {
         if at > lsn {
             if mode != Mode::ReadOnly {
                 std::fs::remove_file(&path).map_err(|e| RecoveryError::Io(path.clone(), e))?;
@@ -224,7 +233,7 @@ fn load_keys(dir: &Path, lsn: u64, state: &mut State, mode: Mode) -> Result<u64,
         match keys::read(&path) {
             Ok(keys) => {
                 loaded += keys.len() as u64;
-                state.load_keys(keys);
+                state.load_keys(&keys);
             }
             // Without these keys, events sent again would count twice.
             Err(reason) if mode != Mode::Repair => {
