@@ -122,7 +122,16 @@ function onFrame(f) {
     setConn('live');
   } else if (f.type === 'tick') {
     applyTick(f);
-  } else if (f.type === 'alert') {
+  } else if (f.type === 'alert' && f.event === 'digest') {
+    // More alerts in one second than a feed can show: one line for the rest.
+    const rules = Object.values(f.by_rule ?? {}).map((r) => `${r.title} ${fmt.count(r.count)}`);
+    state.alerts.unshift({
+      id: `digest-${f.server_time_ms}`, severity: 'info', status: 'digest',
+      title: `+${fmt.count(f.more)}`, summary: rules.join(' · '),
+      fired_at: f.server_time, fired_at_ms: f.server_time_ms, resolved_at: null,
+    });
+    state.alerts.length = Math.min(state.alerts.length, 50);
+  } else if (f.type === 'alert' && f.alert) {
     // Fire, repeat or resolve: the same alert (by id) is updated in place.
     const i = state.alerts.findIndex((a) => a.id === f.alert.id);
     if (i >= 0) state.alerts.splice(i, 1);

@@ -3,7 +3,11 @@
 //!
 //! A condition becomes an alert when it has held for `for` (rate and
 //! refund rules) or at once (the others); it is sent once when it fires,
-//! again every `repeat_every_s` while it holds, and once when it resolves.
+//! again every `repeat_every_s` while it holds, and once when it resolves:
+//! after its condition has been gone for `resolve_after_s`. A condition
+//! that comes back within that time continues the same alert, so a SKU
+//! whose stock hovers around its threshold (restocked, sold down, restocked)
+//! is one alert, not a storm of fire/resolve pairs on every screen.
 //! Milestones and GMV marks fire once and never resolve — also across
 //! restarts, as the book is saved in the data directory.
 
@@ -65,6 +69,9 @@ struct Active {
     since_ms: i64,
     id: Option<u64>,
     last_sent_ms: i64,
+    /// When the condition stopped holding (a fired alert waiting to resolve).
+    #[serde(default)]
+    gone_since_ms: Option<i64>,
 }
 
 /// Everything the alert side remembers; saved as `alerts.json`.
@@ -151,7 +158,9 @@ impl Book {
                 since_ms: now_ms,
                 id: None,
                 last_sent_ms: now_ms,
+                gone_since_ms: None,
             });
+            a.gone_since_ms = None;
             let pending_for = if c.pending { rules.pending_s * 1000 } else { 0 };
             match a.id {
                 None if now_ms - a.since_ms >= pending_for => {
@@ -178,14 +187,18 @@ impl Book {
                 _ => {}
             }
         }
-        // Conditions that stopped holding: resolve what had fired; a blip
-        // that never fired is just forgotten.
-        let ended: Vec<String> = self
-            .active
-            .keys()
-            .filter(|k| !holding.contains(k.as_str()))
-            .cloned()
-            .collect();
+        // Conditions that stopped holding: a blip that never fired is just
+        // forgotten; what had fired resolves once gone for `resolve_after_s`.
+        let mut ended = Vec::new();
+        for (key, a) in self.active.iter_mut() {
+            if holding.contains(key.as_str()) {
+                continue;
+            }
+            let gone = *a.gone_since_ms.get_or_insert(now_ms);
+            if a.id.is_none() || now_ms - gone >= rules.resolve_after_s * 1000 {
+                ended.push(key.clone());
+            }
+        }
         for key in ended {
             let Some(a) = self.active.remove(&key) else {
                 continue;
@@ -239,6 +252,7 @@ mod tests {
         let rules = RulesConfig {
             pending_s: 60,
             repeat_every_s: 600,
+            resolve_after_s: 0,
             ..RulesConfig::defaults(100)
         };
         let mut b = Book::default();
@@ -264,6 +278,28 @@ mod tests {
             "never resolves"
         );
         assert_eq!(b.recent(10).len(), 2);
+    }
+
+    #[test]
+    fn a_flapping_condition_is_one_alert_until_gone_for_resolve_after() {
+        let rules = RulesConfig {
+            resolve_after_s: 60,
+            ..RulesConfig::defaults(100)
+        };
+        let mut b = Book::default();
+        let at = |ms: i64| ms.to_string();
+        let low = [cond("low_stock:sku:k1", false, false)];
+        assert_eq!(kinds(&b.step(&low, 0, &rules, at)), ["fire"]);
+        // Restocked, sold down, restocked again: the same alert throughout.
+        for t in 1..20 {
+            let conds: &[Condition] = if t % 2 == 0 { &low } else { &[] };
+            assert!(b.step(conds, t * 10_000, &rules, at).is_empty(), "t={t}");
+        }
+        // Gone since t = 190 s.
+        assert!(b.step(&[], 240_000, &rules, at).is_empty(), "gone 50 s");
+        assert_eq!(kinds(&b.step(&[], 250_000, &rules, at)), ["resolve"]);
+        assert_eq!(kinds(&b.step(&low, 310_000, &rules, at)), ["fire"]);
+        assert_eq!(b.recent(10).len(), 2, "two alerts in all");
     }
 
     #[test]

@@ -177,21 +177,11 @@ impl Alerts {
             .book
             .lock()
             .step(&conds, now, &cfg.alerts.rules, |ms| fmt_time(ms, tz));
+        for frame in screen_frames(&notices, now, &fmt_time(now, tz)) {
+            let _ = self.inner.frames.send(Utf8Bytes::from(frame.to_string()));
+        }
         for n in &notices {
             let record = n.record();
-            let event = match n {
-                Notice::Fire(_) => "fire",
-                Notice::Repeat(_) => "repeat",
-                Notice::Resolve(_) => "resolve",
-            };
-            let frame = serde_json::json!({
-                "type": "alert",
-                "event": event,
-                "server_time": fmt_time(now, tz),
-                "server_time_ms": now,
-                "alert": record,
-            });
-            let _ = self.inner.frames.send(Utf8Bytes::from(frame.to_string()));
             if record.silenced {
                 continue;
             }
@@ -295,5 +285,124 @@ impl Alerts {
         if let Err(e) = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)) {
             tracing::warn!(error = %e, file = %path.display(), "cannot save the alert book");
         }
+    }
+}
+
+/// Alert frames the screens get from one evaluation; the rest go into one
+/// `digest` frame. When 2,000 SKUs run low in the same second, 10,000
+/// screens must not get 2,000 frames each (the feed shows 20; the stock
+/// panel lists the SKUs anyway): that storm once cut ingest to a tenth.
+pub const SCREEN_ALERTS_PER_EVAL: usize = 5;
+
+/// What a screen most needs to see first: the sale before channels,
+/// stores and SKUs; critical before warnings; a fire before a resolve.
+fn screen_rank(n: &Notice) -> (u8, u8, u8) {
+    let r = n.record();
+    let scope = match r.scope.split(':').next() {
+        Some("sale") => 0,
+        Some("channel") => 1,
+        Some("store") => 2,
+        _ => 3,
+    };
+    let severity = match r.severity.as_str() {
+        "critical" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
+    let event = match n {
+        Notice::Fire(_) => 0,
+        Notice::Resolve(_) => 1,
+        Notice::Repeat(_) => 2,
+    };
+    (scope, severity, event)
+}
+
+/// The `alert` frames for one evaluation's notices (see
+/// [`SCREEN_ALERTS_PER_EVAL`]).
+fn screen_frames(notices: &[Notice], now: i64, at: &str) -> Vec<serde_json::Value> {
+    let mut order: Vec<&Notice> = notices.iter().collect();
+    order.sort_by_key(|n| screen_rank(n));
+    let (shown, rest) = order.split_at(order.len().min(SCREEN_ALERTS_PER_EVAL));
+    let mut frames: Vec<serde_json::Value> = shown
+        .iter()
+        .map(|n| {
+            let event = match n {
+                Notice::Fire(_) => "fire",
+                Notice::Repeat(_) => "repeat",
+                Notice::Resolve(_) => "resolve",
+            };
+            serde_json::json!({
+                "type": "alert",
+                "event": event,
+                "server_time": at,
+                "server_time_ms": now,
+                "alert": n.record(),
+            })
+        })
+        .collect();
+    if !rest.is_empty() {
+        // Per rule: how many, and its title in the sale's language.
+        let mut by_rule = serde_json::Map::new();
+        for n in rest {
+            let r = n.record();
+            let entry = by_rule
+                .entry(r.rule.clone())
+                .or_insert_with(|| serde_json::json!({"count": 0, "title": r.title}));
+            entry["count"] = (entry["count"].as_u64().unwrap_or(0) + 1).into();
+        }
+        frames.push(serde_json::json!({
+            "type": "alert",
+            "event": "digest",
+            "server_time": at,
+            "server_time_ms": now,
+            "more": rest.len(),
+            "by_rule": by_rule,
+        }));
+    }
+    frames
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(id: u64, rule: &str, scope: &str, severity: &str) -> Notice {
+        Notice::Fire(AlertRecord {
+            id,
+            key: format!("{rule}:{scope}"),
+            rule: rule.into(),
+            scope: scope.into(),
+            severity: severity.into(),
+            status: "firing".into(),
+            title: format!("{rule} title"),
+            summary: String::new(),
+            fired_at: String::new(),
+            fired_at_ms: 0,
+            resolved_at: None,
+            silenced: false,
+            deliveries: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn a_storm_reaches_screens_as_five_frames_and_a_digest() {
+        let mut notices: Vec<Notice> = (0..11)
+            .map(|i| notice(i, "low_stock", &format!("sku:k{i}"), "warning"))
+            .collect();
+        notices.push(notice(20, "sold_out", "sku:k99", "critical"));
+        notices.push(notice(21, "milestone", "sale", "info"));
+        let frames = screen_frames(&notices, 5, "t");
+        assert_eq!(frames.len(), SCREEN_ALERTS_PER_EVAL + 1);
+        assert_eq!(frames[0]["alert"]["id"], 21, "the sale first");
+        assert_eq!(frames[1]["alert"]["id"], 20, "then critical");
+        let digest = &frames[SCREEN_ALERTS_PER_EVAL];
+        assert_eq!(digest["event"], "digest");
+        assert_eq!(digest["more"], 8);
+        assert_eq!(digest["by_rule"]["low_stock"]["count"], 8);
+        assert_eq!(digest["by_rule"]["low_stock"]["title"], "low_stock title");
+
+        let few = screen_frames(&notices[..3], 5, "t");
+        assert_eq!(few.len(), 3, "no digest when all fit");
+        assert!(few.iter().all(|f| f["event"] == "fire"));
     }
 }

@@ -54,6 +54,7 @@ pub struct RawRules {
     #[serde(rename = "for")]
     pub pending_s: Option<Spanned<i64>>,
     pub repeat_every_s: Option<Spanned<i64>>,
+    pub resolve_after_s: Option<Spanned<i64>>,
     pub retry_base_ms: Option<Spanned<i64>>,
 }
 
@@ -140,6 +141,9 @@ pub struct RulesConfig {
     pub pending_s: i64,
     /// A firing alert is sent again after this long.
     pub repeat_every_s: i64,
+    /// A firing alert resolves once its condition has been gone this long;
+    /// if it comes back sooner it is the same alert (no flapping).
+    pub resolve_after_s: i64,
     /// First retry delay of a failed delivery (doubles each time).
     pub retry_base_ms: i64,
 }
@@ -160,6 +164,7 @@ impl RulesConfig {
             no_events_s: 120,
             pending_s: 60,
             repeat_every_s: 3600,
+            resolve_after_s: 60,
             retry_base_ms: 1000,
         }
     }
@@ -331,6 +336,11 @@ impl super::build::Builder<'_> {
                 &r.repeat_every_s,
                 "repeat_every_s",
                 &mut rules.repeat_every_s,
+            )?;
+            nonneg_i(
+                &r.resolve_after_s,
+                "resolve_after_s",
+                &mut rules.resolve_after_s,
             )?;
             nonneg_i(&r.retry_base_ms, "retry_base_ms", &mut rules.retry_base_ms)?;
         }

@@ -97,24 +97,29 @@ pub struct Tick {
 
 /// A store's figures in a tick: what a ranking draws, nothing more (a busy
 /// sale changes every store every tick, and every byte goes to every screen).
+/// The name only comes with a store's first tick: the snapshot has the
+/// others, and a screen that missed a tick gets a new snapshot.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StoreDelta {
     pub id: String,
-    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub gmv: i64,
     pub orders: u64,
+    /// Percent, to 0.01.
     pub completion: Option<f64>,
 }
 
 impl StoreDelta {
-    fn of(st: &State, i: usize) -> StoreDelta {
+    fn of(st: &State, i: usize, new: bool) -> StoreDelta {
         let s = &st.stores[i];
         StoreDelta {
             id: s.id.to_string(),
-            name: s.name.to_string(),
+            name: new.then(|| s.name.to_string()),
             gmv: s.scope.counters.gmv,
             orders: s.scope.counters.orders,
-            completion: views::completion(s.scope.counters.gmv, s.target),
+            completion: views::completion(s.scope.counters.gmv, s.target)
+                .map(|c| (c * 100.0).round() / 100.0),
         }
     }
 }
@@ -133,6 +138,8 @@ pub struct TickContext {
     pub now_ms: i64,
     top_stores: Vec<usize>,
     store_changed: Vec<bool>,
+    /// Stores at or past this index are new since the last tick.
+    stores_known: usize,
     channel_changed: Vec<bool>,
     top_skus: Option<Vec<SkuRow>>,
     warnings: Option<Vec<SkuRow>>,
@@ -153,6 +160,7 @@ impl TickContext {
             }
             out
         };
+        let stores_known = diff.stores.len();
         let store_changed = changed(
             &mut diff.stores,
             &mut st.stores.iter().map(|s| s.scope.counters),
@@ -178,6 +186,7 @@ impl TickContext {
             now_ms,
             top_stores: top_store_indices(st),
             store_changed,
+            stores_known,
             channel_changed,
             top_skus,
             warnings,
@@ -300,7 +309,7 @@ pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u
             .stores
             .iter()
             .filter(|&&i| ctx.store_changed.get(i).copied().unwrap_or(true))
-            .map(|&i| StoreDelta::of(st, i))
+            .map(|&i| StoreDelta::of(st, i, i >= ctx.stores_known))
             .collect(),
         top_skus: ctx.top_skus.clone(),
         stock_warnings: ctx.warnings.clone(),

@@ -1,6 +1,7 @@
 //! `GET /api/v1/live`: one screen's WebSocket.
 //!
-//! Sends `hello` and a `snapshot`, then each new tick of its topic. Reads
+//! Sends `hello` and a `snapshot`, then each new tick of its topic, preceded
+//! by the alert frames fired since the tick before. Reads
 //! only to notice pongs and close frames. A screen that falls behind gets a
 //! fresh snapshot instead of the ticks it missed; one whose sends stall for
 //! `SEND_TIMEOUT`, or that answers no ping for `IDLE_LIMIT`, is closed.
@@ -79,7 +80,6 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
     if !send(&mut socket, Message::Text(snap)).await {
         return;
     }
-    let mut alerts = hub.alerts().subscribe();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     loop {
@@ -93,36 +93,34 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
                 if changed.is_err() {
                     break;
                 }
-                let (seq, bytes) = sub.rx.borrow_and_update().clone();
-                if seq <= last_seq || bytes.is_empty() {
+                let frame = sub.rx.borrow_and_update().clone();
+                let seq = frame.seq;
+                if seq <= last_seq || frame.tick.is_empty() {
                     continue;
                 }
                 let msg = if seq > last_seq + 1 {
-                    // Missed ticks carried changes this screen never saw.
+                    // Missed ticks carried changes (and perhaps alerts) this
+                    // screen never saw; the snapshot has both.
                     stats().frames_skipped.fetch_add(seq - last_seq - 1, std::sync::atomic::Ordering::Relaxed);
                     let (snap_seq, snap) = sub.snapshot();
                     last_seq = snap_seq.max(seq);
                     snap
                 } else {
                     last_seq = seq;
-                    bytes
+                    let mut ok = true;
+                    for alert in frame.alerts.iter() {
+                        ok = ok && send(&mut socket, Message::Text(alert.clone())).await;
+                    }
+                    if !ok {
+                        break;
+                    }
+                    frame.tick
                 };
                 if !send(&mut socket, Message::Text(msg)).await {
                     break;
                 }
                 stats().frames_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            alert = alerts.recv() => match alert {
-                Ok(frame) => {
-                    if !send(&mut socket, Message::Text(frame)).await {
-                        break;
-                    }
-                }
-                // A screen that fell behind misses alerts, not the socket:
-                // its next snapshot lists the recent ones.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            },
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(_)) => last_heard = Instant::now(),

@@ -213,6 +213,7 @@ async fn a_rate_drop_waits_for_its_period_ignores_a_blip_and_resolves() {
     let mut cfg = with_hook(HookKind::Slack, url, None);
     cfg.alerts.rules.pending_s = 60;
     cfg.alerts.rules.no_events_s = 0;
+    cfg.alerts.rules.resolve_after_s = 0;
     let app = spawn_app(cfg, now0).await;
     assert_eq!(
         feed(&app, "a", now0 - 11 * MIN, now0 - MIN).await.status(),
@@ -522,7 +523,7 @@ fn every_rule_holds_when_it_should() {
 fn the_alerts_section_is_read_and_checked() {
     let base = crate::support::SALE_TOML;
     let good = format!(
-        "{base}\n[alerts]\nlanguage = \"en\"\npublic_url = \"http://wall/\"\n\n[[alerts.hooks]]\nname = \"ops\"\nkind = \"feishu\"\nurl = \"https://open.feishu.cn/x\"\nsecret = \"s\"\n\n[alerts.rules]\nmilestones = [0.5, 1.0]\ngmv_marks = [\"100000000\"]\nrate_drop = 0\nfor = 30\n\n[[alerts.silences]]\nrule = \"low_stock\"\nuntil = \"2026-11-11T02:00:00+08:00\"\n"
+        "{base}\n[alerts]\nlanguage = \"en\"\npublic_url = \"http://wall/\"\n\n[[alerts.hooks]]\nname = \"ops\"\nkind = \"feishu\"\nurl = \"https://open.feishu.cn/x\"\nsecret = \"s\"\n\n[alerts.rules]\nmilestones = [0.5, 1.0]\ngmv_marks = [\"100000000\"]\nrate_drop = 0\nfor = 30\nresolve_after_s = 15\n\n[[alerts.silences]]\nrule = \"low_stock\"\nuntil = \"2026-11-11T02:00:00+08:00\"\n"
     );
     let cfg =
         warroom::config::parse_str(&good, "sale.toml", std::path::Path::new(".")).expect("valid");
@@ -530,8 +531,12 @@ fn the_alerts_section_is_read_and_checked() {
     assert_eq!(cfg.alerts.rules.milestones, vec![0.5, 1.0]);
     assert_eq!(cfg.alerts.rules.gmv_marks, vec![10_000_000_000]);
     assert_eq!(
-        (cfg.alerts.rules.rate_drop, cfg.alerts.rules.pending_s),
-        (0.0, 30)
+        (
+            cfg.alerts.rules.rate_drop,
+            cfg.alerts.rules.pending_s,
+            cfg.alerts.rules.resolve_after_s
+        ),
+        (0.0, 30, 15)
     );
     assert_eq!(cfg.alerts.silences[0].until_ms, START + 2 * 60 * MIN);
     for (bad, want) in [
@@ -546,6 +551,10 @@ fn the_alerts_section_is_read_and_checked() {
         (
             good.replace("rate_drop = 0", "rate_drop = -1"),
             "alerts.rules.rate_drop",
+        ),
+        (
+            good.replace("resolve_after_s = 15", "resolve_after_s = -5"),
+            "alerts.rules.resolve_after_s",
         ),
         (
             good.replace("url = \"https://open.feishu.cn/x\"", "url = \"ftp://x\""),

@@ -114,14 +114,26 @@ async fn the_screen_shows_the_api_figures_and_survives_a_server_restart() {
     .await;
     // An alert reaches the feed through the socket, and stays through
     // later ticks and snapshots.
+    let notices = app.alerts.evaluate();
+    let more = notices.len() as i64 - warroom::alerts::SCREEN_ALERTS_PER_EVAL as i64;
     assert!(
-        !app.alerts.evaluate().is_empty(),
-        "the orders cross milestones"
+        more > 0,
+        "the orders cross more milestones than a screen gets one by one: {}",
+        notices.len()
     );
     b.wait_for(
         "document.querySelectorAll('#alerts li.alert').length > 0",
         10,
         "an alert in the feed",
+    )
+    .await;
+    // The rest arrive as one digest line: "+N" and the rules' titles.
+    b.wait_for(
+        &format!(
+            "[...document.querySelectorAll('#alerts li.digest .tag')].some((t) => t.textContent === '+{more}')"
+        ),
+        10,
+        "the digest line in the feed",
     )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;

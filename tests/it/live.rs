@@ -110,9 +110,18 @@ async fn ticks_carry_what_the_api_shows() {
         .unwrap_or_default();
     // Changes may have been spread over two ticks; the newest value must match.
     if let (Some(row), Some(s1)) = (changed.iter().find(|r| r["id"] == "s1"), s1) {
-        for field in ["name", "gmv", "orders", "completion"] {
+        for field in ["gmv", "orders"] {
             assert_eq!(row[field], s1[field], "{field}");
         }
+        let (shown, exact) = (row["completion"].as_f64(), s1["completion"].as_f64());
+        assert!(
+            shown
+                .zip(exact)
+                .is_some_and(|(a, b)| (a - b).abs() <= 0.005),
+            "completion to 0.01: {shown:?} vs {exact:?}"
+        );
+        // The name comes with the snapshot, and with a store's first tick.
+        assert!(row["name"].is_null() || row["name"] == s1["name"]);
     }
     // Quiet ticks keep coming (every 250 ms) with the same totals.
     let next = frame_where(&mut ws, |f| f["type"] == "tick").await;
@@ -237,4 +246,42 @@ async fn shutdown_tells_screens_the_server_is_going_away() {
             other => panic!("expected a close frame, got {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_new_store_brings_its_name_once() {
+    let app = spawn_app(test_config(), START + 61 * MIN).await;
+    let mut ws = connect(&app, "").await;
+    let snap = frame_where(&mut ws, |f| f["type"] == "snapshot").await;
+    assert!(
+        snap["stores"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|r| r["id"] != "pop-up")),
+        "not there yet"
+    );
+    app.post_events(order("n1", "pop-up", 100), "application/x-ndjson")
+        .await;
+    let has = |f: &Value| {
+        f["type"] == "tick"
+            && f["stores"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|r| r["id"] == "pop-up"))
+    };
+    let first = frame_where(&mut ws, has).await;
+    let row = first["stores"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "pop-up"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(row["name"], "pop-up", "its first tick names it");
+    app.post_events(order("n2", "pop-up", 100), "application/x-ndjson")
+        .await;
+    let second = frame_where(&mut ws, has).await;
+    let row = second["stores"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "pop-up"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(row["name"].is_null(), "later ticks do not: {row}");
+    assert_eq!(row["orders"], 2);
 }
