@@ -128,11 +128,14 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(app): State<AppState>) -> Response {
-    if app.ingest.is_ready() {
-        (StatusCode::OK, "ready\n").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "recovering\n").into_response()
+    if !app.ingest.is_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "recovering\n").into_response();
     }
+    // Not ready while the log cannot be written: ingest answers 503 too.
+    if let Some(e) = app.ingest.storage().and_then(|s| s.wal().progress().error) {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response();
+    }
+    (StatusCode::OK, "ready\n").into_response()
 }
 
 pub async fn metrics(State(app): State<AppState>) -> Response {

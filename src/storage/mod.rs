@@ -139,8 +139,17 @@ impl Storage {
         // How long ingest waited for the copy (the rest runs beside it).
         let cut_ms = cut_started.elapsed().as_millis() as u64;
         // Records up to `lsn` must be in the log files before they are
-        // deleted as covered; the writer gets there within a sync interval.
-        while inner.wal.progress().written < lsn {
+        // deleted as covered; the writer gets there within a sync interval,
+        // unless the disk refuses writes: then no checkpoint now.
+        loop {
+            let progress = inner.wal.progress();
+            if progress.written >= lsn {
+                break;
+            }
+            if let Some(e) = progress.error {
+                inner.engine.untake_keys(new_keys);
+                return Err(std::io::Error::other(e));
+            }
             std::thread::sleep(Duration::from_millis(2));
         }
         // The new keys first: the checkpoint's key set is every key file at

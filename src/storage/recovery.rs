@@ -138,7 +138,7 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
     let count = segs.len();
     for (i, (_, path)) in segs.iter().enumerate() {
         let last_segment = i + 1 == count;
-        let buf = std::fs::read(path).map_err(|e| RecoveryError::Io(path.clone(), e))?;
+        let buf = read_segment(path).map_err(|e| RecoveryError::Io(path.clone(), e))?;
         // Decoded events borrow from `buf`: one scratch batch per segment.
         let mut batch = Batch::default();
         let mut at = 0usize;
@@ -245,6 +245,16 @@ fn load_keys(dir: &Path, lsn: u64, state: &mut State, mode: Mode) -> Result<u64,
         }
     }
     Ok(loaded)
+}
+
+/// A segment's bytes, as many as its size says (never more: a path that
+/// is not a regular file reads as empty rather than without end).
+fn read_segment(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let len = std::fs::metadata(path)?.len();
+    let mut buf = Vec::with_capacity(len as usize);
+    std::fs::File::open(path)?.take(len).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 fn truncate(path: &Path, len: usize) -> Result<(), RecoveryError> {

@@ -170,11 +170,6 @@ impl Wal {
         self.inner.progress.borrow().clone()
     }
 
-    /// False while the disk refuses writes.
-    pub fn healthy(&self) -> bool {
-        self.inner.progress.borrow().error.is_none()
-    }
-
     /// Waits until every record up to `lsn` is as durable as the mode
     /// promises. Fails at once while the disk refuses writes (the records
     /// stay buffered and are written when it recovers).

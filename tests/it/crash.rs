@@ -554,3 +554,90 @@ async fn checkpoints_and_key_files_survive_a_kill() {
     let mut server = start(&config, &["--repair"]).expect("repair");
     assert!(server.ready(&client).await, "{}", server.stderr());
 }
+
+/// A full disk (the log segment is `/dev/full`): ingest answers 503 naming
+/// the cause, `/readyz` says so, later requests are refused without being
+/// applied, and a stop still ends (the final checkpoint gives up rather
+/// than wait for a log that cannot be written). Nothing was acknowledged,
+/// so after the disk is back nothing is missing and the events go in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_answers_503_and_a_stop_still_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), "interval");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let segment = data.join(format!("wal-{:020}.log", 1));
+    std::os::unix::fs::symlink("/dev/full", &segment).expect("symlink");
+    let client = reqwest::Client::new();
+    let (lines, _) = stream(300, 3);
+
+    let mut server = start(&config, &[]).expect("start");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    let send = |body: String| {
+        let (client, url) = (client.clone(), format!("{}/api/v1/events", server.base));
+        async move {
+            let r = client
+                .post(url)
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .await
+                .expect("answer");
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        }
+    };
+    let (status, body) = send(lines[..100].join("\n")).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("No space left on device"), "{body}");
+    let ready = client
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 503);
+    assert!(
+        ready
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("No space left")
+    );
+    let (status, _) = send(lines[100..200].join("\n")).await;
+    assert_eq!(status, 503);
+    let summary: Value = client
+        .get(format!("{}/api/v1/summary", server.base))
+        .send()
+        .await
+        .expect("summary")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        summary["events_applied"].as_u64().is_some_and(|n| n <= 100),
+        "the refused second batch was not applied: {}",
+        summary["events_applied"]
+    );
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        server.child.try_wait().ok().flatten().is_some(),
+        "SIGTERM ends the server although its log cannot be written"
+    );
+    let err = server.stderr();
+    assert!(err.contains("No space left on device"), "{err}");
+
+    // The disk is back.
+    std::fs::remove_file(&segment).expect("unlink");
+    let mut server = start(&config, &[]).expect("restart");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    let reply = post(&client, &server.base, lines[..200].join("\n"))
+        .await
+        .expect("accepted now");
+    assert_eq!(reply["accepted"], 200, "nothing of it was stored before");
+}
