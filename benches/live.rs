@@ -76,6 +76,13 @@ fn tick_large_sale(bencher: Bencher) {
     bench_tick(bencher, &engine(10_000, 100_000, 300_000));
 }
 
+/// Top SKUs and stock warnings over a large catalogue: the once-a-second
+/// SKU scan (every tick here) at 1,000,000 SKUs, 1,000,000 events.
+#[divan::bench(sample_count = 10)]
+fn tick_million_skus(bencher: Bencher) {
+    bench_tick(bencher, &engine(10_000, 1_000_000, 1_000_000));
+}
+
 #[divan::bench(sample_count = 50)]
 fn snapshot_demo_sale(bencher: Bencher) {
     let engine = engine(50, 2_000, 200_000);

@@ -211,24 +211,7 @@ pub fn top_skus(st: &State, now_ms: i64) -> Vec<SkuRow> {
 
 /// SKUs out of stock, low, or selling out within the hour: most urgent first.
 pub fn stock_warnings(st: &State, now_ms: i64) -> Vec<SkuRow> {
-    let mut rows: Vec<SkuRow> = (0..st.skus.len())
-        .filter(|&i| st.skus[i].stock.is_some())
-        .map(|i| views::sku_row(st, i, now_ms))
-        .filter(|r| r.warning.is_some() || r.sellout_eta_s.is_some_and(|eta| eta <= ETA_WARNING_S))
-        .collect();
-    let urgency = |r: &SkuRow| match (r.warning, r.sellout_eta_s) {
-        (Some("out"), _) => (0, 0.0),
-        (_, Some(eta)) => (1, eta),
-        _ => (2, 0.0),
-    };
-    rows.sort_by(|a, b| {
-        let (ka, kb) = (urgency(a), urgency(b));
-        ka.0.cmp(&kb.0)
-            .then(ka.1.total_cmp(&kb.1))
-            .then(a.id.cmp(&b.id))
-    });
-    rows.truncate(STOCK_WARNINGS);
-    rows
+    views::stock_warning_rows(st, now_ms, ETA_WARNING_S, STOCK_WARNINGS)
 }
 
 fn current_minute(cfg: &Config, now_ms: i64) -> usize {

@@ -215,6 +215,38 @@ fn warning(k: &Sku) -> Option<&'static str> {
     }
 }
 
+/// SKUs out of stock, low, or selling out within `eta_limit_s`: most
+/// urgent first (out, then soonest sell-out, then low), at most `limit`.
+/// Decided on the counters alone; rows are built only for those shown, so
+/// a million-SKU catalogue costs one pass over numbers, not a million rows.
+pub fn stock_warning_rows(st: &State, now_ms: i64, eta_limit_s: f64, limit: usize) -> Vec<SkuRow> {
+    let mut hits: Vec<(u8, f64, usize)> = st
+        .skus
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.stock.is_some())
+        .filter_map(|(i, k)| {
+            let eta = sellout_eta(k, now_ms);
+            match (warning(k), eta) {
+                (Some("out"), _) => Some((0, 0.0, i)),
+                (_, Some(eta)) if eta <= eta_limit_s => Some((1, eta, i)),
+                (Some(_), Some(eta)) => Some((1, eta, i)),
+                (Some(_), None) => Some((2, 0.0, i)),
+                _ => None,
+            }
+        })
+        .collect();
+    hits.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.total_cmp(&b.1))
+            .then_with(|| st.skus[a.2].id.cmp(&st.skus[b.2].id))
+    });
+    hits.into_iter()
+        .take(limit)
+        .map(|(_, _, i)| sku_row(st, i, now_ms))
+        .collect()
+}
+
 /// One SKU's row.
 pub fn sku_row(st: &State, i: usize, now_ms: i64) -> SkuRow {
     let k = &st.skus[i];

@@ -255,3 +255,52 @@ fn buyers_are_exact_per_scope_and_new_buyers_count_once() {
     let by = |id: &str| channels.iter().find(|r| r.id == id).map(|r| r.buyers);
     assert_eq!((by("tmall"), by("jd")), (Some(1), Some(2)));
 }
+
+#[test]
+fn stock_warnings_put_the_most_urgent_first() {
+    let now = START + 30 * MIN;
+    let (ingest, _clock) = ingest_at(now);
+    let stock = |sku: &str, level: u32, ts: i64| {
+        format!(r#"{{"type":"stock","ts":{ts},"sku":"{sku}","level":{level}}}"#)
+    };
+    let lines = [
+        stock("gone2", 0, now - 7 * MIN),
+        stock("gone", 0, now - 7 * MIN),
+        stock("soon", 50, now - 7 * MIN),
+        stock("sooner", 100, now - 7 * MIN),
+        stock("low", 100, now - 7 * MIN),
+        stock("calm", 1000, now - 7 * MIN),
+        // 40 left at 10 a 5 minutes: 1,200 s.
+        order("a", now - MIN, "s1", "soon", 10, "1"),
+        // 50 left at 50 a 5 minutes: 300 s.
+        order("b", now - MIN, "s1", "sooner", 50, "1"),
+        // 5 left (under a tenth of 100), sold before the last 5 minutes: no ETA.
+        order("c", now - 6 * MIN, "s1", "low", 95, "1"),
+        // 990 left at 10 a 5 minutes: 29,700 s, past the hour; not low.
+        order("d", now - MIN, "s1", "calm", 10, "1"),
+        // Stock not tracked.
+        order("e", now - MIN, "s1", "untracked", 500, "1"),
+    ];
+    post(&ingest, &lines.join("\n"));
+    let rows = ingest
+        .engine()
+        .read(|st, now| views::stock_warning_rows(st, now, 3600.0, 10));
+    let got: Vec<(&str, Option<&str>, Option<f64>)> = rows
+        .iter()
+        .map(|r| (r.id.as_str(), r.warning, r.sellout_eta_s))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("gone", Some("out"), Some(0.0)),
+            ("gone2", Some("out"), Some(0.0)),
+            ("sooner", None, Some(300.0)),
+            ("soon", None, Some(1200.0)),
+            ("low", Some("low"), None),
+        ]
+    );
+    let two = ingest
+        .engine()
+        .read(|st, now| views::stock_warning_rows(st, now, 3600.0, 2));
+    assert_eq!(two.len(), 2, "at most the limit");
+}
