@@ -77,6 +77,11 @@ fn parse_only(bencher: Bencher) {
 #[divan::bench(sample_count = SAMPLES, sample_size = PER_SAMPLE)]
 fn apply_only(bencher: Bencher) {
     let (ingest, batches) = setup();
+    bench_apply(bencher, &ingest, &batches);
+}
+
+/// Parses `batches` first, then times applying them one after another.
+fn bench_apply(bencher: Bencher, ingest: &Ingest, batches: &[Vec<u8>]) {
     let currency = ingest.engine().sale().currency.clone();
     let rules = Rules::new(&currency, NOW + 60_000);
     let parsed: Vec<_> = batches
@@ -118,16 +123,5 @@ fn apply_big_sale(bencher: Bencher) {
     state.load_keys(&held);
     drop(held);
     ingest.engine().replace_state(state);
-    let currency = ingest.engine().sale().currency.clone();
-    let rules = Rules::new(&currency, NOW + 60_000);
-    let parsed: Vec<_> = batches
-        .iter()
-        .filter_map(|b| parse(b, false, &rules).ok())
-        .collect();
-    let next = Cell::new(0usize);
-    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
-        let i = next.get();
-        next.set(i + 1);
-        ingest.engine().apply(&parsed[i % parsed.len()].batch)
-    });
+    bench_apply(bencher, &ingest, &batches);
 }

@@ -171,6 +171,17 @@ fn stream(n: usize, seed: u64) -> (Vec<String>, Expect) {
     (lines, ex)
 }
 
+async fn summary(client: &reqwest::Client, base: &str) -> Value {
+    client
+        .get(format!("{base}/api/v1/summary"))
+        .send()
+        .await
+        .expect("GET /api/v1/summary")
+        .json()
+        .await
+        .expect("JSON")
+}
+
 async fn post(client: &reqwest::Client, base: &str, body: String) -> Option<Value> {
     let r = client
         .post(format!("{base}/api/v1/events"))
@@ -387,14 +398,7 @@ async fn a_torn_last_record_is_dropped_and_the_rest_recovered() {
     let client = reqwest::Client::new();
     let mut server = start(&config, &[]).expect("restart");
     assert!(server.ready(&client).await, "{}", server.stderr());
-    let s: Value = client
-        .get(format!("{}/api/v1/summary", server.base))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("JSON");
+    let s: Value = summary(&client, &server.base).await;
     assert_eq!(s["events_applied"], 900, "the nine whole records");
     assert!(
         server.stderr().contains("torn"),
@@ -431,14 +435,7 @@ async fn a_damaged_record_in_the_middle_stops_start_up_until_repair() {
 
     let mut server = start(&config, &["--repair"]).expect("start with --repair");
     assert!(server.ready(&client).await, "{}", server.stderr());
-    let s: Value = client
-        .get(format!("{}/api/v1/summary", server.base))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("JSON");
+    let s: Value = summary(&client, &server.base).await;
     assert_eq!(
         s["events_applied"], 400,
         "the four records before the damage"
@@ -604,14 +601,7 @@ async fn a_full_disk_answers_503_and_a_stop_still_ends() {
     );
     let (status, _) = send(lines[100..200].join("\n")).await;
     assert_eq!(status, 503);
-    let summary: Value = client
-        .get(format!("{}/api/v1/summary", server.base))
-        .send()
-        .await
-        .expect("summary")
-        .json()
-        .await
-        .expect("json");
+    let summary: Value = summary(&client, &server.base).await;
     assert!(
         summary["events_applied"].as_u64().is_some_and(|n| n <= 100),
         "the refused second batch was not applied: {}",

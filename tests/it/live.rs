@@ -267,21 +267,18 @@ async fn a_new_store_brings_its_name_once() {
                 .as_array()
                 .is_some_and(|a| a.iter().any(|r| r["id"] == "pop-up"))
     };
-    let first = frame_where(&mut ws, has).await;
-    let row = first["stores"]
-        .as_array()
-        .and_then(|a| a.iter().find(|r| r["id"] == "pop-up"))
-        .cloned()
-        .unwrap_or_default();
+    let pop_up = |tick: Value| {
+        tick["stores"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["id"] == "pop-up"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let row = pop_up(frame_where(&mut ws, has).await);
     assert_eq!(row["name"], "pop-up", "its first tick names it");
     app.post_events(order("n2", "pop-up", 100), "application/x-ndjson")
         .await;
-    let second = frame_where(&mut ws, has).await;
-    let row = second["stores"]
-        .as_array()
-        .and_then(|a| a.iter().find(|r| r["id"] == "pop-up"))
-        .cloned()
-        .unwrap_or_default();
+    let row = pop_up(frame_where(&mut ws, has).await);
     assert!(row["name"].is_null(), "later ticks do not: {row}");
     assert_eq!(row["orders"], 2);
 }
