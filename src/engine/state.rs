@@ -67,6 +67,9 @@ pub struct State {
     store_buyers: ShardedSet<u64>,
     pub new_buyers: u64,
     pub events_applied: u64,
+    /// Idempotency keys held when this state was copied for a checkpoint:
+    /// its key files must add up to exactly this many.
+    pub checkpoint_keys: u64,
     pub duplicates: u64,
     /// Event time of the newest applied event.
     pub last_event_ms: Option<i64>,
@@ -157,8 +160,9 @@ impl State {
     /// added since the last checkpoint (which go to their own file).
     pub fn checkpoint_copy(&mut self) -> (State, Vec<u128>) {
         let keys = std::mem::take(&mut self.keys);
-        let copy = self.clone();
+        let mut copy = self.clone();
         self.keys = keys;
+        copy.checkpoint_keys = self.keys.len() as u64;
         (copy, self.keys.take_new())
     }
 

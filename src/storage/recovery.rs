@@ -45,6 +45,15 @@ pub enum RecoveryError {
         "{file}: damaged key file: {reason} (start with --repair to go on without it; events it covered would count again if re-sent)"
     )]
     Keys { file: PathBuf, reason: String },
+    #[error(
+        "{dir}: the checkpoint at record {lsn} held {expected} idempotency keys but the key files hold {found}: a key file is missing (start with --repair to go on without it; events it covered would count again if re-sent)"
+    )]
+    KeysMissing {
+        dir: PathBuf,
+        lsn: u64,
+        expected: u64,
+        found: u64,
+    },
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
 }
@@ -240,9 +249,33 @@ fn load_keys(dir: &Path, lsn: u64, state: &mut State, mode: Mode) -> Result<u64,
                 return Err(RecoveryError::Keys { file: path, reason });
             }
             Err(reason) => {
-                tracing::warn!(file = %path.display(), %reason, "repair: skipping a damaged key file; events it covered would count again if re-sent")
+                // Set aside (kept for inspection), so a normal start after
+                // the repair does not stop on it again.
+                let aside = path.with_extension("bin.damaged");
+                std::fs::rename(&path, &aside).map_err(|e| RecoveryError::Io(path.clone(), e))?;
+                tracing::warn!(file = %path.display(), moved_to = %aside.display(), %reason, "repair: set aside a damaged key file; events it covered would count again if re-sent")
             }
         }
+    }
+    // A key file gone missing loses keys as surely as a damaged one.
+    let (expected, found) = (state.checkpoint_keys, state.keys() as u64);
+    if lsn > 0 && expected != found {
+        if mode != Mode::Repair {
+            return Err(RecoveryError::KeysMissing {
+                dir: dir.to_path_buf(),
+                lsn,
+                expected,
+                found,
+            });
+        }
+        tracing::warn!(
+            expected,
+            found,
+            "repair: key files hold fewer keys than the checkpoint; events they covered would count again if re-sent"
+        );
+        // Record the keys that are left, so later starts agree with the files.
+        state.checkpoint_keys = found;
+        checkpoint::write(dir, lsn, state).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
     }
     Ok(loaded)
 }

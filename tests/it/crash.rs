@@ -1,7 +1,8 @@
 //! Contract §8 with the real binary: SIGKILL mid-stream loses nothing that
 //! was acknowledged, in both fsync modes; a torn log tail is dropped; a
 //! damaged record in the middle stops start-up until `--repair`; checkpoints
-//! with their key files survive a kill, and a damaged key file is named.
+//! with their key files survive a kill, and a damaged or missing key file
+//! stops start-up.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -536,6 +537,14 @@ async fn checkpoints_and_key_files_survive_a_kill() {
         .status();
     assert!(server.child.wait().expect("exit").success());
     let first = files(&data, "keys-").into_iter().next().expect("key file");
+    // A missing key file is caught by the checkpoint's own count of keys.
+    let aside = dir.path().join("aside.bin");
+    std::fs::rename(&first, &aside).expect("move aside");
+    let mut server = start(&config, &[]).expect("start without it");
+    assert!(!server.ready(&client).await, "start-up must stop");
+    let err = server.stderr();
+    assert!(err.contains("a key file is missing"), "{err}");
+    std::fs::rename(&aside, &first).expect("put back");
     let mut bytes = std::fs::read(&first).expect("read key file");
     let last = bytes.len() - 1;
     bytes[last] ^= 0x40;
@@ -549,6 +558,14 @@ async fn checkpoints_and_key_files_survive_a_kill() {
         "the error names the file: {err}"
     );
     let mut server = start(&config, &["--repair"]).expect("repair");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    assert!(!first.exists(), "the damaged key file is set aside");
+    // After the repair, a plain start works again.
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status();
+    assert!(server.child.wait().expect("exit").success());
+    let mut server = start(&config, &[]).expect("start after repair");
     assert!(server.ready(&client).await, "{}", server.stderr());
 }
 
