@@ -12,7 +12,7 @@
 //! synced and renamed like a checkpoint.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::wal::{numbered_files, sync_dir};
@@ -29,32 +29,34 @@ pub fn list(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
     numbered_files(dir, "keys-", ".bin")
 }
 
-/// Writes the keys new up to `lsn`.
+/// Writes the keys new up to `lsn`: one pass, the checksum filled in last.
 pub fn write(dir: &Path, lsn: u64, keys: &[u128]) -> std::io::Result<PathBuf> {
-    let mut crc = 0u32;
-    for chunk in keys.chunks(4096) {
-        crc = crc32c::crc32c_append(crc, &bytes_of(chunk));
-    }
     let tmp = dir.join(format!("{}.tmp", name(lsn)));
     {
         let mut f = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
         f.write_all(MAGIC)?;
         f.write_all(&lsn.to_le_bytes())?;
         f.write_all(&(keys.len() as u64).to_le_bytes())?;
-        f.write_all(&crc.to_le_bytes())?;
+        f.write_all(&[0; 4])?;
+        let mut crc = 0u32;
+        let mut buf = Vec::with_capacity(4096 * 16);
         for chunk in keys.chunks(4096) {
-            f.write_all(&bytes_of(chunk))?;
+            buf.clear();
+            for k in chunk {
+                buf.extend_from_slice(&k.to_le_bytes());
+            }
+            crc = crc32c::crc32c_append(crc, &buf);
+            f.write_all(&buf)?;
         }
-        f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        let mut file = f.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(24))?;
+        file.write_all(&crc.to_le_bytes())?;
+        file.sync_all()?;
     }
     let path = dir.join(name(lsn));
     std::fs::rename(&tmp, &path)?;
     sync_dir(dir)?;
     Ok(path)
-}
-
-fn bytes_of(keys: &[u128]) -> Vec<u8> {
-    keys.iter().flat_map(|k| k.to_le_bytes()).collect()
 }
 
 /// Reads one key file; an error says what is wrong with it.
