@@ -2,7 +2,8 @@
 //!
 //! Ids are interned to dense `u32` indices on first sight, so every counter
 //! is a `Vec` slot, not a map entry. Idempotency keys and buyers are 128-bit
-//! hashes in flat hash sets; per-channel and per-store distinct buyers are
+//! hashes: the keys in their own open-addressing table (`keys`), buyers in
+//! sharded hash maps; per-channel and per-store distinct buyers are
 //! `(scope, buyer index)` pairs packed into `u64`. Nothing here allocates per
 //! event except when a set or a `Vec` grows.
 
