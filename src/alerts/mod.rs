@@ -4,7 +4,8 @@
 //! Once a second `rules` lists the conditions that hold; `book` turns them
 //! into fire / repeat / resolve notices (with `for`, repeat intervals,
 //! one-shot milestones and silences); each notice goes to the live screens
-//! as an `alert` frame and, unless silenced, to every hook's queue
+//! as an `alert` frame (at most `SCREEN_ALERTS_PER_EVAL` a second, the rest
+//! in one digest frame) and, unless silenced, to every hook's queue
 //! (`deliver`), whose worker batches, rate-limits, signs (`hooks`) and
 //! retries. Nothing here is on the ingest path: evaluation reads the
 //! engine like any view, and a hook can hang without anyone waiting on it.
