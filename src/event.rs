@@ -60,6 +60,24 @@ pub struct Event<'a> {
     pub level: i64,
 }
 
+impl<'a> Event<'a> {
+    /// A stock event: `sku`'s absolute level at `ts_ms` (no id, no store).
+    pub fn stock(ts_ms: i64, sku: Cow<'a, str>, level: i64) -> Event<'a> {
+        Event {
+            kind: Kind::Stock,
+            key: 0,
+            ts_ms,
+            store: Cow::Borrowed(""),
+            channel: None,
+            buyer: None,
+            new_buyer: false,
+            items: 0..0,
+            sku,
+            level,
+        }
+    }
+}
+
 /// One order or refund line item. Money in minor units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item<'a> {

@@ -82,18 +82,7 @@ pub fn validate<'a>(
             None => return Err("level: required for stock events".into()),
             Some(_) => return Err(format!("level: must be an integer from 0 to {MAX_LEVEL}")),
         };
-        out.events.push(Event {
-            kind,
-            key: 0,
-            ts_ms,
-            store: Cow::Borrowed(""),
-            channel: None,
-            buyer: None,
-            new_buyer: false,
-            items: 0..0,
-            sku,
-            level,
-        });
+        out.events.push(Event::stock(ts_ms, sku, level));
         return Ok(());
     }
 

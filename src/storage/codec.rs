@@ -167,18 +167,7 @@ pub fn decode<'a>(buf: &'a [u8], out: &mut Batch<'a>) -> Result<(), DecodeError>
         if kind == Kind::Stock {
             let sku = r.str()?;
             let level = r.varint()? as i64;
-            out.events.push(Event {
-                kind,
-                key: 0,
-                ts_ms,
-                store: Cow::Borrowed(""),
-                channel: None,
-                buyer: None,
-                new_buyer: false,
-                items: 0..0,
-                sku,
-                level,
-            });
+            out.events.push(Event::stock(ts_ms, sku, level));
             continue;
         }
         let key = r.u128()?;
