@@ -16,7 +16,7 @@ use warroom::config::ServerConfig;
 use warroom::demo::{DemoOptions, demo_config};
 use warroom::engine::{Engine, State};
 use warroom::ingest::{Ingest, Rules, parse};
-use warroom::metrics::Metrics;
+use warroom::metrics::HttpMetrics;
 use warroom::sim::{Traffic, TrafficOptions};
 
 const BATCH: usize = 1_000;
@@ -44,7 +44,10 @@ fn setup() -> (Ingest, Vec<Vec<u8>>) {
             body
         })
         .collect();
-    (Ingest::new(engine, Arc::new(Metrics::default())), batches)
+    (
+        Ingest::new(engine, Arc::new(HttpMetrics::default())),
+        batches,
+    )
 }
 
 /// Parse, validate and apply: the whole of `POST /api/v1/events` but HTTP.

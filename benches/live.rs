@@ -14,7 +14,7 @@ use warroom::demo::{DemoOptions, demo_config};
 use warroom::engine::Engine;
 use warroom::ingest::Ingest;
 use warroom::live::{self, Diff, Filter, TickContext};
-use warroom::metrics::Metrics;
+use warroom::metrics::HttpMetrics;
 use warroom::sim::{Traffic, TrafficOptions, demo_catalog};
 
 const NOW: i64 = 1_794_326_400_000;
@@ -35,7 +35,7 @@ fn engine(stores: usize, skus: usize, events: usize) -> Engine {
     );
     let currency = cfg.sale.currency.clone();
     let engine = Engine::new(Arc::new(cfg), Arc::new(ManualClock::new(NOW + 600_000)));
-    let ingest = Ingest::new(engine.clone(), Arc::new(Metrics::default()));
+    let ingest = Ingest::new(engine.clone(), Arc::new(HttpMetrics::default()));
     let catalog = demo_catalog(3, stores, skus);
     let mut traffic = Traffic::new(&catalog, currency, TrafficOptions::default());
     let mut body = Vec::new();

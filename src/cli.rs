@@ -1,10 +1,10 @@
-//! The command line: `serve`, `demo`, `check-config`.
+//! The command line: `serve`, `demo`, `export`, `check-config`.
 //!
-//! Flags are parsed by clap into [`Cli`]; `serve` and `demo` both end in
-//! [`Launch::run`]: bind, serve at once (`/healthz` answers, `/readyz` says
-//! "recovering"), recover from the data directory, then accept events;
-//! on Ctrl-C/SIGTERM stop accepting, close the screens, write a final
-//! checkpoint and flush the log. Start-up errors are `anyhow` with context.
+//! Flags are parsed by clap into [`Cli`] and turned into a config and
+//! `app::Options`; `serve` and `demo` then bind and hand over to
+//! [`App`](crate::app::App), which serves until Ctrl-C/SIGTERM. Nothing
+//! here builds a part of the service. Start-up errors are `anyhow` with
+//! context.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,15 +14,12 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
+use crate::app::{self, App, Options};
 use crate::clock::SystemClock;
 use crate::config::{self, Config, ServerConfig};
 use crate::demo::{self, DemoOptions};
-use crate::engine::Engine;
-use crate::http::{AppState, WebAssets, app};
+use crate::http::WebAssets;
 use crate::server;
-use crate::shutdown::Shutdown;
-use crate::sim::DemoCatalog;
-use crate::storage::Storage;
 
 #[derive(Debug, Parser)]
 #[command(name = "warroom", version, about = "Live sales war-room server")]
@@ -134,16 +131,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 cfg.storage.dir = data_dir;
             }
             let name = cfg.sale.name.clone();
-            let launch = Launch {
-                cfg,
+            let options = Options {
                 web: WebAssets { dir: web_dir },
                 repair,
                 allow_open,
                 demo: None,
             };
-            launch
-                .run(|addr| println!("warroom: serving {name:?} on http://{addr}  (screen at /, POST /api/v1/events)"))
-                .await
+            serve(cfg, options, |addr| {
+                println!(
+                    "warroom: serving {name:?} on http://{addr}  (screen at /, POST /api/v1/events)"
+                )
+            })
+            .await
         }
         Command::Demo {
             listen,
@@ -176,28 +175,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 cfg.storage.fsync = config::FsyncMode::Always;
             }
             let dir = cfg.storage.dir.clone().unwrap_or_default();
-            let launch = Launch {
-                cfg,
+            let options = Options {
                 web: WebAssets { dir: web_dir },
                 repair: false,
                 allow_open,
                 demo: (rate > 0).then_some((catalog, opts)),
             };
-            let result = launch
-                .run(|addr| {
-                    println!("warroom demo: a simulated Double 11 midnight, peak {rate} events/s");
-                    println!("  screen  http://{addr}/          (?lang=en  ?store=s0001  ?channel=tmall)");
-                    println!("  API     http://{addr}/api/v1/summary");
-                    println!("          http://{addr}/api/v1/skus?sort=sellout&limit=10");
-                    println!("  feed    curl -XPOST http://{addr}/api/v1/events --data-binary @tests/data/events.ndjson");
-                    println!("  data    {}", dir.display());
-                    println!("  stop    Ctrl-C");
-                })
-                .await;
+            let result = serve(cfg, options, |addr| {
+                println!("warroom demo: a simulated Double 11 midnight, peak {rate} events/s");
+                println!("  screen  http://{addr}/          (?lang=en  ?store=s0001  ?channel=tmall)");
+                println!("  API     http://{addr}/api/v1/summary");
+                println!("          http://{addr}/api/v1/skus?sort=sellout&limit=10");
+                println!("  feed    curl -XPOST http://{addr}/api/v1/events --data-binary @tests/data/events.ndjson");
+                println!("  data    {}", dir.display());
+                println!("  stop    Ctrl-C");
+            })
+            .await;
             drop(temp);
             result
         }
     }
+}
+
+/// Builds the app, binds its address and serves until a signal.
+async fn serve(
+    cfg: Config,
+    options: Options,
+    banner: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::info!(
+            limit = n,
+            "open-file limit raised (every screen is a socket)"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+    }
+    let listen = cfg.server.listen;
+    let app = App::build(cfg, Arc::new(SystemClock), options)?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    app.serve(listener, on_signal(), banner).await
 }
 
 async fn export(
@@ -219,9 +237,7 @@ async fn export(
         (None, Some(dir)) => {
             let out2 = out.clone();
             tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
-                let engine = crate::storage::load_readonly(&dir).map_err(anyhow::Error::msg)?;
-                let alerts = crate::alerts::load_book(&dir).recent(1000);
-                let pack = crate::export::build(&engine, alerts);
+                let pack = app::export_offline(&dir)?;
                 for w in &pack.warnings {
                     tracing::warn!("{w}");
                 }
@@ -242,139 +258,11 @@ async fn export(
     Ok(())
 }
 
-/// Everything `serve` and `demo` start.
-struct Launch {
-    cfg: Config,
-    web: WebAssets,
-    repair: bool,
-    allow_open: bool,
-    demo: Option<(DemoCatalog, DemoOptions)>,
-}
-
-impl Launch {
-    async fn run(self, banner: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
-        let Launch {
-            cfg,
-            web,
-            repair,
-            allow_open,
-            demo,
-        } = self;
-        match rlimit::increase_nofile_limit(u64::MAX) {
-            Ok(n) => tracing::info!(
-                limit = n,
-                "open-file limit raised (every screen is a socket)"
-            ),
-            Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
-        }
-        let listen = cfg.server.listen;
-        if cfg.auth.is_none() && !listen.ip().is_loopback() && !allow_open {
-            anyhow::bail!(
-                "refusing to listen on {listen} without [auth]: anyone on the network could post events and read every figure. \
-                 Add [auth] tokens, listen on 127.0.0.1, or pass --allow-open"
-            );
-        }
-        let listener = TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        let addr = listener.local_addr()?;
-        tracing::warn!(
-            "no [auth]: the server is OPEN — anyone who can reach {addr} may post events and read every figure"
-        );
-        let storage_cfg = cfg.storage.clone();
-        let header_timeout = std::time::Duration::from_millis(cfg.server.header_timeout_ms);
-        let engine = Engine::new(Arc::new(cfg), Arc::new(SystemClock));
-        let shutdown = Shutdown::default();
-        let state = AppState::new(engine.clone(), shutdown.clone(), web);
-        let ingest = state.ingest.clone();
-        let state_alerts = state.alerts.clone();
-        ingest.set_ready(false);
-        let server = tokio::spawn(server::run_with(
-            listener,
-            app(state),
-            header_timeout,
-            on_signal(shutdown.clone()),
-        ));
-        banner(addr);
-
-        let storage = match &storage_cfg.dir {
-            Some(dir) => {
-                let (dir, for_recovery) = (dir.clone(), engine.clone());
-                let cfg = storage_cfg.clone();
-                let opened = tokio::task::spawn_blocking(move || {
-                    Storage::open(&cfg, &dir, for_recovery, repair)
-                })
-                .await?;
-                let (storage, r) = match opened {
-                    Ok(ok) => ok,
-                    Err(e) => {
-                        shutdown.trigger();
-                        let _ = server.await;
-                        return Err(e).context("recovery failed");
-                    }
-                };
-                tracing::info!(
-                    dir = %storage.dir().display(),
-                    checkpoint = r.checkpoint_lsn,
-                    keys = r.keys,
-                    records = r.records,
-                    events = r.events,
-                    torn_bytes = r.torn_bytes,
-                    ms = r.millis,
-                    fsync = ?storage_cfg.fsync,
-                    "recovered"
-                );
-                ingest.attach(storage.clone());
-                storage.start(shutdown.clone());
-                let every = std::time::Duration::from_secs(storage_cfg.snapshot_every_s);
-                crate::export::snapshot_task(
-                    engine.clone(),
-                    Some(state_alerts.clone()),
-                    storage.dir().to_path_buf(),
-                    every,
-                    shutdown.clone(),
-                );
-                Some(storage)
-            }
-            None => {
-                tracing::warn!(
-                    "no [storage] dir: events are kept in memory only and LOST on restart"
-                );
-                None
-            }
-        };
-        ingest.set_ready(true);
-        // Rules run once the state is whole (a half-recovered state would
-        // look like a rate drop or a silent feed).
-        state_alerts.start(shutdown.clone());
-        let feeder =
-            demo.map(|(catalog, opts)| tokio::spawn(demo::feed(ingest.clone(), catalog, opts)));
-
-        let served = server.await;
-        if let Some(f) = feeder {
-            f.abort();
-        }
-        let left = state_alerts.drain(std::time::Duration::from_secs(5)).await;
-        if left > 0 {
-            tracing::warn!(left, "alerts still undelivered at the shutdown deadline");
-        }
-        if let Some(storage) = storage {
-            tokio::task::spawn_blocking(move || storage.close()).await?;
-            tracing::info!("log flushed and checkpoint written");
-        }
-        served?.context("server failed")
-    }
-}
-
-/// Waits for Ctrl-C or SIGTERM, then tells every long-lived task. A second
-/// signal while shutting down exits at once (the log is as durable as its
-/// fsync mode says; a checkpoint is only a shortcut for the next start).
-async fn on_signal(shutdown: Shutdown) {
-    tokio::select! {
-        () = server::shutdown_signal() => {}
-        () = shutdown.wait() => {}
-    }
-    shutdown.trigger();
+/// Resolves on Ctrl-C or SIGTERM. A second signal while shutting down
+/// exits at once (the log is as durable as its fsync mode says; a
+/// checkpoint is only a shortcut for the next start).
+async fn on_signal() {
+    server::shutdown_signal().await;
     tokio::spawn(async {
         server::shutdown_signal().await;
         eprintln!("warroom: second signal, exiting now");

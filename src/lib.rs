@@ -25,6 +25,7 @@
 //! - `clock` — the one source of "now", replaceable in tests.
 
 pub mod alerts;
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;

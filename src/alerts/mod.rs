@@ -13,6 +13,7 @@
 mod book;
 mod deliver;
 mod hooks;
+mod metrics;
 mod rules;
 
 use std::path::{Path, PathBuf};

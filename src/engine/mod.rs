@@ -9,6 +9,7 @@
 mod entity;
 mod handle;
 mod keys;
+mod metrics;
 mod ring;
 mod scope;
 mod sharded;

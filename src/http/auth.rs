@@ -15,8 +15,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::app::AppState;
 use super::error::AppError;
+use super::router::AppState;
 use crate::config::AuthConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! `POST /api/v1/events` (contract §2).
+//! `POST /api/v1/events` (docs/api.md, Events).
 //!
 //! A slot is taken before the body is read, so when `max_ingest_requests`
 //! are already in flight a new request is shed at once (503, Retry-After)
@@ -8,11 +8,11 @@ use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::header;
 
-use super::app::AppState;
+use super::error::AppError;
+use super::router::AppState;
+use crate::ingest::Reply;
 
 const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-use super::error::AppError;
-use crate::ingest::Reply;
 
 pub async fn post_events(
     State(app): State<AppState>,

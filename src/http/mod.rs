@@ -1,15 +1,24 @@
-//! The HTTP edge: routes of contract §2–§3 over the ingest and engine handles.
+//! The HTTP edge: routes by area over the handles `app::App` built.
 //!
-//! `app` builds the router apart from serving, so tests can call it without
-//! a socket; `error` maps failures to statuses with a JSON reason.
+//! `router` builds the axum router apart from serving (tests can call it
+//! without a socket) and holds [`AppState`], the handles bundle; one file
+//! per area of routes: `events` (ingest), `views` (summary, rows,
+//! timeline), `live` (the screens' WebSocket), `alerts` (alerts and
+//! silences), `export` (the review pack), `ops` (health, readiness,
+//! metrics), `web` (the embedded screen). `auth` checks roles and origins;
+//! `error` maps failures to statuses with a JSON reason.
 
-mod app;
+mod alerts;
 mod auth;
 mod error;
 mod events;
-mod read;
+mod export;
+mod live;
+mod ops;
+mod router;
+mod views;
 mod web;
 
-pub use app::{AppState, app};
 pub use error::AppError;
+pub use router::{AppState, router};
 pub use web::WebAssets;

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::app::AppState;
+use super::router::AppState;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 

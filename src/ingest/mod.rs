@@ -1,8 +1,8 @@
 //! Ingest: request bodies in, validated batches applied to the engine.
 //!
 //! [`Ingest::submit`] is the one path every event takes — HTTP `POST
-//! /api/v1/events` and the demo's simulator alike — so parsing, the §2
-//! rules, logging and the reply are the same for all of them. Parsing and
+//! /api/v1/events` and the demo's simulator alike — so parsing, the event
+//! rules (docs/api.md, Events), logging and the reply are the same for all of them. Parsing and
 //! record encoding run on the caller's thread without any lock; only apply
 //! and the log append happen under the engine lock, and the reply waits
 //! (outside it) until the log is as durable as `fsync` promises.
@@ -18,10 +18,10 @@ pub use body::{BodyError, LineError, MAX_LISTED_ERRORS, Parsed, parse};
 pub use validate::{MAX_FUTURE_MS, Rules};
 
 use crate::engine::Engine;
-use crate::metrics::Metrics;
-use crate::storage::{Storage, Wal, codec};
+use crate::metrics::HttpMetrics;
+use crate::storage::{Log, Ticket, codec};
 
-/// The reply to one ingest request (contract §2).
+/// The reply to one ingest request (docs/api.md, Events).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
     pub accepted: usize,
@@ -47,31 +47,31 @@ pub enum IngestError {
 /// An applied request, and how far the log must get before replying.
 pub struct Submitted {
     pub reply: Reply,
-    pub durable_at: Option<(Wal, u64)>,
+    pub durable_at: Option<Ticket>,
 }
 
 struct Durability {
     ready: AtomicBool,
-    storage: OnceLock<Storage>,
+    log: OnceLock<Log>,
 }
 
 /// The ingest handle: parses, logs, applies, counts.
 #[derive(Clone)]
 pub struct Ingest {
     engine: Engine,
-    metrics: Arc<Metrics>,
+    metrics: Arc<HttpMetrics>,
     durability: Arc<Durability>,
 }
 
 impl Ingest {
-    /// An in-memory ingest, ready at once; `attach` adds the log.
-    pub fn new(engine: Engine, metrics: Arc<Metrics>) -> Ingest {
+    /// An in-memory ingest, ready at once; `attach` puts a log behind it.
+    pub fn new(engine: Engine, metrics: Arc<HttpMetrics>) -> Ingest {
         Ingest {
             engine,
             metrics,
             durability: Arc::new(Durability {
                 ready: AtomicBool::new(true),
-                storage: OnceLock::new(),
+                log: OnceLock::new(),
             }),
         }
     }
@@ -88,13 +88,16 @@ impl Ingest {
         self.durability.ready.load(Ordering::Acquire)
     }
 
-    /// From now on every applied batch is logged first.
-    pub fn attach(&self, storage: Storage) {
-        let _ = self.durability.storage.set(storage);
+    /// From now on every applied batch goes to `log` before its reply
+    /// (set once, after recovery; a second call is ignored).
+    pub fn attach(&self, log: Log) {
+        let _ = self.durability.log.set(log);
     }
 
-    pub fn storage(&self) -> Option<&Storage> {
-        self.durability.storage.get()
+    /// The log behind ingest (memory only until one is attached).
+    pub fn log(&self) -> &Log {
+        static MEMORY: Log = Log::Memory;
+        self.durability.log.get().unwrap_or(&MEMORY)
     }
 
     /// Parses `body`, applies its valid events in order and logs them. The
@@ -107,10 +110,10 @@ impl Ingest {
         if !self.is_ready() {
             return Err(IngestError::NotReady);
         }
-        let storage = self.storage();
+        let log = self.log();
         // While the disk refuses writes nothing new is applied (nothing could
         // be acknowledged anyway); what is buffered is written when it recovers.
-        if let Some(e) = storage.and_then(|s| s.wal().progress().error) {
+        if let Some(e) = log.unavailable() {
             return Err(IngestError::Unavailable(format!(
                 "storage unavailable: {e}"
             )));
@@ -134,19 +137,11 @@ impl Ingest {
         };
         // Encode outside the lock; only the append happens under it.
         let mut record = Vec::new();
-        if storage.is_some() && !parsed.batch.is_empty() {
+        if log.is_durable() && !parsed.batch.is_empty() {
             codec::encode(&parsed.batch, &mut record);
         }
-        let (applied, lsn) = self.engine.apply_and(&parsed.batch, |applied| {
-            storage.map(|s| {
-                if applied.accepted > 0 {
-                    s.wal().append(&record)
-                } else {
-                    // Nothing new, but the events it duplicates must be
-                    // durable before this reply calls them stored.
-                    s.wal().end()
-                }
-            })
+        let (applied, ticket) = self.engine.apply_and(&parsed.batch, |applied| {
+            log.append(&record, applied.accepted > 0)
         });
         self.metrics
             .record_batch(applied.accepted, applied.duplicates, parsed.rejected);
@@ -157,7 +152,7 @@ impl Ingest {
                 rejected: parsed.rejected,
                 errors: parsed.errors,
             },
-            durable_at: storage.zip(lsn).map(|(s, lsn)| (s.wal().clone(), lsn)),
+            durable_at: ticket,
         })
     }
 
@@ -168,10 +163,8 @@ impl Ingest {
         content_type: Option<&str>,
     ) -> Result<Reply, IngestError> {
         let s = self.submit(body, content_type)?;
-        if let Some((wal, lsn)) = s.durable_at {
-            wal.wait(lsn)
-                .await
-                .map_err(|e| IngestError::Unavailable(e.to_string()))?;
+        if let Some(ticket) = s.durable_at {
+            ticket.wait().await.map_err(IngestError::Unavailable)?;
         }
         Ok(s.reply)
     }

@@ -13,6 +13,8 @@
 mod checkpoint;
 pub mod codec;
 mod keys;
+mod log;
+mod metrics;
 mod recovery;
 mod wal;
 
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
+pub use log::{Log, Ticket};
 pub use recovery::{Mode, Recovered, RecoveryError};
 pub use wal::{Progress, Wal, WalError, WalStats};
 

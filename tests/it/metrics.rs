@@ -38,16 +38,7 @@ async fn promtool_accepts_the_metrics() {
     });
     cfg.alerts.rules.retry_base_ms = 10;
     cfg.storage.dir = Some(dir.path().to_path_buf());
-    let storage_cfg = cfg.storage.clone();
     let app = spawn_app(cfg, START + 60 * MIN).await;
-    let (storage, _) = warroom::storage::Storage::open(
-        &storage_cfg,
-        dir.path(),
-        app.ingest.engine().clone(),
-        false,
-    )
-    .expect("storage");
-    app.ingest.attach(storage);
     let body = (0..100)
         .map(|i| format!(r#"{{"type":"order","id":"m{i}","store":"s1","items":[{{"sku":"k9","qty":1,"price":2000}}]}}"#))
         .collect::<Vec<_>>()

@@ -1,17 +1,19 @@
 //! Shared helpers: a test sale config, an engine on a manual clock, and a
-//! real server on port 0.
+//! real server on port 0 built by the same `App::build` as `warroom serve`
+//! (with a data directory, the log, checkpoints and the alert task).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use warroom::app::{App, Options};
 use warroom::clock::ManualClock;
 use warroom::config::{self, Config};
 use warroom::engine::Engine;
-use warroom::http::{AppState, WebAssets, app};
+use warroom::http::WebAssets;
 use warroom::ingest::{Ingest, Reply};
-use warroom::metrics::Metrics;
+use warroom::metrics::HttpMetrics;
 use warroom::shutdown::Shutdown;
 
 /// 2026-11-11T00:00:00+08:00, the test sale's start.
@@ -79,7 +81,7 @@ pub fn ingest_at(now_ms: i64) -> (Ingest, ManualClock) {
 pub fn ingest_with(cfg: Config, now_ms: i64) -> (Ingest, ManualClock) {
     let clock = ManualClock::new(now_ms);
     let engine = Engine::new(Arc::new(cfg), Arc::new(clock.clone()));
-    (Ingest::new(engine, Arc::new(Metrics::default())), clock)
+    (Ingest::new(engine, Arc::new(HttpMetrics::default())), clock)
 }
 
 /// Submits NDJSON and expects a reply (not a 400).
@@ -96,11 +98,12 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
     pub alerts: warroom::alerts::Alerts,
-    pub ingest: Ingest,
     pub clock: ManualClock,
     shutdown: Shutdown,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The data directory made for a config that names none.
+    _data: Option<tempfile::TempDir>,
 }
 
 impl Drop for TestApp {
@@ -127,37 +130,49 @@ pub async fn spawn_app_web(cfg: Config, now_ms: i64, web: WebAssets) -> TestApp 
     spawn(cfg, now_ms, "127.0.0.1:0", web).await
 }
 
-async fn spawn(cfg: Config, now_ms: i64, addr: &str, web: WebAssets) -> TestApp {
+/// Builds and serves the app as `warroom serve` does, and returns once it
+/// is ready (recovered, log attached, every task started).
+async fn spawn(mut cfg: Config, now_ms: i64, addr: &str, web: WebAssets) -> TestApp {
+    let data = match cfg.storage.dir {
+        Some(_) => None,
+        None => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            cfg.storage.dir = Some(dir.path().to_path_buf());
+            Some(dir)
+        }
+    };
     let clock = ManualClock::new(now_ms);
-    let header_timeout_ms = cfg.server.header_timeout_ms;
-    let engine = Engine::new(Arc::new(cfg), Arc::new(clock.clone()));
+    let options = Options {
+        web,
+        ..Options::default()
+    };
+    let app = App::build(cfg, Arc::new(clock.clone()), options).expect("app builds");
+    let state = app.state().clone();
     let listener = TcpListener::bind(addr).await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     let (tx, rx) = oneshot::channel::<()>();
-    let shutdown = Shutdown::default();
-    let state = AppState::new(engine, shutdown.clone(), web);
-    let alerts = state.alerts.clone();
-    let ingest = state.ingest.clone();
-    let router = app(state);
-    let timeout = std::time::Duration::from_millis(header_timeout_ms);
-    let task = tokio::spawn(warroom::server::run_with(
-        listener,
-        router,
-        timeout,
-        async {
-            let _ = rx.await;
-        },
-    ));
+    let stop = async {
+        let _ = rx.await;
+    };
+    let task = tokio::spawn(app.serve(listener, stop, |_| {}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !state.ingest.is_ready() || state.ingest.log().storage().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the test app did not become ready"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     TestApp {
         base: format!("http://{addr}"),
         addr,
         client: reqwest::Client::new(),
-        alerts,
-        ingest,
+        alerts: state.alerts.clone(),
         clock,
-        shutdown,
+        shutdown: state.shutdown.clone(),
         stop: Some(tx),
         task: Some(task),
+        _data: data,
     }
 }
 

@@ -9,7 +9,7 @@ use warroom::clock::ManualClock;
 use warroom::config::Config;
 use warroom::engine::Engine;
 use warroom::ingest::Ingest;
-use warroom::metrics::Metrics;
+use warroom::metrics::HttpMetrics;
 
 const SALE: &str = r#"
 [sale]
@@ -37,7 +37,7 @@ fn config() -> Arc<Config> {
 
 fuzz_target!(|data: &[u8]| {
     let engine = Engine::new(config(), Arc::new(ManualClock::new(1_794_330_000_000)));
-    let ingest = Ingest::new(engine.clone(), Arc::new(Metrics::default()));
+    let ingest = Ingest::new(engine.clone(), Arc::new(HttpMetrics::default()));
     for ct in [None, Some("application/json")] {
         let before = engine.read(|st, _| st.events_applied);
         match ingest.submit(data, ct) {

@@ -1,4 +1,8 @@
-//! The router and the state every handler shares.
+//! The router, and the bundle of handles every handler shares.
+//!
+//! [`AppState`] is plain data: `app::App` builds it and starts whatever
+//! runs in the background; building a router has no side effects, so tests
+//! can call routes without a socket.
 
 use std::sync::Arc;
 
@@ -8,21 +12,20 @@ use axum::extract::State;
 use axum::middleware;
 use axum::routing::{get, post};
 
-use super::auth;
 use super::web::{self, WebAssets};
-use super::{events, read};
+use super::{alerts, auth, events, export, live, ops, views};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
-use crate::live::{self, Hub};
-use crate::metrics::{Metrics, Route};
+use crate::live::Hub;
+use crate::metrics::{HttpMetrics, Route};
 use crate::shutdown::Shutdown;
 
 /// What handlers hold: cheap to clone, no locks of its own.
 #[derive(Clone)]
 pub struct AppState {
     pub ingest: Ingest,
-    pub metrics: Arc<Metrics>,
+    pub metrics: Arc<HttpMetrics>,
     pub max_body_bytes: usize,
     pub hub: Hub,
     pub alerts: Alerts,
@@ -34,35 +37,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state and starts the live tick task (needs a runtime).
-    pub fn new(engine: Engine, shutdown: Shutdown, web: WebAssets) -> AppState {
-        let metrics = Arc::new(Metrics::default());
-        let max_body_bytes = engine.config().server.max_body_bytes;
-        let engine_limits = engine.config().server.clone();
-        let alerts = Alerts::new(engine.clone(), engine.config().storage.dir.as_deref());
-        let hub = Hub::new(engine.clone(), alerts.clone());
-        hub.start(shutdown.clone());
-        AppState {
-            ingest: Ingest::new(engine, metrics.clone()),
-            metrics,
-            max_body_bytes,
-            hub,
-            alerts,
-            shutdown,
-            web,
-            ingest_slots: Arc::new(tokio::sync::Semaphore::new(
-                engine_limits.max_ingest_requests,
-            )),
-        }
-    }
-
     pub fn engine(&self) -> &Engine {
         self.ingest.engine()
     }
 }
 
-/// All routes of the API.
-pub fn app(state: AppState) -> Router {
+/// All routes of the API, by the role they need.
+pub fn router(state: AppState) -> Router {
     let limit = state.max_body_bytes;
     let ingest = Router::new()
         .route(
@@ -71,26 +52,26 @@ pub fn app(state: AppState) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::ingest));
     let view = Router::new()
-        .route("/api/v1/summary", get(read::summary))
-        .route("/api/v1/channels", get(read::channels))
-        .route("/api/v1/stores", get(read::stores))
-        .route("/api/v1/stores/{id}", get(read::store))
-        .route("/api/v1/skus", get(read::skus))
-        .route("/api/v1/skus/{id}", get(read::sku))
-        .route("/api/v1/timeline", get(read::timeline))
+        .route("/api/v1/summary", get(views::summary))
+        .route("/api/v1/channels", get(views::channels))
+        .route("/api/v1/stores", get(views::stores))
+        .route("/api/v1/stores/{id}", get(views::store))
+        .route("/api/v1/skus", get(views::skus))
+        .route("/api/v1/skus/{id}", get(views::sku))
+        .route("/api/v1/timeline", get(views::timeline))
         .route("/api/v1/live", get(live::live))
-        .route("/api/v1/export", get(read::export))
-        .route("/api/v1/alerts", get(read::alerts))
-        .route("/api/v1/silences", get(read::silences))
-        .route("/metrics", get(read::metrics))
+        .route("/api/v1/export", get(export::export))
+        .route("/api/v1/alerts", get(alerts::alerts))
+        .route("/api/v1/silences", get(alerts::silences))
+        .route("/metrics", get(ops::metrics))
         .route("/", get(web::index))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::view));
     let admin = Router::new()
-        .route("/api/v1/silences", post(read::add_silence))
+        .route("/api/v1/silences", post(alerts::add_silence))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::admin));
     let public = Router::new()
-        .route("/healthz", get(read::healthz))
-        .route("/readyz", get(read::readyz))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
         .route("/assets/{version}/{file}", get(web::asset));
     Router::new()
         .merge(ingest)

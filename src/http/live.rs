@@ -14,9 +14,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::filter::Filter;
-use super::hub::Hub;
-use crate::http::{AppError, AppState};
+use super::error::AppError;
+use super::router::AppState;
+use crate::live::{Filter, Hub};
 use crate::shutdown::Shutdown;
 
 const PING_EVERY: Duration = Duration::from_secs(15);

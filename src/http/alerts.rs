@@ -1,0 +1,69 @@
+//! Alerts and silences (docs/api.md, Alerts): the recent alerts with their
+//! deliveries, and muting a rule for a while.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::error::AppError;
+use super::router::AppState;
+
+/// `GET /api/v1/alerts`: recent alerts, newest first, with their deliveries.
+pub async fn alerts(State(app): State<AppState>) -> Json<Vec<crate::alerts::AlertRecord>> {
+    Json(app.alerts.recent(200))
+}
+
+pub async fn silences(State(app): State<AppState>) -> Json<Vec<crate::config::Silence>> {
+    Json(app.alerts.silences())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSilence {
+    rule: String,
+    scope: Option<String>,
+    /// RFC 3339; or `for_s` seconds from now.
+    until: Option<String>,
+    for_s: Option<i64>,
+    comment: Option<String>,
+}
+
+/// `POST /api/v1/silences`: mute a rule (and optionally one scope) until a time.
+pub async fn add_silence(
+    State(app): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let s: NewSilence =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("silence: {e}")))?;
+    if !crate::config::RULES.contains(&s.rule.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "rule: unknown rule {:?} (one of {})",
+            s.rule,
+            crate::config::RULES.join(", ")
+        )));
+    }
+    let now = app.engine().now_ms();
+    let until_ms = match (&s.until, s.for_s) {
+        (Some(t), None) => chrono::DateTime::parse_from_rfc3339(t)
+            .map_err(|_| {
+                AppError::BadRequest(format!("until: {t:?} is not an RFC 3339 date-time"))
+            })?
+            .timestamp_millis(),
+        (None, Some(secs)) if secs > 0 => now + secs * 1000,
+        _ => {
+            return Err(AppError::BadRequest(
+                "give either until (RFC 3339) or for_s (seconds > 0)".into(),
+            ));
+        }
+    };
+    let silence = crate::config::Silence {
+        rule: s.rule,
+        scope: s.scope.filter(|x| x != "*"),
+        until_ms,
+        comment: s.comment,
+    };
+    app.alerts.add_silence(silence.clone());
+    Ok((StatusCode::CREATED, Json(silence)).into_response())
+}

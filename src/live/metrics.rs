@@ -1,0 +1,71 @@
+//! The live hub's figures on `/metrics`: screens, topics, frames and ticks.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use super::LiveStats;
+use crate::metrics::{Exposition, Kind, Report};
+
+impl Report for LiveStats {
+    fn report(&self, out: &mut Exposition) {
+        let l = |a: &AtomicU64| a.load(Relaxed);
+        let counters: [(&str, Kind, &str, &AtomicU64); 7] = [
+            (
+                "warroom_live_screens",
+                Kind::Gauge,
+                "Connected live screens.",
+                &self.screens,
+            ),
+            (
+                "warroom_live_topics",
+                Kind::Gauge,
+                "Distinct screen filters built each tick.",
+                &self.topics,
+            ),
+            (
+                "warroom_live_frames_sent_total",
+                Kind::Counter,
+                "Tick frames sent to screens.",
+                &self.frames_sent,
+            ),
+            (
+                "warroom_live_frames_skipped_total",
+                Kind::Counter,
+                "Ticks slow screens skipped (each got the current snapshot instead).",
+                &self.frames_skipped,
+            ),
+            (
+                "warroom_live_snapshots_total",
+                Kind::Counter,
+                "Snapshots sent to screens.",
+                &self.snapshots_sent,
+            ),
+            (
+                "warroom_live_snapshots_built_total",
+                Kind::Counter,
+                "Snapshots built (at most one per tick and filter).",
+                &self.snapshots_built,
+            ),
+            (
+                "warroom_live_ticks_total",
+                Kind::Counter,
+                "Ticks run by the live hub.",
+                &self.ticks,
+            ),
+        ];
+        for (name, kind, help, v) in counters {
+            out.one(name, kind, help, l(v));
+        }
+        out.one(
+            "warroom_live_tick_build_seconds",
+            Kind::Gauge,
+            "Time to build and serialise the last tick's frames.",
+            l(&self.last_build_us) as f64 / 1e6,
+        );
+        out.one(
+            "warroom_live_tick_bytes",
+            Kind::Gauge,
+            "Size of the last unfiltered tick frame in bytes.",
+            l(&self.last_tick_bytes),
+        );
+    }
+}

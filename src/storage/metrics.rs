@@ -1,0 +1,49 @@
+//! The log's and the checkpoints' figures on `/metrics`.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::Storage;
+use crate::metrics::{Exposition, Kind, Report};
+
+impl Report for Storage {
+    fn report(&self, out: &mut Exposition) {
+        let w = self.wal().stats();
+        out.one(
+            "warroom_wal_bytes_total",
+            Kind::Counter,
+            "Bytes written to the write-ahead log.",
+            w.bytes.load(Relaxed),
+        );
+        out.one(
+            "warroom_wal_fsyncs_total",
+            Kind::Counter,
+            "fdatasync calls on the write-ahead log.",
+            w.syncs.load(Relaxed),
+        );
+        out.one(
+            "warroom_wal_fsync_seconds_total",
+            Kind::Counter,
+            "Time spent in fdatasync on the write-ahead log.",
+            w.sync_us_total.load(Relaxed) as f64 / 1e6,
+        );
+        out.one(
+            "warroom_wal_fsync_max_seconds",
+            Kind::Gauge,
+            "Longest single fdatasync so far.",
+            w.sync_us_max.load(Relaxed) as f64 / 1e6,
+        );
+        let (checkpoints, last_ms) = self.checkpoint_stats();
+        out.one(
+            "warroom_checkpoints_total",
+            Kind::Counter,
+            "Checkpoints written since start.",
+            checkpoints,
+        );
+        out.one(
+            "warroom_checkpoint_last_seconds",
+            Kind::Gauge,
+            "Time the last checkpoint took.",
+            last_ms as f64 / 1e3,
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! warroom's integration tests: one binary, one module per area, shared
+//! helpers in `support`.
+
+mod support;
+
+mod alerts;
+mod api;
+mod auth;
+mod browser;
+mod cdp;
+mod config;
+mod crash;
+mod export;
+mod limits;
+mod live;
+mod metrics;
+mod props;
+mod rules;
+mod windows;
