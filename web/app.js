@@ -315,18 +315,21 @@ function drawCharts() {
     lines.push({ points: base, color: '#8a97ad', dash: [2, 4] });
   }
   lines.push({ points: actual, color: '#ffcc4d', width: 3, fill: true });
-  lineChart($('chart-cum'), lines, { xMin: 0, xMax: nowMin, yFormat: (v) => fmt.money(v), labels: [[0, hhmm(starts)], [1, hhmm(starts + nowMin * 60000)]] });
+  // The smallest money axis: 100 in major units (¥100, $100), so a quiet
+  // hour shows ¥0 … ¥100, not ¥0.01 four times.
+  const moneyFloor = 100 * fmt.scale;
+  lineChart($('chart-cum'), lines, { xMin: 0, xMax: nowMin, yMax: moneyFloor, yFormat: (v) => fmt.money(v), labels: [[0, hhmm(starts)], [1, hhmm(starts + nowMin * 60000)]] });
 
   const current = Math.floor(Math.min(total - 1, Math.max(0, share * total)));
   const perMinute = [];
   for (let m = current - 59; m <= current; m++) perMinute.push(m >= 0 ? state.timeline[m]?.gmv ?? 0 : 0);
-  barChart($('chart-min'), perMinute, { color: '#ffcc4d', yFormat: (v) => fmt.money(v), labels: [[0, '-60m'], [0.5, '-30m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
+  barChart($('chart-min'), perMinute, { color: '#ffcc4d', yMax: moneyFloor, yFormat: (v) => fmt.money(v), labels: [[0, '-60m'], [0.5, '-30m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
 
   const nowS = Math.floor((Date.now() + state.clockOffset) / 1000);
   const rate = [];
   for (let s = nowS - SERIES_S + 1; s < nowS; s++) rate.push([s - nowS, state.series.get(s)?.[0] ?? 0]);
   lineChart($('chart-rate'), [{ points: rate, color: '#3ad29f', width: 2, fill: true }],
-    { xMin: -SERIES_S, xMax: 0, yFormat: (v) => (v < 10 ? String(Math.round(v * 10) / 10) : fmt.count(Math.round(v))), labels: [[0, '-5m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
+    { xMin: -SERIES_S, xMax: 0, yMax: 4, yFormat: (v) => (v < 10 ? String(Math.round(v * 10) / 10) : fmt.count(Math.round(v))), labels: [[0, '-5m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
 }
 
 function barRows(el, rows, startRank) {

@@ -53,6 +53,7 @@ function xLabels(ctx, plot, font, labels) {
  * @param {HTMLCanvasElement} canvas
  * @param {{points: [number, number][], color: string, width?: number, dash?: number[], fill?: boolean}[]} lines
  * @param {{xMin: number, xMax: number, yMax?: number, yFormat: (v: number) => string, labels: [number, string][]}} opt
+ *   `yMax` is the smallest axis maximum (see `barChart`).
  */
 export function lineChart(canvas, lines, opt) {
   const { ctx, w, h, font } = prepare(canvas);
@@ -89,11 +90,13 @@ export function lineChart(canvas, lines, opt) {
 /**
  * @param {HTMLCanvasElement} canvas
  * @param {number[]} values one bar each, oldest first
- * @param {{color: string, yFormat: (v: number) => string, labels: [number, string][]}} opt
+ * @param {{color: string, yMax?: number, yFormat: (v: number) => string, labels: [number, string][]}} opt
+ *   `yMax` is the smallest axis maximum: an empty or flat-at-zero series
+ *   then gets a readable axis (¥0 … ¥100) instead of fractions of a cent.
  */
 export function barChart(canvas, values, opt) {
   const { ctx, w, h, font } = prepare(canvas);
-  const yMax = niceMax(Math.max(0, ...values));
+  const yMax = niceMax(Math.max(opt.yMax ?? 0, ...values));
   const plot = frame(ctx, w, h, font, yMax, opt.yFormat);
   xLabels(ctx, plot, font, opt.labels);
   const n = Math.max(1, values.length);

@@ -24,8 +24,9 @@ pub struct Args {
     /// Events per request.
     #[arg(long, default_value_t = 1000)]
     pub batch: usize,
-    /// Seconds to send for.
-    #[arg(long, default_value_t = 10.0)]
+    /// How long to send: plain seconds (`30`) or with a unit (`500ms`,
+    /// `30s`, `2m`, `1h`).
+    #[arg(long, default_value = "10", value_parser = parse_duration)]
     pub duration: f64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -82,6 +83,32 @@ impl FromStr for Rate {
     }
 }
 
+/// A duration in seconds from `30`, `30s`, `2m`, `1h` or `500ms`.
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale = match unit {
+        "" | "s" => 1.0,
+        "ms" => 0.001,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => {
+            return Err(format!(
+                "duration: unknown unit {unit:?} in {s:?} (use ms, s, m or h)"
+            ));
+        }
+    };
+    match number.parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() => Ok(n * scale),
+        _ => Err(format!(
+            "duration: a positive number of seconds or e.g. 30s, 2m, got {s:?}"
+        )),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Profile {
     /// The same rate throughout.
@@ -90,4 +117,29 @@ pub enum Profile {
     Ramp,
     /// The rate at once, decaying to 15 % of it (a sale's midnight).
     MidnightSpike,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_with_and_without_units() {
+        assert_eq!(parse_duration("30"), Ok(30.0));
+        assert_eq!(parse_duration("30s"), Ok(30.0));
+        assert_eq!(parse_duration("2m"), Ok(120.0));
+        assert_eq!(parse_duration("1h"), Ok(3600.0));
+        assert_eq!(parse_duration("1.5m"), Ok(90.0));
+        assert_eq!(parse_duration("500ms"), Ok(0.5));
+        for bad in ["", "0", "-3", "2x", "m", "1e9999"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn the_flag_takes_units() {
+        let a = Args::try_parse_from(["loadtest", "--duration", "2m"]).expect("parses");
+        assert_eq!(a.duration, 120.0);
+        assert!(Args::try_parse_from(["loadtest", "--duration", "2 weeks"]).is_err());
+    }
 }
