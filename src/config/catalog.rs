@@ -124,72 +124,15 @@ fn read_rows(path: &Path, allowed: &[&str]) -> Result<Sheet, ConfigError> {
     Ok(Sheet { file, header, rows })
 }
 
-/// Reads a stores catalog; each row comes with its line for duplicate errors.
-pub fn stores(path: &Path, cur: &Currency) -> Result<Vec<(usize, StoreDef)>, ConfigError> {
-    let Sheet {
-        file,
-        header,
-        rows: records,
-    } = read_rows(path, STORE_COLUMNS)?;
-    let mut out = Vec::with_capacity(records.len());
-    for (line, record) in records {
-        let row = Row {
-            file: &file,
-            line,
-            header: &header,
-            record,
-        };
-        let id = row.id()?;
-        out.push((
-            line,
-            StoreDef {
-                name: row.get("name").map_or_else(|| id.clone(), str::to_string),
-                channel: row.get("channel").map(str::to_string),
-                target: row.amount("target", cur)?,
-                profit_target: row.amount("profit_target", cur)?,
-                id,
-            },
-        ));
-    }
-    Ok(out)
-}
-
-/// Reads a SKU catalog; each row comes with its line for duplicate errors.
-pub fn skus(path: &Path, cur: &Currency) -> Result<Vec<(usize, SkuDef)>, ConfigError> {
-    let Sheet {
-        file,
-        header,
-        rows: records,
-    } = read_rows(path, SKU_COLUMNS)?;
-    let mut out = Vec::with_capacity(records.len());
-    for (line, record) in records {
-        let row = Row {
-            file: &file,
-            line,
-            header: &header,
-            record,
-        };
-        let id = row.id()?;
-        out.push((
-            line,
-            SkuDef {
-                name: row.get("name").map_or_else(|| id.clone(), str::to_string),
-                stock: row.count("stock")?,
-                target_units: row.count("target_units")?,
-                cost: row.amount("cost", cur)?,
-                low_stock: row.count("low_stock")?,
-                id,
-            },
-        ));
-    }
-    Ok(out)
-}
-
-/// Reads a previous sale's `timeline.csv` as a baseline: its cumulative GMV
-/// per minute since that sale's start (major units, as exported).
-pub fn baseline(path: &Path, cur: &Currency) -> Result<Baseline, ConfigError> {
-    let Sheet { file, header, rows } = read_rows(path, TIMELINE_COLUMNS)?;
-    let mut cumulative: Vec<i64> = Vec::with_capacity(rows.len());
+/// Reads every row of the sheet at `path` through `build`; each result
+/// comes with its line (for duplicate-id errors).
+fn read_each<T>(
+    path: &Path,
+    columns: &[&str],
+    mut build: impl FnMut(&Row<'_>) -> Result<T, ConfigError>,
+) -> Result<Vec<(usize, T)>, ConfigError> {
+    let Sheet { file, header, rows } = read_rows(path, columns)?;
+    let mut out = Vec::with_capacity(rows.len());
     for (line, record) in rows {
         let row = Row {
             file: &file,
@@ -197,6 +140,45 @@ pub fn baseline(path: &Path, cur: &Currency) -> Result<Baseline, ConfigError> {
             header: &header,
             record,
         };
+        out.push((line, build(&row)?));
+    }
+    Ok(out)
+}
+
+/// Reads a stores catalog.
+pub fn stores(path: &Path, cur: &Currency) -> Result<Vec<(usize, StoreDef)>, ConfigError> {
+    read_each(path, STORE_COLUMNS, |row| {
+        let id = row.id()?;
+        Ok(StoreDef {
+            name: row.get("name").map_or_else(|| id.clone(), str::to_string),
+            channel: row.get("channel").map(str::to_string),
+            target: row.amount("target", cur)?,
+            profit_target: row.amount("profit_target", cur)?,
+            id,
+        })
+    })
+}
+
+/// Reads a SKU catalog.
+pub fn skus(path: &Path, cur: &Currency) -> Result<Vec<(usize, SkuDef)>, ConfigError> {
+    read_each(path, SKU_COLUMNS, |row| {
+        let id = row.id()?;
+        Ok(SkuDef {
+            name: row.get("name").map_or_else(|| id.clone(), str::to_string),
+            stock: row.count("stock")?,
+            target_units: row.count("target_units")?,
+            cost: row.amount("cost", cur)?,
+            low_stock: row.count("low_stock")?,
+            id,
+        })
+    })
+}
+
+/// Reads a previous sale's `timeline.csv` as a baseline: its cumulative GMV
+/// per minute since that sale's start (major units, as exported).
+pub fn baseline(path: &Path, cur: &Currency) -> Result<Baseline, ConfigError> {
+    let mut cumulative: Vec<i64> = Vec::new();
+    read_each(path, TIMELINE_COLUMNS, |row| {
         let minute = row
             .count("minute")?
             .ok_or_else(|| row.err("column minute: required"))? as usize;
@@ -210,10 +192,11 @@ pub fn baseline(path: &Path, cur: &Currency) -> Result<Baseline, ConfigError> {
             )));
         }
         cumulative.push(value);
-    }
+        Ok(())
+    })?;
     if cumulative.is_empty() {
         return Err(ConfigError::new(
-            &file,
+            &path.display().to_string(),
             None,
             "the baseline timeline has no rows",
         ));
