@@ -5,27 +5,14 @@
 //! stops start-up.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use warroom::sim::Rng;
 
-/// A `warroom serve` process on a port of its choosing.
-struct Server {
-    child: Child,
-    base: String,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::process::start;
 
 fn write_config(dir: &Path, fsync: &str) -> PathBuf {
     write_config_with(dir, fsync, "")
@@ -57,72 +44,6 @@ fsync = "{fsync}"
     let path = dir.join("sale.toml");
     std::fs::write(&path, text).expect("write config");
     path
-}
-
-// The child is owned by `Server`, whose Drop kills and reaps it; clippy
-// cannot see through that hand-off.
-#[allow(clippy::zombie_processes)]
-fn start(config: &Path, extra: &[&str]) -> Result<Server, String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start warroom");
-    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let err_pipe = child.stderr.take().expect("stderr");
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
-            if let Ok(mut s) = sink.lock() {
-                s.push_str(&line);
-                s.push('\n');
-            }
-        }
-    });
-    let out = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-                let _ = tx.send(url.to_string());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(20))
-        .map_err(|_| "no banner".to_string())?;
-    Ok(Server {
-        child,
-        base,
-        stderr,
-    })
-}
-
-impl Server {
-    /// Waits for `/readyz`; returns false if the process exited instead.
-    async fn ready(&mut self, client: &reqwest::Client) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            let r = client.get(format!("{}/readyz", self.base)).send().await;
-            if r.is_ok_and(|r| r.status() == 200) {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        false
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
-    }
 }
 
 /// Figures the test expects, computed from the stream itself.

@@ -14,6 +14,8 @@ mod export;
 mod limits;
 mod live;
 mod metrics;
+mod process;
 mod props;
 mod rules;
+mod secrets;
 mod windows;
