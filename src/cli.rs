@@ -136,6 +136,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 repair,
                 allow_open,
                 demo: None,
+                manual_alerts: false,
             };
             serve(cfg, options, |addr| {
                 println!(
@@ -180,6 +181,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 repair: false,
                 allow_open,
                 demo: (rate > 0).then_some((catalog, opts)),
+                manual_alerts: false,
             };
             let result = serve(cfg, options, |addr| {
                 println!("warroom demo: a simulated Double 11 midnight, peak {rate} events/s");

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use warroom::config::{Config, HookConfig, HookKind};
 
-use crate::support::{MIN, START, TestApp, spawn_app, test_config};
+use crate::support::{MIN, START, TestApp, spawn_app_manual_alerts, test_config};
 
 /// One scripted answer: status, body, delay before answering.
 type Answer = (u16, &'static str, Duration);
@@ -117,7 +117,8 @@ async fn crossing_half_a_store_target_sends_exactly_one_signed_message() {
     let rx = Receiver::default();
     let url = rx.start().await;
     let now = START + 60 * MIN;
-    let app = spawn_app(with_hook(HookKind::DingTalk, url, Some("SECtest")), now).await;
+    let app =
+        spawn_app_manual_alerts(with_hook(HookKind::DingTalk, url, Some("SECtest")), now).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/live", app.addr))
         .await
         .expect("ws");
@@ -214,7 +215,7 @@ async fn a_rate_drop_waits_for_its_period_ignores_a_blip_and_resolves() {
     cfg.alerts.rules.pending_s = 60;
     cfg.alerts.rules.no_events_s = 0;
     cfg.alerts.rules.resolve_after_s = 0;
-    let app = spawn_app(cfg, now0).await;
+    let app = spawn_app_manual_alerts(cfg, now0).await;
     assert_eq!(
         feed(&app, "a", now0 - 11 * MIN, now0 - MIN).await.status(),
         200
@@ -273,7 +274,7 @@ async fn failures_are_retried_with_growing_delays_until_delivered() {
     ]);
     let url = rx.start().await;
     let now = START + 60 * MIN;
-    let app = spawn_app(with_hook(HookKind::WeCom, url, None), now).await;
+    let app = spawn_app_manual_alerts(with_hook(HookKind::WeCom, url, None), now).await;
     app.post_events(
         sales("a", "s1", 10, 160_000, now - 1000),
         "application/x-ndjson",
@@ -326,7 +327,7 @@ async fn failures_are_retried_with_growing_delays_until_delivered() {
         Duration::ZERO,
     ));
     let url = bad.start().await;
-    let app = spawn_app(with_hook(HookKind::WeCom, url, None), now).await;
+    let app = spawn_app_manual_alerts(with_hook(HookKind::WeCom, url, None), now).await;
     app.post_events(
         sales("b", "s1", 10, 160_000, now - 1000),
         "application/x-ndjson",
@@ -355,7 +356,7 @@ async fn a_hanging_receiver_does_not_slow_ingest() {
     *rx.default.lock().expect("default") = Some((200, "{}", Duration::from_secs(30)));
     let url = rx.start().await;
     let now = START + 60 * MIN;
-    let app = spawn_app(with_hook(HookKind::Alertmanager, url, None), now).await;
+    let app = spawn_app_manual_alerts(with_hook(HookKind::Alertmanager, url, None), now).await;
     app.post_events(
         sales("a", "s1", 10, 160_000, now - 1000),
         "application/x-ndjson",
@@ -388,7 +389,7 @@ async fn a_silence_suppresses_and_many_alerts_become_one_digest() {
     let rx = Receiver::default();
     let url = rx.start().await;
     let now = START + 60 * MIN;
-    let app = spawn_app(with_hook(HookKind::Slack, url, None), now).await;
+    let app = spawn_app_manual_alerts(with_hook(HookKind::Slack, url, None), now).await;
     let r = app
         .client
         .post(format!("{}/api/v1/silences", app.base))

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::cdp::{Browser, chromium};
-use crate::support::{MIN, START, TestApp, spawn_app, spawn_app_on, test_config};
+use crate::support::{MIN, START, TestApp, spawn_app_manual_alerts, spawn_app_on, test_config};
 
 fn orders(prefix: &str, n: usize) -> String {
     (0..n)
@@ -95,7 +95,7 @@ async fn assert_screen_matches(b: &mut Browser, app: &TestApp) {
 async fn the_screen_shows_the_api_figures_and_survives_a_server_restart() {
     let Some(chromium) = chromium() else { return };
     let now = START + 61 * MIN;
-    let app = spawn_app(test_config(), now).await;
+    let app = spawn_app_manual_alerts(test_config(), now).await;
     assert_eq!(
         app.post_events(orders("a", 400), "application/x-ndjson")
             .await

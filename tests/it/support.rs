@@ -122,17 +122,32 @@ pub async fn spawn_app(cfg: Config, now_ms: i64) -> TestApp {
 
 /// A server on a given address (to bring one back on the same port).
 pub async fn spawn_app_on(cfg: Config, now_ms: i64, addr: &str) -> TestApp {
-    spawn(cfg, now_ms, addr, WebAssets::default()).await
+    spawn(cfg, now_ms, addr, Options::default()).await
 }
 
 /// A server whose screen files come from `web` (e.g. `--web-dir`).
 pub async fn spawn_app_web(cfg: Config, now_ms: i64, web: WebAssets) -> TestApp {
-    spawn(cfg, now_ms, "127.0.0.1:0", web).await
+    let options = Options {
+        web,
+        ..Options::default()
+    };
+    spawn(cfg, now_ms, "127.0.0.1:0", options).await
+}
+
+/// A server whose alert rules run only when the test calls
+/// `alerts.evaluate()`: for tests that step the clock and check what each
+/// evaluation fired (the once-a-second task would race them).
+pub async fn spawn_app_manual_alerts(cfg: Config, now_ms: i64) -> TestApp {
+    let options = Options {
+        manual_alerts: true,
+        ..Options::default()
+    };
+    spawn(cfg, now_ms, "127.0.0.1:0", options).await
 }
 
 /// Builds and serves the app as `warroom serve` does, and returns once it
 /// is ready (recovered, log attached, every task started).
-async fn spawn(mut cfg: Config, now_ms: i64, addr: &str, web: WebAssets) -> TestApp {
+async fn spawn(mut cfg: Config, now_ms: i64, addr: &str, options: Options) -> TestApp {
     let data = match cfg.storage.dir {
         Some(_) => None,
         None => {
@@ -142,10 +157,6 @@ async fn spawn(mut cfg: Config, now_ms: i64, addr: &str, web: WebAssets) -> Test
         }
     };
     let clock = ManualClock::new(now_ms);
-    let options = Options {
-        web,
-        ..Options::default()
-    };
     let app = App::build(cfg, Arc::new(clock.clone()), options).expect("app builds");
     let state = app.state().clone();
     let listener = TcpListener::bind(addr).await.expect("bind");
