@@ -30,5 +30,7 @@ mod metrics;
 mod props;
 #[path = "it/rules.rs"]
 mod rules;
+#[path = "it/upgrade.rs"]
+mod upgrade;
 #[path = "it/windows.rs"]
 mod windows;
