@@ -227,3 +227,87 @@ impl Storage {
         self.inner.wal.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Ingest;
+
+    const SECRETS: [&str; 4] = [
+        "ingest-secret-token-1234",
+        "admin-secret-token-5678",
+        "hook-access-token-9abc",
+        "SEC-hook-signing-secret-def0",
+    ];
+
+    /// Tokens, a hook URL with its access token and a signing secret are
+    /// in the config; after events, checkpoints and a restart, no file of
+    /// the data directory holds any of them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_secret_reaches_the_data_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = format!(
+            r#"
+[sale]
+name = "secrets"
+currency = "CNY"
+timezone = "Asia/Shanghai"
+starts = "2026-11-11T00:00:00+08:00"
+ends = "2026-11-12T00:00:00+08:00"
+
+[auth]
+ingest = ["{}"]
+admin = ["{}"]
+
+[[alerts.hooks]]
+name = "ops"
+kind = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token={}"
+secret = "{}"
+"#,
+            SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3]
+        );
+        let cfg = crate::config::parse_str(&text, "secrets.toml", dir.path()).expect("config");
+        let data = dir.path().join("data");
+        for round in 0..2 {
+            let engine = Engine::new(Arc::new(cfg.clone()), Arc::new(crate::clock::SystemClock));
+            let (storage, _) =
+                Storage::open(&cfg.storage, &data, engine.clone(), false).expect("open");
+            let ingest = Ingest::new(engine, Default::default());
+            ingest.attach(storage.clone());
+            let lines: Vec<String> = (0..20)
+                .map(|i| format!(r#"{{"type":"order","id":"o{round}-{i}","ts":1794326460000,"store":"s1","buyer":"b{i}","items":[{{"sku":"k1","qty":1,"price":"9.90"}}]}}"#))
+                .collect();
+            for (n, half) in lines.chunks(10).enumerate() {
+                let reply = ingest
+                    .submit_durable(half.join("\n").as_bytes(), None)
+                    .await
+                    .expect("batch");
+                assert_eq!(reply.accepted, 10);
+                if n == 0 {
+                    storage.checkpoint().expect("checkpoint").expect("moved");
+                }
+            }
+            storage.close();
+        }
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&data).expect("data dir") {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("read");
+            for secret in SECRETS {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{secret} found in {}",
+                    path.display()
+                );
+            }
+            names.extend(path.file_name().and_then(|n| n.to_str()).map(String::from));
+        }
+        for prefix in [SALE_FILE, "checkpoint-", "keys-", "wal-"] {
+            assert!(
+                names.iter().any(|n| n.starts_with(prefix)),
+                "{prefix} in {names:?}"
+            );
+        }
+    }
+}

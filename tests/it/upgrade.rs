@@ -1,6 +1,8 @@
 //! Upgrades: a data directory written by an older warroom recovers to
 //! exactly the figures that warroom showed, keeps its idempotency keys,
-//! and goes on in today's formats; and no secret is written to disk.
+//! goes on in today's formats and loses the secrets the old one wrote; a
+//! file from a newer warroom is refused by name. (That no secret is ever
+//! written is a storage unit test, `storage::handle`.)
 //!
 //! `tests/data/upgrade-v1/` was written by the build before the formats
 //! were versioned (its README says how). Add a new fixture whenever a
@@ -156,6 +158,37 @@ fn keyed_events(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The fixture's fake secrets (its `sale.toml`), which the first release
+/// wrote into `sale.json`.
+const FIXTURE_SECRETS: [&str; 5] = [
+    "fixture-ingest-token-FAKE-0001",
+    "fixture-view-token-FAKE-0002",
+    "fixture-admin-token-FAKE-0003",
+    "fixture-access-token-FAKE-0004",
+    "fixture-signing-secret-FAKE-0005",
+];
+
+fn files_of(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn submit(ingest: &Ingest, lines: &[String]) -> warroom::ingest::Reply {
+    ingest
+        .submit_durable(lines.join("\n").as_bytes(), None)
+        .await
+        .expect("batch")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
     let (dir, cfg, want) = (
@@ -169,17 +202,44 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
         &want,
         "after recovering the v1 directory",
     );
+    let sale = std::fs::read_to_string(dir.path().join("sale.json")).expect("sale.json");
+    assert!(sale.contains(r#""version": 2"#), "rewritten as format 2");
+    for secret in FIXTURE_SECRETS {
+        assert!(!sale.contains(secret), "{secret} left in sale.json");
+    }
 
-    // Every order and refund it counted is still known: sent again, each
-    // is a duplicate and nothing else changes.
+    // New events go to a segment of today's log format, after the old ones.
+    let ingest = Ingest::new(engine.clone(), Arc::new(Metrics::default()));
+    ingest.attach(storage.clone());
+    let new: Vec<String> = (0..3)
+        .map(|i| format!(r#"{{"type":"order","id":"after-{i}","ts":1794327000000,"store":"s2","buyer":"u900","items":[{{"sku":"k2","qty":1,"price":"10.00"}}]}}"#))
+        .collect();
+    assert_eq!(submit(&ingest, &new).await.accepted, 3);
+    let mut now = figures(&engine);
+    let applied = want["events_applied"].as_u64().expect("events") + 3;
+    assert_eq!(now["events_applied"], json!(applied));
+    let segment = files_of(dir.path(), "wal-").pop().expect("a segment");
+    let bytes = std::fs::read(&segment).expect("segment");
+    assert_eq!(
+        &bytes[16..24],
+        b"WRLG0002",
+        "opens with its format's marker"
+    );
+
+    // Stopped without a checkpoint: the v1 checkpoint, the v1 segment
+    // after it and the new segment replay to the same figures.
+    storage.wal().close();
+    drop((ingest, storage, engine));
+    let (engine, storage) = open(&cfg, dir.path());
+    assert_figures(&figures(&engine), &now, "replaying old and new segments");
+
+    // Every order and refund the old release counted is still known: sent
+    // again, each is a duplicate and nothing else changes.
     let ingest = Ingest::new(engine.clone(), Arc::new(Metrics::default()));
     ingest.attach(storage.clone());
     let resent = keyed_events("upgrade-v1");
     for chunk in resent.chunks(50) {
-        let reply = ingest
-            .submit_durable(chunk.join("\n").as_bytes(), None)
-            .await
-            .expect("re-sent batch");
+        let reply = submit(&ingest, chunk).await;
         assert_eq!(
             (reply.accepted, reply.rejected),
             (0, 0),
@@ -188,46 +248,118 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
         );
         assert_eq!(reply.duplicates, chunk.len());
     }
-    let mut want = want;
-    let dups = want["duplicates"].as_u64().expect("duplicates") + resent.len() as u64;
-    want["duplicates"] = json!(dups);
-    assert_figures(&figures(&engine), &want, "after re-sending everything");
+    let dups = now["duplicates"].as_u64().expect("duplicates") + resent.len() as u64;
+    now["duplicates"] = json!(dups);
+    assert_figures(&figures(&engine), &now, "after re-sending everything");
+    drop(ingest);
 
-    // A checkpoint in today's format, then a cold start from it.
+    // A checkpoint by this build, then a cold start from it.
     storage
         .checkpoint()
         .expect("checkpoint")
         .expect("the log moved");
+    let newest = files_of(dir.path(), "checkpoint-")
+        .pop()
+        .expect("checkpoint");
+    assert!(
+        std::fs::read(&newest)
+            .expect("read")
+            .starts_with(b"WRCP0002")
+    );
+    assert_eq!(
+        files_of(dir.path(), "wal-").len(),
+        1,
+        "the segments it covers are gone"
+    );
     storage.close();
-    drop((ingest, storage, engine));
+    drop((storage, engine));
     let (engine, storage) = open(&cfg, dir.path());
-    assert_figures(&figures(&engine), &want, "after a checkpoint by this build");
+    assert_figures(&figures(&engine), &now, "after a checkpoint by this build");
     storage.close();
     drop((storage, engine));
     let offline = warroom::storage::load_readonly(dir.path()).expect("offline read");
-    assert_figures(&figures(&offline), &want, "read offline after the upgrade");
+    assert_figures(&figures(&offline), &now, "read offline after the upgrade");
 }
 
 #[test]
 fn offline_export_reads_a_first_release_directory_and_changes_nothing() {
     let dir = copy_of("upgrade-v1");
-    let snapshot = |d: &Path| -> Vec<(PathBuf, Vec<u8>)> {
-        let mut files: Vec<_> = std::fs::read_dir(d)
-            .expect("dir")
-            .map(|e| {
-                let p = e.expect("entry").path();
-                let bytes = std::fs::read(&p).expect("read");
-                (p, bytes)
-            })
-            .collect();
-        files.sort();
-        files
-    };
-    let before = snapshot(dir.path());
+    let before = contents(dir.path());
     let engine = warroom::storage::load_readonly(dir.path()).expect("offline read");
     assert_figures(&figures(&engine), &expected("upgrade-v1"), "read offline");
     assert!(
-        before == snapshot(dir.path()),
+        before == contents(dir.path()),
         "an offline read changes no file"
     );
+}
+
+/// Every file of `dir`, by path, with its bytes.
+fn contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| {
+            let p = e.expect("entry").path();
+            let bytes = std::fs::read(&p).expect("read");
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// One log record as the log frames it (`len | crc32c | lsn | payload`).
+fn record(lsn: u64, payload: &[u8]) -> Vec<u8> {
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&lsn.to_le_bytes()), payload);
+    let mut out = (payload.len() as u32).to_le_bytes().to_vec();
+    out.extend(crc.to_le_bytes());
+    out.extend(lsn.to_le_bytes());
+    out.extend(payload);
+    out
+}
+
+/// A file in a format newer than this build stops start-up by name, even
+/// with `--repair`, and nothing in the directory is changed: not damage.
+#[test]
+fn a_newer_format_is_refused_by_name_and_left_alone() {
+    let cfg = config("upgrade-v1");
+    let newer = |file: &str, tamper: &dyn Fn(Vec<u8>) -> Vec<u8>| {
+        let dir = copy_of("upgrade-v1");
+        let path = dir.path().join(file);
+        let bytes = std::fs::read(&path).expect("fixture file");
+        std::fs::write(&path, tamper(bytes)).expect("tamper");
+        let before = contents(dir.path());
+        for repair in [false, true] {
+            let engine = Engine::new(Arc::new(cfg.clone()), Arc::new(SystemClock));
+            let Err(err) = Storage::open(&cfg.storage, dir.path(), engine, repair) else {
+                panic!("{file}: a newer format must stop start-up");
+            };
+            let msg = err.to_string();
+            assert!(
+                msg.contains(file) && msg.contains("is newer than this warroom"),
+                "{msg}"
+            );
+            assert!(msg.ends_with("; upgrade warroom"), "{msg}");
+            assert!(before == contents(dir.path()), "{file}: nothing changed");
+        }
+        let offline = warroom::storage::load_readonly(dir.path()).map(|_| ());
+        assert!(
+            offline.is_err_and(|e| e.contains(file) && e.contains("is newer")),
+            "{file}: the offline read refuses it too"
+        );
+    };
+    let magic = |m: &'static [u8; 8]| {
+        move |mut b: Vec<u8>| {
+            b[..8].copy_from_slice(m);
+            b
+        }
+    };
+    newer("checkpoint-00000000000000000014.bin", &magic(b"WRCP0003"));
+    newer("keys-00000000000000000007.bin", &magic(b"WRKY0002"));
+    newer("wal-00000000000000000015.log", &|b| {
+        [record(0, b"WRLG0003"), b].concat()
+    });
+    newer("sale.json", &|b| {
+        let text = String::from_utf8(b).expect("utf-8");
+        text.replacen('{', r#"{"version": 3,"#, 1).into_bytes()
+    });
 }
