@@ -27,9 +27,9 @@ mod recovery;
 mod sale_file;
 mod wal;
 
+pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
-pub use format::{FormatError, sale::SaleRecord};
 pub use handle::{Storage, load_readonly};
 pub use recovery::{Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;

@@ -1,11 +1,9 @@
 //! The key file: `WRKY<version> | lsn u64 | count u64 | crc32c u32 |
 //! count × u128`, little-endian, the CRC over the keys.
 //!
-//! Format 1 is the only one so far. Keys are 128-bit hashes of (`type`,
-//! `id`) and a file holds only keys, so the format changes only if the hash
-//! does — and then old keys no longer match new events at all: such a
-//! format would need its events' keys rebuilt from the log, not a
-//! conversion. A format above [`VERSION`] is refused as newer.
+//! Format 1 is the only one so far; a format above [`VERSION`] is refused
+//! as newer. The keys are `event::idempotency_key` hashes: a change to that
+//! hash is a change of this format too (old keys would no longer match).
 
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 

@@ -25,7 +25,9 @@ pub const HEADER: usize = 16;
 pub const MARKER_LSN: u64 = 0;
 const TAG: &[u8; 4] = b"WRLG";
 
-/// Appends one framed record to `out`.
+/// Appends one framed record to `out` (once per batch, on the log's
+/// append path).
+#[inline]
 pub fn frame(lsn: u64, payload: &[u8], out: &mut Vec<u8>) {
     let mut crc = crc32c::crc32c(&lsn.to_le_bytes());
     crc = crc32c::crc32c_append(crc, payload);

@@ -11,6 +11,13 @@
 //! | log segment | `wal-<lsn>.log` | 2 (a marker record first) | 1 (no marker), 2 |
 //! | sale record | `sale.json` | 2 (`"version": 2`) | 1 (the whole config, no `version`; its secrets are dropped), 2 |
 //!
+//! The first release (data-directory generation 1, the `upgrade-v1`
+//! fixture) wrote checkpoint 2, key file 1, log 1 and sale record 1; this
+//! build (generation 2) writes log 2 and sale record 2. Going back to the
+//! first release loses nothing: it takes the log marker for a record its
+//! checkpoint covers, and its `serve` rewrites `sale.json` (only its
+//! `export --data-dir` cannot read a format 2 `sale.json`).
+//!
 //! A file in a format newer than this build is refused by name ("format 3
 //! is newer than this warroom (reads up to 2); upgrade warroom"), never
 //! taken for damage: start-up stops and `--repair` leaves it alone.
