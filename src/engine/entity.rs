@@ -1,5 +1,6 @@
 //! The things counted: channels, stores and SKUs, each a row in a dense `Vec`
-//! indexed by its interned id.
+//! indexed by its interned id. In memory only: checkpoints store them in
+//! storage's own format (`storage::format`), converted field by field.
 
 use super::ring::Ring;
 use super::scope::Scope;
@@ -9,7 +10,7 @@ use super::scope::Scope;
 pub const SERIES_SECS: usize = 300;
 pub const STORE_SECS: usize = 60;
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Channel {
     pub id: Box<str>,
     pub name: Box<str>,
@@ -18,7 +19,7 @@ pub struct Channel {
     pub scope: Scope<SERIES_SECS>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Store {
     pub id: Box<str>,
     pub name: Box<str>,
@@ -32,7 +33,7 @@ pub struct Store {
 /// Ten-second buckets of units sold, for the sell-out ETA: 5 minutes.
 pub const VELOCITY_BUCKETS: usize = 30;
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Sku {
     pub id: Box<str>,
     pub name: Box<str>,

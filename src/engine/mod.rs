@@ -20,3 +20,7 @@ pub use handle::Engine;
 pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};
 pub use state::{Applied, OTHER_CHANNEL, State};
+// For the checkpoint conversion in `storage::format`, which copies every
+// field of the state into storage's own types and back.
+pub(crate) use sharded::{ShardedMap, ShardedSet};
+pub(crate) use state::BuyerInfo;

@@ -17,8 +17,9 @@ impl Bucket for u32 {
     }
 }
 
-/// GMV, orders and units in one bucket (window value).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// GMV, orders and units in one bucket (window value). Serialisable for
+/// the API's windows (`views`); checkpoints have their own format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Wv {
     pub gmv: i64,
     pub orders: u64,
@@ -33,16 +34,15 @@ impl Bucket for Wv {
     }
 }
 
-/// The newest `N` buckets of `T`.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(bound(
-    serialize = "T: serde::Serialize",
-    deserialize = "T: serde::Deserialize<'de>"
-))]
+/// The newest `N` buckets of `T`. The fields are open to the crate for
+/// the checkpoint conversion (`storage::format`), which copies them as
+/// they are.
+#[derive(Debug, Clone)]
 pub struct Ring<T, const N: usize> {
-    head: i64,
-    #[serde(with = "serde_big_array::BigArray")]
-    slots: [T; N],
+    /// The newest bucket index held.
+    pub(crate) head: i64,
+    /// Bucket `i` lives in slot `i mod N`.
+    pub(crate) slots: [T; N],
 }
 
 impl<T: Bucket, const N: usize> Default for Ring<T, N> {

@@ -7,7 +7,7 @@
 use super::ring::{Ring, Wv};
 
 /// Running totals of one scope. Money in minor units.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     pub gmv: i64,
     pub refunds: i64,
@@ -28,7 +28,7 @@ pub const TENS: usize = 90;
 
 /// Sliding windows of one scope: `S` one-second buckets and 15 minutes of
 /// ten-second buckets.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Windows<const S: usize> {
     pub secs: Ring<Wv, S>,
     pub tens: Ring<Wv, TENS>,
@@ -55,7 +55,7 @@ impl<const S: usize> Windows<S> {
 }
 
 /// Counters, windows and a per-minute timeline.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Scope<const S: usize> {
     pub counters: Counters,
     pub windows: Windows<S>,

@@ -31,7 +31,7 @@ impl ShardKey for u64 {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ShardedSet<K: Hash + Eq> {
     shards: Vec<FxHashSet<K>>,
 }
@@ -49,9 +49,41 @@ impl<K: ShardKey> ShardedSet<K> {
     pub fn insert(&mut self, k: K) -> bool {
         self.shards[k.shard()].insert(k)
     }
+
+    /// The shards, for a checkpoint (see `from_shards`).
+    pub(crate) fn into_shards(self) -> Vec<FxHashSet<K>> {
+        self.shards
+    }
+
+    /// A set from shards as a checkpoint kept them: taken as they are when
+    /// they are split as this build splits keys (no rehash of millions of
+    /// buyers at start-up), else every key inserted again.
+    pub(crate) fn from_shards(shards: Vec<FxHashSet<K>>) -> Self {
+        if placed(&shards, |s| s.iter()) {
+            return ShardedSet { shards };
+        }
+        let mut out = Self::default();
+        for k in shards.into_iter().flatten() {
+            out.insert(k);
+        }
+        out
+    }
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// Whether `shards` are exactly this build's split: `SHARDS` of them, each
+/// key in its own shard.
+fn placed<'a, S: 'a, K: ShardKey + 'a, I: Iterator<Item = &'a K>>(
+    shards: &'a [S],
+    keys: impl Fn(&'a S) -> I,
+) -> bool {
+    shards.len() == SHARDS
+        && shards
+            .iter()
+            .enumerate()
+            .all(|(i, s)| keys(s).all(|k| k.shard() == i))
+}
+
+#[derive(Debug, Clone)]
 pub struct ShardedMap<K: Hash + Eq, V> {
     shards: Vec<FxHashMap<K, V>>,
     len: usize,
@@ -79,6 +111,25 @@ impl<K: ShardKey, V: Copy> ShardedMap<K, V> {
     pub fn len(&self) -> usize {
         self.len
     }
+
+    /// The shards, for a checkpoint (see `from_shards`).
+    pub(crate) fn into_shards(self) -> Vec<FxHashMap<K, V>> {
+        self.shards
+    }
+
+    /// A map from shards as a checkpoint kept them, like
+    /// [`ShardedSet::from_shards`].
+    pub(crate) fn from_shards(shards: Vec<FxHashMap<K, V>>) -> Self {
+        if placed(&shards, |s| s.keys()) {
+            let len = shards.iter().map(|s| s.len()).sum();
+            return ShardedMap { shards, len };
+        }
+        let mut out = Self::default();
+        for (k, v) in shards.into_iter().flatten() {
+            out.get_or_insert_with(k, || v);
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +149,30 @@ mod tests {
         assert_eq!(m.get_or_insert_with(9, || 1), 1);
         assert_eq!(m.get_or_insert_with(9, || 2), 1);
         assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn shards_from_elsewhere_are_split_again() {
+        let mut m = ShardedMap::<u128, u32>::default();
+        for i in 0..1000u128 {
+            m.get_or_insert_with(i * 0x1_0000_0001, || i as u32);
+        }
+        let shards = m.clone().into_shards();
+        let same = ShardedMap::from_shards(shards.clone());
+        assert_eq!(same.len(), 1000);
+        // Eight shards holding everything, as a build splitting otherwise
+        // might have written them: each key still found, none twice.
+        let mut eight: Vec<FxHashMap<u128, u32>> = vec![FxHashMap::default(); 8];
+        for (i, (k, v)) in shards.into_iter().flatten().enumerate() {
+            eight[i % 8].insert(k, v);
+        }
+        let mut again = ShardedMap::from_shards(eight);
+        assert_eq!(again.len(), 1000);
+        for i in 0..1000u128 {
+            assert_eq!(again.get_or_insert_with(i * 0x1_0000_0001, || 0), i as u32);
+        }
+        let set = ShardedSet::from_shards(vec![(0..100u64).collect()]);
+        assert_eq!(set.clone().into_shards().len(), SHARDS);
+        assert!(!set.clone().insert(42), "re-split keys are found");
     }
 }

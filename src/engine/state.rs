@@ -30,42 +30,39 @@ pub struct Applied {
 /// What is known of one buyer, by buyer index. The first store and the
 /// first 64 channels are kept here, so the common cases (a new buyer; a
 /// buyer back at the same store) need no pair-set lookup.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-struct BuyerInfo {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BuyerInfo {
     /// `NO_STORE` until the buyer's first order is counted.
-    first_store: u32,
-    counted_new: bool,
+    pub(crate) first_store: u32,
+    pub(crate) counted_new: bool,
     /// Bit `c` set: counted in channel `c` (for `c` < 64).
-    channels: u64,
+    pub(crate) channels: u64,
 }
 
 const NO_STORE: u32 = u32::MAX;
 /// No buyer on this event (in the per-batch buyer index scratch).
 const NO_BUYER: u32 = u32::MAX;
 
-/// All counters of one sale. Serialisable whole for checkpoints; the id
-/// interners are rebuilt from the rows on load (`reindex`).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+/// All counters of one sale. Checkpoints copy it field by field into
+/// storage's own format (`storage::format`), so the fields are open to the
+/// crate; the id interners are rebuilt from the rows on load (`reindex`).
+#[derive(Debug, Clone, Default)]
 pub struct State {
     pub sale: Scope<SERIES_SECS>,
     pub channels: Vec<Channel>,
     pub stores: Vec<Store>,
     pub skus: Vec<Sku>,
-    #[serde(skip)]
-    channel_ix: FxHashMap<Box<str>, u32>,
-    #[serde(skip)]
-    store_ix: FxHashMap<Box<str>, u32>,
-    #[serde(skip)]
-    sku_ix: FxHashMap<Box<str>, u32>,
+    pub(crate) channel_ix: FxHashMap<Box<str>, u32>,
+    pub(crate) store_ix: FxHashMap<Box<str>, u32>,
+    pub(crate) sku_ix: FxHashMap<Box<str>, u32>,
     /// Idempotency keys: not in the checkpoint itself but in key files
     /// written beside it (see `keys`).
-    #[serde(skip)]
-    keys: Keys,
+    pub(crate) keys: Keys,
     /// Buyer hash → dense buyer index into `buyer_info`.
-    buyers: ShardedMap<u128, u32>,
-    buyer_info: Vec<BuyerInfo>,
-    channel_buyers: ShardedSet<u64>,
-    store_buyers: ShardedSet<u64>,
+    pub(crate) buyers: ShardedMap<u128, u32>,
+    pub(crate) buyer_info: Vec<BuyerInfo>,
+    pub(crate) channel_buyers: ShardedSet<u64>,
+    pub(crate) store_buyers: ShardedSet<u64>,
     pub new_buyers: u64,
     pub events_applied: u64,
     /// Idempotency keys held when this state was copied for a checkpoint:
@@ -82,11 +79,9 @@ pub struct State {
     /// Server time of the last batch that applied anything.
     pub last_apply_ms: Option<i64>,
     /// Scratch: which events of the batch being applied are not duplicates.
-    #[serde(skip)]
-    fresh: Vec<bool>,
+    pub(crate) fresh: Vec<bool>,
     /// Scratch: each event's buyer index, or `NO_BUYER`.
-    #[serde(skip)]
-    buyer_of: Vec<u32>,
+    pub(crate) buyer_of: Vec<u32>,
 }
 
 impl State {

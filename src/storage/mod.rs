@@ -1,229 +1,42 @@
-//! Storage (contract §8): nothing acknowledged is lost.
+//! Storage (see docs/api.md, Storage): nothing acknowledged is lost, and a
+//! data directory written by an older warroom reads in a newer one.
 //!
-//! `wal` is the write-ahead log (group commit, `fsync = always | interval`),
-//! `codec` the compact record format, `checkpoint` whole-state snapshots
-//! (all but the idempotency keys), `keys` the keys new since the previous
-//! checkpoint,
-//! `recovery` the start-up path (checkpoint + log replay). [`Storage`] ties
-//! them to an engine: ingest logs each batch under the engine lock (so the
-//! log's order is the apply order) and waits for durability before it
-//! replies; a background task writes a checkpoint every `checkpoint_every`
-//! seconds or `checkpoint_events` events and drops the log segments it covers.
+//! Layout:
+//!
+//! - `log` — [`Log`], the seam between ingest and whatever makes a batch
+//!   durable (memory only, or the local log).
+//! - `metrics` — the log's figures on `/metrics`.
+//! - `handle` — [`Storage`], which ties the files to an engine: ingest logs
+//!   each batch under the engine lock (so the log's order is the apply
+//!   order) and waits for durability before it replies; a background task
+//!   checkpoints every `checkpoint_every` seconds or `checkpoint_events`
+//!   events. Also [`load_readonly`], for `warroom export --data-dir`.
+//! - `wal` — the write-ahead log: segments, group commit, `fsync = always |
+//!   interval`.
+//! - `checkpoint` — checkpoint files: written, read back, and only then
+//!   the log segments they cover dropped.
+//! - `keys` — key files: the idempotency keys new since the previous
+//!   checkpoint.
+//! - `sale_file` — `sale.json`, the sale the directory holds (no secrets).
+//! - `recovery` — start-up: checkpoint + key files + log replay.
+//! - `format` — the bytes of every file, each with its version, and the
+//!   conversions from older versions; the versions are listed there.
 
 mod checkpoint;
-pub mod codec;
+mod format;
+mod handle;
 mod keys;
 mod log;
 mod metrics;
 mod recovery;
+mod sale_file;
 mod wal;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::{Duration, Instant};
-
 pub use log::{Log, Ticket};
+pub use format::FormatError;
+/// The log record payload (a batch of events), for ingest and benches.
+pub use format::batch as codec;
+pub use handle::{Storage, load_readonly};
 pub use recovery::{Mode, Recovered, RecoveryError};
+pub use sale_file::SALE_FILE;
 pub use wal::{Progress, Wal, WalError, WalStats};
-
-use crate::config::{Config, StorageConfig};
-use crate::engine::Engine;
-use crate::shutdown::Shutdown;
-
-/// The sale's config, as the data directory's own record of what it holds.
-pub const SALE_FILE: &str = "sale.json";
-
-fn write_sale(dir: &Path, cfg: &Config) -> std::io::Result<()> {
-    let tmp = dir.join(format!("{SALE_FILE}.tmp"));
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec_pretty(cfg).map_err(std::io::Error::other)?,
-    )?;
-    std::fs::rename(&tmp, dir.join(SALE_FILE))
-}
-
-/// Reads a data directory without changing it (for `warroom export
-/// --data-dir`): the config it recorded, and the state it holds.
-pub fn load_readonly(dir: &Path) -> Result<Engine, String> {
-    let path = dir.join(SALE_FILE);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        format!(
-            "{}: {e} (is this a warroom data directory?)",
-            path.display()
-        )
-    })?;
-    let cfg: Config =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let engine = Engine::new(Arc::new(cfg), Arc::new(crate::clock::SystemClock));
-    recovery::recover(dir, &engine, Mode::ReadOnly).map_err(|e| e.to_string())?;
-    Ok(engine)
-}
-
-struct Inner {
-    dir: PathBuf,
-    wal: Wal,
-    engine: Engine,
-    every: Duration,
-    every_events: u64,
-    checkpoint_lsn: AtomicU64,
-    checkpoint_events: AtomicU64,
-    checkpoints: AtomicU64,
-    last_checkpoint_ms: AtomicU64,
-}
-
-/// The log and checkpoints of one engine.
-#[derive(Clone)]
-pub struct Storage {
-    inner: Arc<Inner>,
-}
-
-impl Storage {
-    /// Recovers `engine` from `dir`, opens the log after it, and records the
-    /// sale's config there (`sale.json`) so the folder can be exported alone.
-    pub fn open(
-        cfg: &StorageConfig,
-        dir: &Path,
-        engine: Engine,
-        repair: bool,
-    ) -> Result<(Storage, Recovered), RecoveryError> {
-        let mode = if repair { Mode::Repair } else { Mode::Normal };
-        let recovered = recovery::recover(dir, &engine, mode)?;
-        write_sale(dir, engine.config()).map_err(|e| RecoveryError::Io(dir.join(SALE_FILE), e))?;
-        let wal = Wal::open(dir, recovered.last_lsn + 1, cfg.fsync)
-            .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
-        let applied = engine.read(|st, _| st.events_applied);
-        let storage = Storage {
-            inner: Arc::new(Inner {
-                dir: dir.to_path_buf(),
-                wal,
-                engine,
-                every: Duration::from_secs(cfg.checkpoint_every_s),
-                every_events: cfg.checkpoint_events,
-                checkpoint_lsn: AtomicU64::new(recovered.checkpoint_lsn),
-                checkpoint_events: AtomicU64::new(applied),
-                checkpoints: AtomicU64::new(0),
-                last_checkpoint_ms: AtomicU64::new(0),
-            }),
-        };
-        Ok((storage, recovered))
-    }
-
-    pub fn wal(&self) -> &Wal {
-        &self.inner.wal
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.inner.dir
-    }
-
-    /// Checkpoints written since start, and how long the last one took.
-    pub fn checkpoint_stats(&self) -> (u64, u64) {
-        (
-            self.inner.checkpoints.load(Relaxed),
-            self.inner.last_checkpoint_ms.load(Relaxed),
-        )
-    }
-
-    /// Writes a checkpoint of the state as of now, if the log moved since
-    /// the last one. Blocking: call from a blocking thread.
-    pub fn checkpoint(&self) -> std::io::Result<Option<u64>> {
-        let inner = &self.inner;
-        let started = Instant::now();
-        // The log only grows under the engine lock, so the state and the log
-        // end read together here are consistent.
-        let cut_started = Instant::now();
-        let Some(((lsn, events), state, new_keys)) = inner.engine.checkpoint_cut(|st| {
-            let lsn = inner.wal.end();
-            (lsn > inner.checkpoint_lsn.load(Relaxed)).then_some((lsn, st.events_applied))
-        }) else {
-            return Ok(None);
-        };
-        // How long ingest waited for the copy (the rest runs beside it).
-        let cut_ms = cut_started.elapsed().as_millis() as u64;
-        // Records up to `lsn` must be in the log files before they are
-        // deleted as covered; the writer gets there within a sync interval,
-        // unless the disk refuses writes: then no checkpoint now.
-        loop {
-            let progress = inner.wal.progress();
-            if progress.written >= lsn {
-                break;
-            }
-            if let Some(e) = progress.error {
-                inner.engine.untake_keys(new_keys);
-                return Err(std::io::Error::other(e));
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        // The new keys first: the checkpoint's key set is every key file at
-        // or below its LSN. Keys not written go back for the next attempt.
-        if let Err(e) = keys::write(&inner.dir, lsn, &new_keys) {
-            inner.engine.untake_keys(new_keys);
-            return Err(e);
-        }
-        let key_count = new_keys.len();
-        drop(new_keys);
-        checkpoint::write(&inner.dir, lsn, &state)?;
-        inner.checkpoint_lsn.store(lsn, Relaxed);
-        inner.checkpoint_events.store(events, Relaxed);
-        inner.checkpoints.fetch_add(1, Relaxed);
-        // Drop segments whose records are all covered by the checkpoint.
-        let segs = recovery::segments(&inner.dir)?;
-        for pair in segs.windows(2) {
-            let ((_, path), (next_first, _)) = (&pair[0], &pair[1]);
-            if next_first - 1 <= lsn {
-                std::fs::remove_file(path)?;
-            }
-        }
-        let ms = started.elapsed().as_millis() as u64;
-        inner.last_checkpoint_ms.store(ms, Relaxed);
-        tracing::info!(
-            lsn,
-            events,
-            keys = key_count,
-            cut_ms,
-            ms,
-            "checkpoint written"
-        );
-        Ok(Some(lsn))
-    }
-
-    /// Checkpoints every `checkpoint_every` seconds or `checkpoint_events`
-    /// events, until shutdown.
-    pub fn start(&self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
-        let storage = self.clone();
-        tokio::spawn(async move {
-            let mut last = Instant::now();
-            loop {
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    () = shutdown.wait() => break,
-                }
-                let inner = &storage.inner;
-                let applied = inner.engine.read(|st, _| st.events_applied);
-                let by_events = applied.saturating_sub(inner.checkpoint_events.load(Relaxed))
-                    >= inner.every_events;
-                if last.elapsed() < inner.every && !by_events {
-                    continue;
-                }
-                last = Instant::now();
-                let s = storage.clone();
-                match tokio::task::spawn_blocking(move || s.checkpoint()).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => {
-                        tracing::error!(error = %e, "checkpoint failed; the log keeps everything meanwhile")
-                    }
-                    Err(e) => tracing::error!(error = %e, "checkpoint task failed"),
-                }
-            }
-        })
-    }
-
-    /// Final checkpoint and log flush at shutdown. Blocking.
-    pub fn close(&self) {
-        if let Err(e) = self.checkpoint() {
-            tracing::error!(error = %e, "final checkpoint failed; the log has everything");
-        }
-        self.inner.wal.close();
-    }
-}

@@ -4,15 +4,18 @@
 //! A torn last record (the process died mid-write) is cut off with a
 //! warning: it was never acknowledged. A damaged record anywhere else stops
 //! start-up with the file and offset; `--repair` keeps everything before it
-//! and drops the rest (it says how much).
+//! and drops the rest (it says how much). A file in a format newer than
+//! this build stops start-up by name, even with `--repair`: it is not
+//! damaged, and nothing of it may be cut or set aside.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::checkpoint;
-use super::codec;
+use super::format::FormatError;
+use super::format::log::{self, MARKER_LSN, Next, next_record};
 use super::keys;
-use super::wal::{HEADER, numbered_files};
+use super::wal::numbered_files;
 use crate::engine::{Engine, State};
 use crate::event::Batch;
 
@@ -54,6 +57,9 @@ pub enum RecoveryError {
         expected: u64,
         found: u64,
     },
+    /// A file this build cannot read as it is (a newer format, foremost).
+    #[error("{file}: {source}")]
+    Format { file: PathBuf, source: FormatError },
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
 }
@@ -61,45 +67,6 @@ pub enum RecoveryError {
 /// Log segments in `dir`, oldest first, with their first LSNs.
 pub fn segments(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
     numbered_files(dir, "wal-", ".log")
-}
-
-/// One record as found in a segment.
-enum Next<'a> {
-    Record {
-        lsn: u64,
-        payload: &'a [u8],
-        end: usize,
-    },
-    End,
-    /// Incomplete at the end of the file.
-    Torn,
-    /// A whole record whose checksum fails; `end` is where it ends.
-    Bad(&'static str, usize),
-}
-
-fn next_record(buf: &[u8], at: usize) -> Next<'_> {
-    if at == buf.len() {
-        return Next::End;
-    }
-    if buf.len() - at < HEADER {
-        return Next::Torn;
-    }
-    let word = |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
-    let len = word(at) as usize;
-    let crc = word(at + 4);
-    let mut l = [0u8; 8];
-    l.copy_from_slice(&buf[at + 8..at + 16]);
-    let lsn = u64::from_le_bytes(l);
-    let Some(end) = (at + HEADER).checked_add(len).filter(|&e| e <= buf.len()) else {
-        return Next::Torn;
-    };
-    let payload = &buf[at + HEADER..end];
-    let mut c = crc32c::crc32c(&l);
-    c = crc32c::crc32c_append(c, payload);
-    if c != crc {
-        return Next::Bad("checksum mismatch", end);
-    }
-    Next::Record { lsn, payload, end }
 }
 
 /// How recovery may treat the files.
@@ -124,13 +91,19 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
     }
     let mut out = Recovered::default();
     for (lsn, path) in checkpoint::list(dir).map_err(io)? {
-        match checkpoint::read(&path) {
+        let state = checkpoint::read(&path).and_then(|cp| Ok((cp.lsn, cp.into_state()?)));
+        match state {
             Ok((at, mut state)) => {
                 out.keys = load_keys(dir, at, &mut state, mode)?;
                 engine.replace_state(state);
                 out.checkpoint_lsn = at;
                 tracing::info!(file = %path.display(), lsn, keys = out.keys, "checkpoint loaded");
                 break;
+            }
+            // An older checkpoint would replay onto a log the newer
+            // warroom has moved past: stop instead.
+            Err(source) if source.is_newer() => {
+                return Err(RecoveryError::Format { file: path, source });
             }
             Err(reason) => {
                 tracing::warn!(file = %path.display(), %reason, "checkpoint unusable; trying an older one")
@@ -151,6 +124,27 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
         // Decoded events borrow from `buf`: one scratch batch per segment.
         let mut batch = Batch::default();
         let mut at = 0usize;
+        // Format 1 has no marker; a later one opens with it.
+        let mut version = 1;
+        if let Next::Record {
+            lsn: MARKER_LSN,
+            payload,
+            end,
+        } = next_record(&buf, 0)
+        {
+            version = log::marker_version(payload).map_err(|source| match source {
+                FormatError::Newer { .. } => RecoveryError::Format {
+                    file: path.clone(),
+                    source,
+                },
+                other => RecoveryError::Damaged {
+                    file: path.clone(),
+                    offset: 0,
+                    reason: other.to_string(),
+                },
+            })?;
+            at = end;
+        }
         loop {
             let damaged = |reason: &str| RecoveryError::Damaged {
                 file: path.clone(),
@@ -159,6 +153,9 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
             };
             match next_record(&buf, at) {
                 Next::End => break,
+                Next::Record {
+                    lsn: MARKER_LSN, ..
+                } => return Err(damaged("a segment marker after the segment's start")),
                 Next::Record { lsn, payload, end } => {
                     if lsn > out.checkpoint_lsn {
                         if lsn != out.last_lsn + 1 {
@@ -167,7 +164,8 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
                                 out.last_lsn + 1
                             )));
                         }
-                        codec::decode(payload, &mut batch).map_err(|e| damaged(&e.to_string()))?;
+                        log::decode_payload(version, payload, &mut batch)
+                            .map_err(|e| damaged(&e.to_string()))?;
                         engine.apply(&batch);
                         out.records += 1;
                         out.events += batch.len() as u64;
@@ -244,9 +242,16 @@ fn load_keys(dir: &Path, lsn: u64, state: &mut State, mode: Mode) -> Result<u64,
                 loaded += keys.len() as u64;
                 state.load_keys(&keys);
             }
+            // Not damage: never set aside, even by `--repair`.
+            Err(source) if source.is_newer() => {
+                return Err(RecoveryError::Format { file: path, source });
+            }
             // Without these keys, events sent again would count twice.
             Err(reason) if mode != Mode::Repair => {
-                return Err(RecoveryError::Keys { file: path, reason });
+                return Err(RecoveryError::Keys {
+                    file: path,
+                    reason: reason.to_string(),
+                });
             }
             Err(reason) => {
                 // Set aside (kept for inspection), so a normal start after
@@ -275,7 +280,8 @@ fn load_keys(dir: &Path, lsn: u64, state: &mut State, mode: Mode) -> Result<u64,
         );
         // Record the keys that are left, so later starts agree with the files.
         state.checkpoint_keys = found;
-        checkpoint::write(dir, lsn, state).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+        checkpoint::set_keys(dir, lsn, found)
+            .map_err(|e| RecoveryError::Io(dir.join(checkpoint::name(lsn)), e))?;
     }
     Ok(loaded)
 }

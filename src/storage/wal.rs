@@ -10,11 +10,12 @@
 //! (on disk, survives a power cut) for `always`. With `interval` the writer
 //! syncs every 100 ms, so a power cut loses at most that much.
 //!
-//! Record: `len u32 | crc32c u32 | lsn u64 | payload`, little-endian; the
-//! CRC covers lsn and payload. Segments are `wal-<first lsn>.log`, rolled at
-//! 64 MiB. A failed write (disk full) truncates the segment back to the last
-//! whole record, keeps the records buffered, reports the error to waiters
-//! and retries every second until the disk recovers.
+//! Records and segments are as `format::log` says: a new segment opens
+//! with its format's marker, written with its first records. Segments are
+//! `wal-<first lsn>.log`, rolled at 64 MiB. A failed write (disk full)
+//! truncates the segment back to the last whole record, keeps the records
+//! buffered, reports the error to waiters and retries every second until
+//! the disk recovers.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -25,10 +26,10 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
+use super::format::log::{frame, marker};
 use crate::config::FsyncMode;
 
 pub const SEGMENT_BYTES: u64 = 64 << 20;
-pub const HEADER: usize = 16;
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(100);
 const RETRY_EVERY: Duration = Duration::from_secs(1);
 
@@ -77,16 +78,6 @@ pub struct WalError(pub String);
 
 pub fn segment_name(first_lsn: u64) -> String {
     format!("wal-{first_lsn:020}.log")
-}
-
-/// Frames one record.
-pub fn frame(lsn: u64, payload: &[u8], out: &mut Vec<u8>) {
-    let mut crc = crc32c::crc32c(&lsn.to_le_bytes());
-    crc = crc32c::crc32c_append(crc, payload);
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc.to_le_bytes());
-    out.extend_from_slice(&lsn.to_le_bytes());
-    out.extend_from_slice(payload);
 }
 
 /// Files in `dir` named `<prefix><number><suffix>`, with their numbers,
@@ -207,8 +198,11 @@ impl Wal {
 struct Writer {
     dir: PathBuf,
     file: File,
-    /// Bytes of whole records in the current segment.
+    /// Bytes of whole records in the current segment (0: not even the
+    /// marker yet).
     len: u64,
+    /// The marker that opens each new segment.
+    marker: Vec<u8>,
     inner: Arc<Inner>,
     written: u64,
     synced: u64,
@@ -218,10 +212,14 @@ struct Writer {
 impl Writer {
     fn new(dir: PathBuf, first_lsn: u64, inner: Arc<Inner>) -> std::io::Result<Writer> {
         let file = Self::create(&dir, first_lsn)?;
+        // Normally a new file; one left empty (or holding only its marker)
+        // by a start that logged nothing is continued.
+        let len = file.metadata()?.len();
         Ok(Writer {
             dir,
             file,
-            len: 0,
+            len,
+            marker: marker(),
             inner,
             written: first_lsn - 1,
             synced: first_lsn - 1,
@@ -318,6 +316,16 @@ impl Writer {
             self.synced = self.written;
             self.file = Self::create(&self.dir, self.written + 1)?;
             self.len = 0;
+        }
+        if self.len == 0 {
+            // The marker goes out with the segment's first records, not at
+            // creation: a segment that can never be written (disk full)
+            // must not stop the log from opening.
+            if let Err(e) = self.file.write_all(&self.marker) {
+                let _ = self.file.set_len(0);
+                return Err(e);
+            }
+            self.len = self.marker.len() as u64;
         }
         if let Err(e) = self.file.write_all(data) {
             // Cut off a partial write so the segment ends on a whole record.

@@ -292,13 +292,17 @@ async fn logged_then_killed(config: &Path, lines: &[String]) -> PathBuf {
     segs.pop().expect("a log segment")
 }
 
-/// Byte offsets where each record starts (16-byte header: len, crc, lsn).
+/// Byte offsets where each record of events starts (16-byte header: len,
+/// crc, lsn), past the segment's format marker (the record of LSN 0).
 fn record_starts(log: &[u8]) -> Vec<usize> {
     let mut at = 0;
     let mut out = Vec::new();
     while at + 16 <= log.len() {
-        out.push(at);
         let len = u32::from_le_bytes([log[at], log[at + 1], log[at + 2], log[at + 3]]) as usize;
+        let lsn = u64::from_le_bytes(log[at + 8..at + 16].try_into().expect("8 bytes"));
+        if lsn != 0 {
+            out.push(at);
+        }
         at += 16 + len;
     }
     out

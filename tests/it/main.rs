@@ -18,4 +18,5 @@ mod process;
 mod props;
 mod rules;
 mod secrets;
+mod upgrade;
 mod windows;

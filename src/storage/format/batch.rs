@@ -1,4 +1,6 @@
-//! The log's record payload: a batch of validated events, compactly.
+//! A log record's payload: a batch of validated events, compactly — the
+//! payload of log formats 1 and 2 (unchanged since the first release; a
+//! change is a new log format, see `log`).
 //!
 //! Not the request bytes: ids are already 128-bit keys, buyers hashed, money
 //! integers, and numbers varints — about a third of the NDJSON size — and

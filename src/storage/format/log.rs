@@ -1,0 +1,156 @@
+//! Log segments: checksummed records, and the marker that says a segment's
+//! format.
+//!
+//! A record is `len u32 | crc32c u32 | lsn u64 | payload`, little-endian,
+//! the CRC over lsn and payload; its payload is a batch of events
+//! (`batch`). Format 1 segments are records from the first byte. Format 2
+//! segments open with a *marker*: a record of LSN 0 (real LSNs start at 1)
+//! whose payload is `WRLG0002`; the records after it are as in format 1.
+//! The marker is a record so that a warroom from before it, which knows no
+//! marker, skips it as a record its checkpoint covers instead of taking it
+//! for damage: going back to that release loses nothing. It costs 24 bytes
+//! a segment and nothing per record. A later format that changes the
+//! payload says so in its marker, and [`decode_payload`] picks the decoder
+//! by the segment's format.
+
+use super::batch::{self, DecodeError};
+use super::{FormatError, magic, magic_version, not_newer};
+use crate::event::Batch;
+
+/// The format this build writes and the newest it reads.
+pub const VERSION: u32 = 2;
+/// Bytes before a record's payload.
+pub const HEADER: usize = 16;
+/// The LSN of a segment's marker record.
+pub const MARKER_LSN: u64 = 0;
+const TAG: &[u8; 4] = b"WRLG";
+
+/// Appends one framed record to `out` (once per batch, on the log's
+/// append path).
+#[inline]
+pub fn frame(lsn: u64, payload: &[u8], out: &mut Vec<u8>) {
+    let mut crc = crc32c::crc32c(&lsn.to_le_bytes());
+    crc = crc32c::crc32c_append(crc, payload);
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&lsn.to_le_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// The framed marker that opens a segment of this build's format.
+pub fn marker() -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + 8);
+    frame(MARKER_LSN, &magic(TAG, VERSION), &mut out);
+    out
+}
+
+/// The format a marker's payload names, if this build reads it.
+pub fn marker_version(payload: &[u8]) -> Result<u32, FormatError> {
+    let version = magic_version(payload, TAG)
+        .filter(|_| payload.len() == 8)
+        .ok_or(FormatError::Foreign("log segment marker"))?;
+    if version < 2 {
+        return Err(FormatError::Decode(format!(
+            "a marker naming format {version}"
+        )));
+    }
+    not_newer(version, VERSION)
+}
+
+/// Decodes a record's payload as the segment's format says.
+pub fn decode_payload<'a>(
+    version: u32,
+    payload: &'a [u8],
+    out: &mut Batch<'a>,
+) -> Result<(), DecodeError> {
+    match version {
+        // The payload has not changed since the first release.
+        1 | 2 => batch::decode(payload, out),
+        _ => Err(DecodeError("no decoder for this log format")),
+    }
+}
+
+/// One record as found in a segment.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next<'a> {
+    Record {
+        lsn: u64,
+        payload: &'a [u8],
+        end: usize,
+    },
+    End,
+    /// Incomplete at the end of the buffer.
+    Torn,
+    /// A whole record whose checksum fails; `end` is where it ends.
+    Bad(&'static str, usize),
+}
+
+/// The record at byte `at` of a segment.
+pub fn next_record(buf: &[u8], at: usize) -> Next<'_> {
+    if at == buf.len() {
+        return Next::End;
+    }
+    if buf.len() - at < HEADER {
+        return Next::Torn;
+    }
+    let word = |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
+    let len = word(at) as usize;
+    let crc = word(at + 4);
+    let mut l = [0u8; 8];
+    l.copy_from_slice(&buf[at + 8..at + 16]);
+    let lsn = u64::from_le_bytes(l);
+    let Some(end) = (at + HEADER).checked_add(len).filter(|&e| e <= buf.len()) else {
+        return Next::Torn;
+    };
+    let payload = &buf[at + HEADER..end];
+    let mut c = crc32c::crc32c(&l);
+    c = crc32c::crc32c_append(c, payload);
+    if c != crc {
+        return Next::Bad("checksum mismatch", end);
+    }
+    Next::Record { lsn, payload, end }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_is_a_record_of_lsn_zero_naming_the_format() {
+        let m = marker();
+        assert_eq!(m.len(), HEADER + 8);
+        let Next::Record { lsn, payload, end } = next_record(&m, 0) else {
+            panic!("the marker is a whole record");
+        };
+        assert_eq!((lsn, end), (MARKER_LSN, m.len()));
+        assert_eq!(payload, b"WRLG0002");
+        assert_eq!(marker_version(payload), Ok(2));
+        let err = marker_version(b"WRLG0003").expect_err("newer");
+        assert!(err.is_newer(), "{err}");
+        assert!(marker_version(b"WRLG0001").is_err());
+        assert!(marker_version(b"WRLG00021").is_err());
+        assert!(marker_version(b"hello").is_err());
+    }
+
+    #[test]
+    fn records_frame_and_fail_where_damaged() {
+        let mut buf = Vec::new();
+        frame(1, b"abc", &mut buf);
+        frame(2, b"defg", &mut buf);
+        let Next::Record { lsn: 1, end, .. } = next_record(&buf, 0) else {
+            panic!("first record");
+        };
+        assert!(matches!(
+            next_record(&buf, end),
+            Next::Record { lsn: 2, .. }
+        ));
+        assert_eq!(next_record(&buf, buf.len()), Next::End);
+        assert_eq!(next_record(&buf[..buf.len() - 1], end), Next::Torn);
+        let mut bad = buf.clone();
+        bad[end + HEADER] ^= 1;
+        assert_eq!(
+            next_record(&bad, end),
+            Next::Bad("checksum mismatch", buf.len())
+        );
+    }
+}
