@@ -14,8 +14,10 @@ mod error;
 mod model;
 mod plan;
 mod raw;
+mod rule;
+mod secret;
 
-pub use alerts::{AlertsConfig, HookConfig, HookKind, Lang, RULES, RulesConfig, Silence};
+pub use alerts::{AlertsConfig, HookConfig, HookKind, Lang, RulesConfig, Silence};
 pub use auth::AuthConfig;
 pub use build::{load_file, parse_str};
 pub use catalog::TIMELINE_COLUMNS;
@@ -24,3 +26,5 @@ pub use model::{
     Baseline, ChannelDef, Config, FsyncMode, Sale, ServerConfig, SkuDef, StorageConfig, StoreDef,
 };
 pub use plan::Plan;
+pub use rule::{RULES, Rule};
+pub use secret::Secret;

@@ -12,7 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use warroom::config::{Config, HookConfig, HookKind};
+use warroom::config::{Config, HookConfig, HookKind, Rule};
 
 use crate::support::{MIN, START, TestApp, spawn_app, test_config};
 
@@ -87,8 +87,8 @@ fn with_hook(kind: HookKind, url: String, secret: Option<&str>) -> Config {
     cfg.alerts.hooks.push(HookConfig {
         name: "war-room".into(),
         kind,
-        url,
-        secret: secret.map(str::to_string),
+        url: url.into(),
+        secret: secret.map(Into::into),
         mobiles: vec![],
         at_all: false,
     });
@@ -232,7 +232,7 @@ async fn a_rate_drop_waits_for_its_period_ignores_a_blip_and_resolves() {
     app.clock.advance(61_000);
     let fired = app.alerts.evaluate();
     assert_eq!(fired.len(), 1, "{fired:?}");
-    assert_eq!(fired[0].record().rule, "rate_drop");
+    assert_eq!(fired[0].record().rule, Rule::RateDrop);
     rx.wait_for(1).await;
     // Orders again: resolved.
     let now3 = now0 + 161_000;

@@ -55,7 +55,7 @@ fn windows_follow_event_time_and_slide_with_the_clock() {
         .engine()
         .read(|st, now| views::store_rows(st, now, views::RowSort::Gmv, 10));
     assert_eq!(stores[0].id, "s1");
-    assert_eq!(stores[0].gmv, 1_001_100);
+    assert_eq!(stores[0].figures.gmv, 1_001_100);
 }
 
 #[test]
@@ -247,12 +247,17 @@ fn buyers_are_exact_per_scope_and_new_buyers_count_once() {
     let stores = ingest
         .engine()
         .read(|st, now| views::store_rows(st, now, views::RowSort::Orders, 10));
-    let by = |id: &str| stores.iter().find(|r| r.id == id).map(|r| r.buyers);
+    let by = |id: &str| stores.iter().find(|r| r.id == id).map(|r| r.figures.buyers);
     assert_eq!((by("s1"), by("s2")), (Some(2), Some(2)));
     let channels = ingest
         .engine()
         .read(|st, now| views::channel_rows(st, now, views::RowSort::Gmv, 10));
-    let by = |id: &str| channels.iter().find(|r| r.id == id).map(|r| r.buyers);
+    let by = |id: &str| {
+        channels
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.figures.buyers)
+    };
     assert_eq!((by("tmall"), by("jd")), (Some(1), Some(2)));
 }
 
