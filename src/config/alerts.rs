@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::ConfigError;
+use super::hook::{HookConfig, HookKind};
 use super::raw::SValue;
 use super::rule::Rule;
 use super::secret::Secret;
@@ -90,66 +91,6 @@ impl Lang {
             Lang::Zh => "zh",
             Lang::En => "en",
         }
-    }
-}
-
-/// The chat service a hook posts to. `as_str` is the config's spelling;
-/// serde keeps the variant names, as existing `sale.json` files hold them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum HookKind {
-    DingTalk,
-    WeCom,
-    Feishu,
-    Slack,
-    Alertmanager,
-}
-
-impl HookKind {
-    pub const ALL: [HookKind; 5] = [
-        HookKind::DingTalk,
-        HookKind::WeCom,
-        HookKind::Feishu,
-        HookKind::Slack,
-        HookKind::Alertmanager,
-    ];
-
-    pub fn parse(s: &str) -> Option<HookKind> {
-        HookKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HookKind::DingTalk => "dingtalk",
-            HookKind::WeCom => "wecom",
-            HookKind::Feishu => "feishu",
-            HookKind::Slack => "slack",
-            HookKind::Alertmanager => "alertmanager",
-        }
-    }
-}
-
-/// One chat hook. The URL is a secret too: DingTalk, WeCom and Feishu put
-/// the robot's access token in it. Both are written out only because the
-/// data directory still records the config (`sale.json`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct HookConfig {
-    pub name: String,
-    pub kind: HookKind,
-    #[serde(serialize_with = "Secret::serialize_exposed")]
-    pub url: Secret,
-    #[serde(serialize_with = "Secret::serialize_exposed_opt")]
-    pub secret: Option<Secret>,
-    pub mobiles: Vec<String>,
-    pub at_all: bool,
-}
-
-impl HookConfig {
-    /// The URL's host, for logs: the rest of the URL may hold a token.
-    pub fn host(&self) -> String {
-        reqwest::Url::parse(self.url.expose())
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default()
     }
 }
 

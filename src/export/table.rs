@@ -2,7 +2,7 @@
 //! major units with the currency's decimals, fractions as decimals.
 
 use super::facts::Facts;
-use crate::views::RowFigures;
+use crate::views::{RowFigures, StockWarning};
 
 struct Csv {
     w: csv::Writer<Vec<u8>>,
@@ -127,7 +127,7 @@ pub fn skus(f: &Facts) -> Vec<u8> {
             frac(r.completion),
             opt(r.stock),
             opt(r.stock_left),
-            opt(r.warning),
+            opt(r.warning.map(StockWarning::as_str)),
             sold_out.unwrap_or_default(),
         ]);
     }

@@ -110,7 +110,26 @@ pub struct SkuRow {
     pub stock: Option<i64>,
     pub stock_left: Option<i64>,
     pub sellout_eta_s: Option<f64>,
-    pub warning: Option<&'static str>,
+    pub warning: Option<StockWarning>,
+}
+
+/// Why a SKU is in the stock warnings (`"out"` or `"low"` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StockWarning {
+    /// Sold out: nothing left.
+    Out,
+    /// At or under its low line.
+    Low,
+}
+
+impl StockWarning {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StockWarning::Out => "out",
+            StockWarning::Low => "low",
+        }
+    }
 }
 
 /// Sort keys of channels and stores (descending).
@@ -231,12 +250,12 @@ fn sellout_eta(k: &Sku, now_ms: i64) -> Option<f64> {
     (sold > 0).then(|| (k.stock_left as f64 * 300.0 / f64::from(sold)).round())
 }
 
-fn warning(k: &Sku) -> Option<&'static str> {
+fn warning(k: &Sku) -> Option<StockWarning> {
     k.stock?;
     if k.stock_left <= 0 {
-        Some("out")
+        Some(StockWarning::Out)
     } else if k.low_line().is_some_and(|low| k.stock_left <= low) {
-        Some("low")
+        Some(StockWarning::Low)
     } else {
         None
     }
@@ -255,7 +274,7 @@ pub fn stock_warning_rows(st: &State, now_ms: i64, eta_limit_s: f64, limit: usiz
         .filter_map(|(i, k)| {
             let eta = sellout_eta(k, now_ms);
             match (warning(k), eta) {
-                (Some("out"), _) => Some((0, 0.0, i)),
+                (Some(StockWarning::Out), _) => Some((0, 0.0, i)),
                 (_, Some(eta)) if eta <= eta_limit_s => Some((1, eta, i)),
                 (Some(_), Some(eta)) => Some((1, eta, i)),
                 (Some(_), None) => Some((2, 0.0, i)),

@@ -72,11 +72,8 @@ pub(super) fn verdict(answer: &Value) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{batch, hook};
-    use super::super::{Outcome, classify, payload};
+    use super::super::fixtures::*;
     use super::*;
-    use crate::alerts::record::NoticeKind;
-    use crate::config::{HookKind, Lang, Rule};
 
     #[test]
     fn signing_matches_the_services_vector() {

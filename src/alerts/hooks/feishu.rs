@@ -42,10 +42,7 @@ pub(super) fn request(r: &Request) -> Outgoing {
         body["timestamp"] = json!(ts.to_string());
         body["sign"] = json!(sign(ts, secret.expose()));
     }
-    Outgoing {
-        url: r.hook.url.clone(),
-        body,
-    }
+    r.post(body)
 }
 
 /// `code` (or, from older gateways, `StatusCode`) 0 is success.
@@ -56,11 +53,8 @@ pub(super) fn verdict(answer: &Value) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{batch, hook};
-    use super::super::{Outcome, classify, payload};
+    use super::super::fixtures::*;
     use super::*;
-    use crate::alerts::record::NoticeKind;
-    use crate::config::{HookKind, Rule};
 
     #[test]
     fn signing_matches_the_services_vector() {

@@ -25,10 +25,7 @@ pub(super) fn request(r: &Request) -> Outgoing {
     if let Some((label, u)) = &t.link {
         text.push_str(&format!("[{label}]({u})"));
     }
-    Outgoing {
-        url: r.hook.url.clone(),
-        body: json!({ "msgtype": "markdown", "markdown": { "content": cut(&text, MAX_BYTES) } }),
-    }
+    r.post(json!({ "msgtype": "markdown", "markdown": { "content": cut(&text, MAX_BYTES) } }))
 }
 
 /// `errcode` 0 is success.
@@ -38,11 +35,8 @@ pub(super) fn verdict(answer: &Value) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{batch, hook};
-    use super::super::{Outcome, classify, payload};
+    use super::super::fixtures::*;
     use super::*;
-    use crate::alerts::record::NoticeKind;
-    use crate::config::{HookKind, Lang, Rule};
 
     #[test]
     fn a_long_digest_is_cut_to_the_limit() {
