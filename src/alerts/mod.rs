@@ -24,9 +24,7 @@ mod worker;
 pub use book::Book;
 pub use delivery::{Delivery, DeliveryKind, DeliveryResult};
 pub use handle::{Alerts, FILE, load_book};
-pub use hooks::{
-    Msg, Outcome, Outgoing, classify, dingtalk_sign, feishu_sign, limits, payload, url_encode,
-};
+pub use hooks::{Msg, Outcome, Outgoing, classify, dingtalk_sign, feishu_sign, limits, payload};
 pub use record::{AlertRecord, AlertScope, Notice, NoticeKind, Severity, Status};
 pub use rules::{Condition, evaluate};
 pub use screen::{RuleCount, SCREEN_ALERTS_PER_EVAL, ScreenNotice, screen_notices};

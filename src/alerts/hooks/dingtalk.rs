@@ -23,7 +23,7 @@ pub fn sign(timestamp_ms: i64, secret: &str) -> String {
 }
 
 /// Percent-encodes a query value (Base64's `+`, `/`, `=` included).
-pub fn url_encode(s: &str) -> String {
+fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {
         match b {

@@ -20,7 +20,7 @@ use hmac::{KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
-pub use dingtalk::{sign as dingtalk_sign, url_encode};
+pub use dingtalk::sign as dingtalk_sign;
 pub use feishu::sign as feishu_sign;
 pub use text::Msg;
 
