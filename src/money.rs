@@ -5,6 +5,9 @@
 //! amounts as TOML strings or floats; they are parsed here from their *text*,
 //! digit by digit, so `99.5`, `99.50` and `"99.50"` are all exactly 9950 fen and
 //! binary floating-point drift (`19.99 * 100 = 1998.999…`) cannot happen.
+//! On the way out, amounts are formatted here too: plain major units for
+//! CSV ([`Currency::format_major`]) and grouped labels with the currency's
+//! symbol for messages, charts and the report ([`money_label`]).
 
 use std::fmt;
 
@@ -38,6 +41,18 @@ impl Currency {
         10_i64.pow(self.exponent)
     }
 
+    /// The sign labels put before an amount; empty for currencies without
+    /// one here (the code is then clear from the sale).
+    pub fn symbol(&self) -> &'static str {
+        match self.code.as_str() {
+            "CNY" | "JPY" => "¥",
+            "USD" => "$",
+            "EUR" => "€",
+            "GBP" => "£",
+            _ => "",
+        }
+    }
+
     /// Formats minor units as a major-unit decimal with the currency's places.
     pub fn format_major(&self, minor: i64) -> String {
         if self.exponent == 0 {
@@ -53,6 +68,28 @@ impl Currency {
             width = self.exponent as usize
         )
     }
+}
+
+/// Amount in major units with separators and no decimals when whole:
+/// "¥100,000,000" — for labels (alert messages, charts, the report), not
+/// for CSV.
+pub fn money_label(cur: &Currency, minor: i64) -> String {
+    let text = cur.format_major(minor);
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let frac = if frac.bytes().all(|b| b == b'0') {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
+    format!("{sign}{}{grouped}{frac}", cur.symbol())
 }
 
 /// Why a decimal amount was refused; the caller adds the field name.
@@ -276,5 +313,16 @@ mod tests {
         assert_eq!(c.format_major(9950), "99.50");
         assert_eq!(c.format_major(-5), "-0.05");
         assert_eq!(jpy.format_major(120), "120");
+    }
+
+    #[test]
+    fn money_labels() {
+        let cny = Currency::from_code("CNY").expect("CNY");
+        assert_eq!(money_label(&cny, 10_000_000_000), "¥100,000,000");
+        assert_eq!(money_label(&cny, 123_456), "¥1,234.56");
+        assert_eq!(money_label(&cny, -5_000), "-¥50");
+        let kwd = Currency::from_code("KWD").expect("KWD");
+        assert_eq!(money_label(&kwd, 1_234_500), "1,234.500");
+        assert_eq!(money_label(&kwd, 1_000), "1");
     }
 }

@@ -15,55 +15,16 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::delivery::Delivery;
+use super::record::{AlertRecord, AlertScope, Notice, Status};
 use super::rules::Condition;
-use crate::config::{RulesConfig, Silence};
+use crate::config::{Rule, RulesConfig, Silence};
 
 const HISTORY: usize = 1000;
 
-/// One delivery attempt's outcome, as `/api/v1/alerts` shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Delivery {
-    pub hook: String,
-    pub at: String,
-    pub attempt: u32,
-    pub result: String,
-}
-
-/// An alert as the API, the screens and the export show it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct AlertRecord {
-    pub id: u64,
-    pub key: String,
-    pub rule: String,
-    pub scope: String,
-    pub severity: String,
-    /// `firing`, `resolved`, or `fired` (one-shot rules).
-    pub status: String,
-    pub title: String,
-    pub summary: String,
-    pub fired_at: String,
-    pub fired_at_ms: i64,
-    pub resolved_at: Option<String>,
-    pub silenced: bool,
-    pub deliveries: Vec<Delivery>,
-}
-
-/// What to send.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Notice {
-    Fire(AlertRecord),
-    Repeat(AlertRecord),
-    Resolve(AlertRecord),
-}
-
-impl Notice {
-    pub fn record(&self) -> &AlertRecord {
-        match self {
-            Notice::Fire(r) | Notice::Repeat(r) | Notice::Resolve(r) => r,
-        }
-    }
-}
-
+/// A condition the book follows: pending while `id` is `None` (held less
+/// than its `for`), firing once it has a record. The field names are
+/// `alerts.json`'s.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Active {
     since_ms: i64,
@@ -74,7 +35,9 @@ struct Active {
     gone_since_ms: Option<i64>,
 }
 
-/// Everything the alert side remembers; saved as `alerts.json`.
+/// Everything the alert side remembers; saved as `alerts.json`, whose
+/// shape this is (see `tests/data/alerts-0.1.0.json` for a book an earlier
+/// build wrote, which must keep loading).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Book {
     next_id: u64,
@@ -85,9 +48,14 @@ pub struct Book {
 }
 
 impl Book {
-    pub fn silenced(&self, rule: &str, scope: &str, now_ms: i64) -> bool {
+    /// Whether a silence covers `rule` in `scope` at `now_ms`.
+    pub fn silenced(&self, rule: Rule, scope: &AlertScope, now_ms: i64) -> bool {
         self.silences.iter().any(|s| {
-            s.until_ms > now_ms && s.rule == rule && s.scope.as_deref().is_none_or(|x| x == scope)
+            s.until_ms > now_ms
+                && s.rule == rule
+                && s.scope
+                    .as_deref()
+                    .is_none_or(|x| AlertScope::parse(x).as_ref() == Some(scope))
         })
     }
 
@@ -113,10 +81,14 @@ impl Book {
         let r = AlertRecord {
             id: self.next_id,
             key: c.key.clone(),
-            rule: c.rule.into(),
+            rule: c.rule,
             scope: c.scope.clone(),
-            severity: c.severity.into(),
-            status: if c.once { "fired" } else { "firing" }.into(),
+            severity: c.severity,
+            status: if c.once {
+                Status::Fired
+            } else {
+                Status::Firing
+            },
             title: c.title.clone(),
             summary: c.summary.clone(),
             fired_at: at,
@@ -205,13 +177,13 @@ impl Book {
             };
             let Some(id) = a.id else { continue };
             let when = at(now_ms);
-            let silenced_now = |r: &AlertRecord| self.silenced(&r.rule, &r.scope, now_ms);
+            let silenced_now = |r: &AlertRecord| self.silenced(r.rule, &r.scope, now_ms);
             let Some(pos) = self.history.iter().position(|r| r.id == id) else {
                 continue;
             };
             let silenced = silenced_now(&self.history[pos]);
             let r = &mut self.history[pos];
-            r.status = "resolved".into();
+            r.status = Status::Resolved;
             r.resolved_at = Some(when);
             r.silenced = silenced;
             out.push(Notice::Resolve(r.clone()));
@@ -223,13 +195,18 @@ impl Book {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::record::{NoticeKind, Severity};
 
     fn cond(key: &str, once: bool, pending: bool) -> Condition {
         Condition {
             key: key.into(),
-            rule: if once { "milestone" } else { "rate_drop" },
-            scope: "sale".into(),
-            severity: "info",
+            rule: if once {
+                Rule::Milestone
+            } else {
+                Rule::RateDrop
+            },
+            scope: AlertScope::Sale,
+            severity: Severity::Info,
             once,
             pending,
             title: "t".into(),
@@ -238,13 +215,7 @@ mod tests {
     }
 
     fn kinds(n: &[Notice]) -> Vec<&'static str> {
-        n.iter()
-            .map(|n| match n {
-                Notice::Fire(_) => "fire",
-                Notice::Repeat(_) => "repeat",
-                Notice::Resolve(_) => "resolve",
-            })
-            .collect()
+        n.iter().map(|n| NoticeKind::as_str(n.kind())).collect()
     }
 
     #[test]
@@ -307,7 +278,7 @@ mod tests {
         let rules = RulesConfig::defaults(100);
         let mut b = Book::default();
         b.silences.push(Silence {
-            rule: "milestone".into(),
+            rule: Rule::Milestone,
             scope: None,
             until_ms: 10_000,
             comment: None,
@@ -326,5 +297,76 @@ mod tests {
             |ms| ms.to_string(),
         );
         assert!(!n[0].record().silenced, "the silence expired");
+    }
+
+    /// A book as the build before typed alerts wrote it (a real run: a
+    /// DingTalk hook that could not connect, a silence, milestones, a
+    /// firing low-stock alert; plus the other delivery results by hand).
+    const OLD_BOOK: &str = include_str!("../../tests/data/alerts-0.1.0.json");
+
+    #[test]
+    fn a_book_written_by_an_earlier_build_loads_and_writes_back_the_same() {
+        let book: Book = serde_json::from_str(OLD_BOOK).expect("the old book loads");
+        let recent = book.recent(10);
+        assert_eq!(recent.len(), 5);
+        let low = &recent[0];
+        assert_eq!(
+            (low.rule, &low.scope, low.severity, low.status),
+            (
+                Rule::LowStock,
+                &AlertScope::Sku("k000042".into()),
+                Severity::Warning,
+                Status::Firing
+            )
+        );
+        assert_eq!(recent[2].status, Status::Resolved);
+        assert_eq!(recent[2].severity, Severity::Critical);
+        let results: Vec<_> = recent
+            .iter()
+            .flat_map(|r| r.deliveries.iter().map(|d| d.result.kind()))
+            .collect();
+        use crate::alerts::delivery::DeliveryKind as K;
+        for kind in [K::Delivered, K::Retrying, K::Refused, K::GaveUp, K::Dropped] {
+            assert!(results.contains(&kind), "{kind:?} in {results:?}");
+        }
+        assert!(!results.contains(&K::Other), "{results:?}");
+        assert_eq!(book.silences[0].rule, Rule::LowStock);
+
+        // Written back, it is the same document (key order aside).
+        let mut old: serde_json::Value = serde_json::from_str(OLD_BOOK).expect("json");
+        let mut new = serde_json::to_value(&book).expect("json");
+        for doc in [&mut old, &mut new] {
+            if let Some(keys) = doc["fired_once"].as_array_mut() {
+                keys.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+        }
+        assert_eq!(old, new);
+    }
+
+    #[test]
+    fn an_old_book_goes_on_where_it_stopped() {
+        let mut book: Book = serde_json::from_str(OLD_BOOK).expect("the old book loads");
+        let rules = RulesConfig::defaults(100);
+        let now = 1_796_002_470_000;
+        let low = Condition {
+            key: "low_stock:sku:k000042".into(),
+            rule: Rule::LowStock,
+            scope: AlertScope::Sku("k000042".into()),
+            severity: Severity::Warning,
+            once: false,
+            pending: false,
+            title: "库存不足".into(),
+            summary: "s".into(),
+        };
+        let half = cond("milestone:sale:0.5", true, false);
+        let n = book.step(&[low, half], now, &rules, |ms| ms.to_string());
+        assert!(n.is_empty(), "still firing, milestone already sent: {n:?}");
+        assert!(
+            book.step(&[], now + 1_000, &rules, |ms| ms.to_string())
+                .is_empty()
+        );
+        let n = book.step(&[], now + 61_000, &rules, |ms| ms.to_string());
+        assert_eq!(kinds(&n), ["resolve"]);
+        assert_eq!(n[0].record().id, 11, "the alert the old build fired");
     }
 }

@@ -2,21 +2,23 @@
 //!
 //! Evaluation is a pure function of (state, config, now): it lists every
 //! condition that currently holds, each with a stable key (rule + scope), so
-//! `lifecycle` can tell what started, what still holds and what ended.
+//! the book can tell what started, what still holds and what ended. What
+//! each rule is like (its severity, whether it fires once, whether it must
+//! hold for `for` first) is fixed per rule, in [`traits`].
 
-use crate::config::{Config, Lang};
+use super::record::{AlertScope, Severity};
+use crate::config::{Config, Lang, Rule};
 use crate::engine::State;
-use crate::export::money_label;
+use crate::money::money_label;
 
 /// A condition that holds now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
     /// Rule and scope, e.g. `milestone:store:s1:0.5`.
     pub key: String,
-    pub rule: &'static str,
-    /// `sale`, `channel:ID`, `store:ID` or `sku:ID`.
-    pub scope: String,
-    pub severity: &'static str,
+    pub rule: Rule,
+    pub scope: AlertScope,
+    pub severity: Severity,
     /// Fires once and never resolves (milestones, GMV marks).
     pub once: bool,
     /// Must hold for the `for` period before firing.
@@ -25,31 +27,22 @@ pub struct Condition {
     pub summary: String,
 }
 
-struct Text {
-    lang: Lang,
+/// A rule's severity, whether it fires once, and whether it waits `for`.
+fn traits(rule: Rule) -> (Severity, bool, bool) {
+    match rule {
+        Rule::Milestone | Rule::GmvMark => (Severity::Info, true, false),
+        Rule::LowStock | Rule::SelloutEta => (Severity::Warning, false, false),
+        Rule::SoldOut | Rule::NoEvents => (Severity::Critical, false, false),
+        Rule::RateDrop => (Severity::Critical, false, true),
+        Rule::Spike | Rule::RefundRate => (Severity::Warning, false, true),
+    }
 }
 
-impl Text {
-    fn pick(&self, zh: String, en: String) -> String {
-        match self.lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    fn title(&self, rule: &str) -> String {
-        let (zh, en) = match rule {
-            "milestone" => ("目标达成", "Target milestone"),
-            "gmv_mark" => ("成交额里程碑", "GMV mark"),
-            "low_stock" => ("库存不足", "Low stock"),
-            "sold_out" => ("已售罄", "Sold out"),
-            "sellout_eta" => ("即将售罄", "Selling out"),
-            "rate_drop" => ("下单量骤降", "Order rate drop"),
-            "spike" => ("下单量激增", "Order spike"),
-            "refund_rate" => ("退款率过高", "High refund rate"),
-            _ => ("数据中断", "No events"),
-        };
-        self.pick(zh.into(), en.into())
+/// Picks the message in the sale's language.
+fn pick(lang: Lang, zh: String, en: String) -> String {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
     }
 }
 
@@ -60,22 +53,17 @@ fn pct(x: f64) -> String {
 /// Every condition that holds at `now_ms`.
 pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
     let rules = &cfg.alerts.rules;
-    let t = Text {
-        lang: cfg.alerts.lang,
-    };
+    let lang = cfg.alerts.lang;
+    let t = |zh: String, en: String| pick(lang, zh, en);
     let cur = &cfg.sale.currency;
     let m = |v: i64| money_label(cur, v);
     let mut out = Vec::new();
-    let mut push = |rule: &'static str,
-                    scope: String,
-                    key_extra: &str,
-                    severity,
-                    once,
-                    pending,
-                    summary: String| {
+    // `mark` tells apart the one-shot conditions of one rule and scope.
+    let mut push = |rule: Rule, scope: AlertScope, mark: &str, summary: String| {
+        let (severity, once, pending) = traits(rule);
         out.push(Condition {
-            key: format!("{rule}:{scope}{key_extra}"),
-            title: t.title(rule),
+            key: format!("{}:{scope}{mark}", rule.as_str()),
+            title: rule.title(lang).to_string(),
             rule,
             scope,
             severity,
@@ -86,15 +74,15 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
     };
 
     // Target milestones for the sale, each channel and each store.
-    let mut scopes: Vec<(String, String, i64, Option<i64>)> = vec![(
-        "sale".into(),
+    let mut scopes: Vec<(AlertScope, String, i64, Option<i64>)> = vec![(
+        AlertScope::Sale,
         cfg.sale.name.clone(),
         st.sale.counters.gmv,
         cfg.sale.target,
     )];
     scopes.extend(st.channels.iter().map(|c| {
         (
-            format!("channel:{}", c.id),
+            AlertScope::Channel(c.id.to_string()),
             c.name.to_string(),
             c.scope.counters.gmv,
             c.target,
@@ -102,7 +90,7 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
     }));
     scopes.extend(st.stores.iter().map(|s| {
         (
-            format!("store:{}", s.id),
+            AlertScope::Store(s.id.to_string()),
             s.name.to_string(),
             s.scope.counters.gmv,
             s.target,
@@ -114,7 +102,7 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
         };
         let done = gmv as f64 / target as f64;
         for &share in rules.milestones.iter().filter(|&&s| done >= s) {
-            let summary = t.pick(
+            let summary = t(
                 format!(
                     "{name} 目标完成率达到 {}：{} / 目标 {}",
                     pct(share),
@@ -129,12 +117,9 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
                 ),
             );
             push(
-                "milestone",
+                Rule::Milestone,
                 scope.clone(),
                 &format!(":{share}"),
-                "info",
-                true,
-                false,
                 summary,
             );
         }
@@ -144,35 +129,25 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
         .iter()
         .filter(|&&v| v > 0 && st.sale.counters.gmv >= v)
     {
-        let summary = t.pick(
+        let summary = t(
             format!("成交额突破 {}（当前 {}）", m(mark), m(st.sale.counters.gmv)),
             format!("GMV passed {} (now {})", m(mark), m(st.sale.counters.gmv)),
         );
         push(
-            "gmv_mark",
-            "sale".into(),
+            Rule::GmvMark,
+            AlertScope::Sale,
             &format!(":{mark}"),
-            "info",
-            true,
-            false,
             summary,
         );
     }
 
     // Stock.
     for k in st.skus.iter().filter(|k| k.stock.is_some()) {
-        let scope = format!("sku:{}", k.id);
+        let scope = AlertScope::Sku(k.id.to_string());
         if k.stock_left <= 0 {
             if rules.sold_out {
-                push(
-                    "sold_out",
-                    scope,
-                    "",
-                    "critical",
-                    false,
-                    false,
-                    t.pick(format!("{} 已售罄", k.name), format!("{} sold out", k.name)),
-                );
+                let summary = t(format!("{} 已售罄", k.name), format!("{} sold out", k.name));
+                push(Rule::SoldOut, scope, "", summary);
             }
             continue;
         }
@@ -181,7 +156,7 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
         if let Some(eta) = eta_s.filter(|&e| {
             rules.sellout_eta_minutes > 0 && e <= rules.sellout_eta_minutes as f64 * 60.0
         }) {
-            let summary = t.pick(
+            let summary = t(
                 format!(
                     "{} 预计 {:.0} 分钟后售罄（剩余 {}）",
                     k.name,
@@ -195,22 +170,14 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
                     k.stock_left
                 ),
             );
-            push(
-                "sellout_eta",
-                scope.clone(),
-                "",
-                "warning",
-                false,
-                false,
-                summary,
-            );
+            push(Rule::SelloutEta, scope.clone(), "", summary);
         }
         if rules.low_stock && k.low_line().is_some_and(|low| k.stock_left <= low) {
-            let summary = t.pick(
+            let summary = t(
                 format!("{} 库存不足：剩余 {}", k.name, k.stock_left),
                 format!("{} is low: {} left", k.name, k.stock_left),
             );
-            push("low_stock", scope, "", "warning", false, false, summary);
+            push(Rule::LowStock, scope, "", summary);
         }
     }
 
@@ -221,26 +188,22 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
     let before = w.sum(tens - 66, tens - 7).orders as f64 / 600.0;
     if before >= rules.min_orders_per_s && before > 0.0 {
         if rules.rate_drop > 0.0 && last < rules.rate_drop * before {
-            let summary = t.pick(
-                format!("下单量骤降：近 1 分钟 {last:.1} 单/秒，此前 10 分钟 {before:.1} 单/秒（支付或订单系统故障？）"),
-                format!("Order rate dropped: {last:.1}/s in the last minute against {before:.1}/s before (payment or order system outage?)"),
+            let summary = t(
+                format!(
+                    "下单量骤降：近 1 分钟 {last:.1} 单/秒，此前 10 分钟 {before:.1} 单/秒（支付或订单系统故障？）"
+                ),
+                format!(
+                    "Order rate dropped: {last:.1}/s in the last minute against {before:.1}/s before (payment or order system outage?)"
+                ),
             );
-            push(
-                "rate_drop",
-                "sale".into(),
-                "",
-                "critical",
-                false,
-                true,
-                summary,
-            );
+            push(Rule::RateDrop, AlertScope::Sale, "", summary);
         }
         if rules.spike > 0.0 && last > rules.spike * before {
-            let summary = t.pick(
+            let summary = t(
                 format!("下单量激增：近 1 分钟 {last:.1} 单/秒，此前 10 分钟 {before:.1} 单/秒"),
                 format!("Order spike: {last:.1}/s in the last minute against {before:.1}/s before"),
             );
-            push("spike", "sale".into(), "", "warning", false, true, summary);
+            push(Rule::Spike, AlertScope::Sale, "", summary);
         }
     }
 
@@ -248,7 +211,7 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
     let refunds = st.refund_tens.sum(tens - 89, tens).orders as f64;
     let orders = st.sale.windows.tens.sum(tens - 89, tens).orders as f64;
     if rules.refund_rate > 0.0 && orders >= 50.0 && refunds / orders > rules.refund_rate {
-        let summary = t.pick(
+        let summary = t(
             format!(
                 "退款率过高：近 15 分钟 {} 笔退款 / {} 笔订单（{}）",
                 refunds,
@@ -260,15 +223,7 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
                 pct(refunds / orders)
             ),
         );
-        push(
-            "refund_rate",
-            "sale".into(),
-            "",
-            "warning",
-            false,
-            true,
-            summary,
-        );
+        push(Rule::RefundRate, AlertScope::Sale, "", summary);
     }
 
     // No events while the sale runs.
@@ -280,19 +235,11 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
             .max(sale.starts_ms);
         let quiet = (now_ms - since) / 1000;
         if quiet >= rules.no_events_s {
-            let summary = t.pick(
+            let summary = t(
                 format!("已 {quiet} 秒未收到任何事件"),
                 format!("No events for {quiet} s"),
             );
-            push(
-                "no_events",
-                "sale".into(),
-                "",
-                "critical",
-                false,
-                false,
-                summary,
-            );
+            push(Rule::NoEvents, AlertScope::Sale, "", summary);
         }
     }
     out

@@ -11,9 +11,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::ConfigError;
-use crate::money::Currency;
-
+use super::hook::{HookConfig, HookKind};
 use super::raw::SValue;
+use super::rule::Rule;
+use super::secret::Secret;
+use crate::money::Currency;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,13 +29,15 @@ pub struct RawAlerts {
     pub silences: Vec<Spanned<RawSilence>>,
 }
 
+/// A hook as written; its URL and secret are [`Secret`]s from the start, so
+/// not even a `{:?}` of the raw file shows them.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHook {
     pub name: Spanned<String>,
     pub kind: Spanned<String>,
-    pub url: Spanned<String>,
-    pub secret: Option<String>,
+    pub url: Spanned<Secret>,
+    pub secret: Option<Secret>,
     pub mobiles: Option<Vec<String>>,
     pub at_all: Option<bool>,
 }
@@ -67,7 +71,8 @@ pub struct RawSilence {
     pub comment: Option<String>,
 }
 
-/// The language of chat messages.
+/// The language of chat messages and rule titles. Serde spells the
+/// variants as written (`"Zh"`), as data directories already hold them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Lang {
     #[default]
@@ -75,46 +80,18 @@ pub enum Lang {
     En,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum HookKind {
-    DingTalk,
-    WeCom,
-    Feishu,
-    Slack,
-    Alertmanager,
-}
-
-impl HookKind {
-    pub fn parse(s: &str) -> Option<HookKind> {
-        Some(match s {
-            "dingtalk" => HookKind::DingTalk,
-            "wecom" => HookKind::WeCom,
-            "feishu" => HookKind::Feishu,
-            "slack" => HookKind::Slack,
-            "alertmanager" => HookKind::Alertmanager,
-            _ => return None,
-        })
+impl Lang {
+    /// `language = "zh" | "en"` in `[alerts]`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        [Lang::Zh, Lang::En].into_iter().find(|l| l.as_str() == s)
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
-            HookKind::DingTalk => "dingtalk",
-            HookKind::WeCom => "wecom",
-            HookKind::Feishu => "feishu",
-            HookKind::Slack => "slack",
-            HookKind::Alertmanager => "alertmanager",
+            Lang::Zh => "zh",
+            Lang::En => "en",
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct HookConfig {
-    pub name: String,
-    pub kind: HookKind,
-    pub url: String,
-    pub secret: Option<String>,
-    pub mobiles: Vec<String>,
-    pub at_all: bool,
 }
 
 /// Rule thresholds; 0 disables a rule.
@@ -172,7 +149,7 @@ impl RulesConfig {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Silence {
-    pub rule: String,
+    pub rule: Rule,
     /// `None` (or "*"): every scope of the rule.
     pub scope: Option<String>,
     pub until_ms: i64,
@@ -200,19 +177,6 @@ impl AlertsConfig {
     }
 }
 
-/// The names of the rules, as silences and messages use them.
-pub const RULES: &[&str] = &[
-    "milestone",
-    "gmv_mark",
-    "low_stock",
-    "sold_out",
-    "sellout_eta",
-    "rate_drop",
-    "spike",
-    "refund_rate",
-    "no_events",
-];
-
 impl super::build::Builder<'_> {
     /// `[alerts]`: defaults, then the file's hooks, rules and silences.
     pub(super) fn alerts(
@@ -224,11 +188,10 @@ impl super::build::Builder<'_> {
         let mut out = AlertsConfig::defaults(cur.scale());
         let Some(raw) = raw else { return Ok(out) };
         if let Some(l) = &raw.language {
-            out.lang = match l.get_ref().as_str() {
-                "zh" => Lang::Zh,
-                "en" => Lang::En,
-                _ => return self.err(l.span(), "alerts.language: must be \"zh\" or \"en\""),
+            let Some(lang) = Lang::parse(l.get_ref()) else {
+                return self.err(l.span(), "alerts.language: must be \"zh\" or \"en\"");
             };
+            out.lang = lang;
         }
         out.public_url = raw.public_url.clone();
         let mut names = HashSet::new();
@@ -247,7 +210,9 @@ impl super::build::Builder<'_> {
                 );
             }
             let url = h.url.get_ref();
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
+            let web = reqwest::Url::parse(url.expose())
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if !web {
                 return self.err(
                     h.url.span(),
                     "alerts.hooks.url: must be an http:// or https:// URL",
@@ -347,18 +312,18 @@ impl super::build::Builder<'_> {
         for s in &raw.silences {
             let span = s.span();
             let s = s.get_ref();
-            if !RULES.contains(&s.rule.as_str()) {
+            let Some(rule) = Rule::parse(&s.rule) else {
                 return self.err(
                     span,
                     format!(
                         "alerts.silences.rule: unknown rule {:?} (one of {})",
                         s.rule,
-                        RULES.join(", ")
+                        super::rule::RULES.join(", ")
                     ),
                 );
-            }
+            };
             out.silences.push(Silence {
-                rule: s.rule.clone(),
+                rule,
                 scope: s.scope.clone().filter(|x| x != "*"),
                 until_ms: self.datetime(&s.until, "alerts.silences.until", tz)?,
                 comment: s.comment.clone(),

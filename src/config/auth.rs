@@ -3,7 +3,7 @@
 //! A token is written literally, or as `env:NAME` (read from the
 //! environment) or `file:PATH` (read from a file, trimmed), so secrets stay
 //! out of a config kept in version control. Errors name the entry, never
-//! the token.
+//! the token; `Debug` never shows one, raw or resolved.
 
 use std::path::Path;
 
@@ -11,23 +11,30 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::ConfigError;
+use super::secret::Secret;
 
+/// `[auth]` as written. An entry is a literal token or where to find one;
+/// all are [`Secret`]s, so a `{:?}` of the raw file shows none.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
     #[serde(default)]
-    pub ingest: Vec<Spanned<String>>,
+    pub ingest: Vec<Spanned<Secret>>,
     #[serde(default)]
-    pub view: Vec<Spanned<String>>,
+    pub view: Vec<Spanned<Secret>>,
     #[serde(default)]
-    pub admin: Vec<Spanned<String>>,
+    pub admin: Vec<Spanned<Secret>>,
     /// Browser origins allowed to call the API and open the socket from
     /// another site (CORS); same-origin pages are always allowed.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
 }
 
-/// Resolved tokens. Debug output never shows them.
+/// Resolved tokens. Debug output shows how many, never which.
+///
+/// The lists stay plain strings because the HTTP edge compares them as
+/// such (through digests); the hand-written `Debug` below is what keeps
+/// them out of logs.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuthConfig {
     pub ingest: Vec<String>,
@@ -69,12 +76,12 @@ pub fn resolve(entry: &str, base: &Path) -> Result<String, String> {
 impl super::build::Builder<'_> {
     /// `[auth]`: every entry resolved; at least one token somewhere.
     pub(super) fn auth(&self, raw: &RawAuth) -> Result<AuthConfig, ConfigError> {
-        let list = |entries: &[Spanned<String>], role: &str| -> Result<Vec<String>, ConfigError> {
+        let list = |entries: &[Spanned<Secret>], role: &str| -> Result<Vec<String>, ConfigError> {
             entries
                 .iter()
                 .enumerate()
                 .map(|(i, e)| {
-                    resolve(e.get_ref(), self.base)
+                    resolve(e.get_ref().expose(), self.base)
                         .or_else(|why| self.err(e.span(), format!("auth.{role}[{i}]: {why}")))
                 })
                 .collect()
@@ -93,5 +100,34 @@ impl super::build::Builder<'_> {
             ));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_token_raw_or_resolved() {
+        let raw: RawAuth = toml::from_str(
+            "ingest = [\"LITERALTOKEN1\"]\nadmin = [\"env:ADMIN_TOKEN_VAR\"]\nallowed_origins = [\"https://wall\"]",
+        )
+        .expect("raw auth");
+        let shown = format!("{raw:?}");
+        assert!(!shown.contains("LITERALTOKEN1"), "{shown}");
+        assert!(!shown.contains("ADMIN_TOKEN_VAR"), "{shown}");
+
+        let auth = AuthConfig {
+            ingest: vec!["LITERALTOKEN1".into()],
+            view: vec!["VIEWTOKEN22".into(), "VIEWTOKEN33".into()],
+            admin: vec![],
+            allowed_origins: vec!["https://wall".into()],
+        };
+        let shown = format!("{auth:?}");
+        assert!(
+            !shown.contains("LITERALTOKEN1") && !shown.contains("VIEWTOKEN"),
+            "{shown}"
+        );
+        assert!(shown.contains("view: 2") && shown.contains("https://wall"));
     }
 }

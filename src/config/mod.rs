@@ -11,16 +11,22 @@ mod auth;
 mod build;
 mod catalog;
 mod error;
+mod hook;
 mod model;
 mod plan;
 mod raw;
+mod rule;
+mod secret;
 
-pub use alerts::{AlertsConfig, HookConfig, HookKind, Lang, RULES, RulesConfig, Silence};
+pub use alerts::{AlertsConfig, Lang, RulesConfig, Silence};
 pub use auth::AuthConfig;
 pub use build::{load_file, parse_str};
 pub use catalog::TIMELINE_COLUMNS;
 pub use error::ConfigError;
+pub use hook::{HookConfig, HookKind};
 pub use model::{
     Baseline, ChannelDef, Config, FsyncMode, Sale, ServerConfig, SkuDef, StorageConfig, StoreDef,
 };
 pub use plan::Plan;
+pub use rule::{RULES, Rule};
+pub use secret::Secret;

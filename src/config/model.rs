@@ -159,3 +159,47 @@ impl Default for StorageConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A config with every kind of secret in it: an `[auth]` token, a hook
+    /// URL carrying an access token, a hook signing secret.
+    const WITH_SECRETS: &str = r#"
+[sale]
+name = "D11"
+currency = "CNY"
+timezone = "Asia/Shanghai"
+starts = "2026-11-11T00:00:00+08:00"
+ends = "2026-11-12T00:00:00+08:00"
+
+[auth]
+admin = ["ADMINTOKEN123"]
+
+[[alerts.hooks]]
+name = "war-room"
+kind = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=SECRETTOKEN"
+secret = "SECSIGNINGKEY"
+"#;
+
+    #[test]
+    fn debug_of_a_config_shows_no_secret() {
+        let cfg = super::super::parse_str(WITH_SECRETS, "sale.toml", std::path::Path::new("."))
+            .expect("valid config");
+        assert_eq!(
+            cfg.alerts.hooks[0].url.expose(),
+            "https://oapi.dingtalk.com/robot/send?access_token=SECRETTOKEN"
+        );
+        for shown in [format!("{cfg:?}"), format!("{cfg:#?}")] {
+            for secret in [
+                "ADMINTOKEN123",
+                "SECRETTOKEN",
+                "SECSIGNINGKEY",
+                "access_token",
+            ] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+            assert!(shown.contains("war-room"), "the hook is still named");
+        }
+    }
+}

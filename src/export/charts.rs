@@ -15,7 +15,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::facts::Facts;
-use super::table::money_label;
+use crate::money::money_label;
 
 const SIZE: (u32, u32) = (1200, 520);
 const FONT_CANDIDATES: &[&str] = &[
@@ -303,7 +303,7 @@ fn top_stores<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> R
         .stores
         .iter()
         .take(10)
-        .map(|s| (s.name.clone(), s.gmv))
+        .map(|s| (s.name.clone(), s.figures.gmv))
         .collect();
     bars(root, f, "门店排行 Top stores", &rows)
 }

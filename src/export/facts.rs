@@ -130,7 +130,7 @@ fn milestones(cfg: &Config, timeline: &[TimelineRow], gmv: i64) -> Vec<Milestone
                 break 'marks;
             }
             out.push((
-                format!("GMV {}", super::table::money_label(&sale.currency, v)),
+                format!("GMV {}", crate::money::money_label(&sale.currency, v)),
                 v,
             ));
         }

@@ -16,4 +16,3 @@ mod table;
 
 pub use facts::{Facts, Milestone, SoldOut};
 pub use pack::{Pack, build, snapshot_json, snapshot_task, unzip_into};
-pub use table::money_label;

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use super::charts::Chart;
 use super::facts::Facts;
-use super::table::money_label;
+use crate::money::money_label;
+use crate::views::RowFigures;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -14,8 +15,8 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A ranking row: name, GMV, orders, target, completion.
-type RankRow = (String, i64, u64, Option<i64>, Option<f64>);
+/// A ranking row: the name, and the figures shown (GMV, orders, target, completion).
+type RankRow<'a> = (String, &'a RowFigures);
 
 fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.1}%", x * 100.0))
@@ -127,14 +128,15 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
             h,
             "<h2>{title}</h2><table><tr><th>name</th><th class=n>GMV</th><th class=n>orders</th><th class=n>target</th><th class=n>completion</th></tr>"
         );
-        for (name, gmv, orders, target, completion) in rows {
+        for (name, r) in rows {
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td class=n>{}</td><td class=n>{orders}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
                 esc(&name),
-                esc(&m(gmv)),
-                esc(&target.map(m).unwrap_or_else(|| "—".into())),
-                pct(completion)
+                esc(&m(r.gmv)),
+                r.orders,
+                esc(&r.target.map(m).unwrap_or_else(|| "—".into())),
+                pct(r.completion)
             );
         }
         h.push_str("</table>");
@@ -144,7 +146,7 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
         "Channels 渠道",
         f.channels
             .iter()
-            .map(|c| (c.name.clone(), c.gmv, c.orders, c.target, c.completion))
+            .map(|c| (c.name.clone(), &c.figures))
             .collect(),
     );
     table(
@@ -153,7 +155,7 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
         f.stores
             .iter()
             .take(20)
-            .map(|s| (s.name.clone(), s.gmv, s.orders, s.target, s.completion))
+            .map(|s| (s.name.clone(), &s.figures))
             .collect(),
     );
 

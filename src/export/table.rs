@@ -2,35 +2,7 @@
 //! major units with the currency's decimals, fractions as decimals.
 
 use super::facts::Facts;
-use crate::money::Currency;
-
-/// Amount in major units with separators and no decimals when whole:
-/// "¥100,000,000" — for labels, not for CSV.
-pub fn money_label(cur: &Currency, minor: i64) -> String {
-    let text = cur.format_major(minor);
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let symbol = match cur.code.as_str() {
-        "CNY" | "JPY" => "¥",
-        "USD" => "$",
-        "EUR" => "€",
-        "GBP" => "£",
-        _ => "",
-    };
-    let frac = if frac.bytes().all(|b| b == b'0') {
-        String::new()
-    } else {
-        format!(".{frac}")
-    };
-    format!("{sign}{symbol}{grouped}{frac}")
-}
+use crate::views::{RowFigures, StockWarning};
 
 struct Csv {
     w: csv::Writer<Vec<u8>>,
@@ -77,23 +49,21 @@ const FIGURES: &[&str] = &[
     "profit_completion",
 ];
 
-/// The cells of [`FIGURES`] for a channel or store row (same field names).
-macro_rules! figure_cells {
-    ($r:expr, $m:expr) => {
-        vec![
-            $m($r.gmv),
-            $m($r.refunds),
-            $m($r.net_gmv),
-            $r.orders.to_string(),
-            $r.units.to_string(),
-            $r.buyers.to_string(),
-            opt($r.target.map($m)),
-            frac($r.completion),
-            $m($r.profit),
-            opt($r.profit_target.map($m)),
-            frac($r.profit_completion),
-        ]
-    };
+/// The cells of [`FIGURES`] for a channel or store row; `m` formats money.
+fn figure_cells(r: &RowFigures, m: impl Fn(i64) -> String) -> Vec<String> {
+    vec![
+        m(r.gmv),
+        m(r.refunds),
+        m(r.net_gmv),
+        r.orders.to_string(),
+        r.units.to_string(),
+        r.buyers.to_string(),
+        opt(r.target.map(&m)),
+        frac(r.completion),
+        m(r.profit),
+        opt(r.profit_target.map(&m)),
+        frac(r.profit_completion),
+    ]
 }
 
 pub fn stores(f: &Facts) -> Vec<u8> {
@@ -103,7 +73,7 @@ pub fn stores(f: &Facts) -> Vec<u8> {
         c.row(
             [
                 vec![r.id.clone(), r.name.clone(), r.channel.clone()],
-                figure_cells!(r, m),
+                figure_cells(&r.figures, m),
             ]
             .concat(),
         );
@@ -115,7 +85,13 @@ pub fn channels(f: &Facts) -> Vec<u8> {
     let m = |v: i64| f.currency.format_major(v);
     let mut c = Csv::new(&[&["id", "name"], FIGURES].concat());
     for r in &f.channels {
-        c.row([vec![r.id.clone(), r.name.clone()], figure_cells!(r, m)].concat());
+        c.row(
+            [
+                vec![r.id.clone(), r.name.clone()],
+                figure_cells(&r.figures, m),
+            ]
+            .concat(),
+        );
     }
     c.finish()
 }
@@ -151,7 +127,7 @@ pub fn skus(f: &Facts) -> Vec<u8> {
             frac(r.completion),
             opt(r.stock),
             opt(r.stock_left),
-            opt(r.warning),
+            opt(r.warning.map(StockWarning::as_str)),
             sold_out.unwrap_or_default(),
         ]);
     }
@@ -190,24 +166,11 @@ pub fn alerts(f: &Facts) -> Vec<u8> {
         c.row(vec![
             a.fired_at.clone(),
             a.resolved_at.clone().unwrap_or_default(),
-            a.rule.clone(),
-            a.scope.clone(),
-            a.severity.clone(),
+            a.rule.as_str().to_string(),
+            a.scope.to_string(),
+            a.severity.as_str().to_string(),
             a.summary.clone(),
         ]);
     }
     c.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_labels() {
-        let cny = Currency::from_code("CNY").expect("CNY");
-        assert_eq!(money_label(&cny, 10_000_000_000), "¥100,000,000");
-        assert_eq!(money_label(&cny, 123_456), "¥1,234.56");
-        assert_eq!(money_label(&cny, -5_000), "-¥50");
-    }
 }

@@ -37,13 +37,13 @@ pub async fn add_silence(
 ) -> Result<Response, AppError> {
     let s: NewSilence =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("silence: {e}")))?;
-    if !crate::config::RULES.contains(&s.rule.as_str()) {
+    let Some(rule) = crate::config::Rule::parse(&s.rule) else {
         return Err(AppError::BadRequest(format!(
             "rule: unknown rule {:?} (one of {})",
             s.rule,
             crate::config::RULES.join(", ")
         )));
-    }
+    };
     let now = app.engine().now_ms();
     let until_ms = match (&s.until, s.for_s) {
         (Some(t), None) => chrono::DateTime::parse_from_rfc3339(t)
@@ -59,7 +59,7 @@ pub async fn add_silence(
         }
     };
     let silence = crate::config::Silence {
-        rule: s.rule,
+        rule,
         scope: s.scope.filter(|x| x != "*"),
         until_ms,
         comment: s.comment,

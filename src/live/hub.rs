@@ -9,6 +9,8 @@
 //! (built at most once per tick per topic, however many screens need it).
 //! Alert frames ride with the tick after them: one wake-up per screen per
 //! tick carries both, instead of one more per alert for 10,000 sockets.
+//! The alert side sends typed notices; the hub makes each an `alert`
+//! [`Frame`] and serialises it once for every topic.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -18,8 +20,9 @@ use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use tokio::sync::watch;
 
+use super::build::{self, Diff, TickContext};
 use super::filter::Filter;
-use super::frame::{self, Diff, TickContext};
+use super::frame::{Frame, Tick};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
@@ -27,7 +30,7 @@ use crate::shutdown::Shutdown;
 /// What a topic publishes each tick: the serialised tick, its sequence
 /// number, and the alert frames since the previous tick (sent before it).
 #[derive(Debug, Clone)]
-pub struct Frame {
+pub struct Published {
     pub seq: u64,
     pub tick: Utf8Bytes,
     pub alerts: Arc<[Utf8Bytes]>,
@@ -51,7 +54,7 @@ pub struct LiveStats {
 }
 
 struct Topic {
-    tx: watch::Sender<Frame>,
+    tx: watch::Sender<Published>,
     clients: AtomicUsize,
     /// The newest snapshot and the tick it was built at: built at most once
     /// per tick however many screens (re)join or fall behind at once.
@@ -77,7 +80,7 @@ pub struct Subscription {
     hub: Hub,
     topic: Arc<Topic>,
     filter: Filter,
-    pub rx: watch::Receiver<Frame>,
+    pub rx: watch::Receiver<Published>,
 }
 
 impl Subscription {
@@ -95,9 +98,9 @@ impl Subscription {
         }
         let engine = &hub.inner.engine;
         let cfg = engine.config().clone();
-        let recent = hub.inner.alerts.recent(frame::SNAPSHOT_ALERTS);
-        let snap = engine.read(|st, now| frame::snapshot(st, &cfg, now, &self.filter, seq, recent));
-        let bytes = to_bytes(&snap);
+        let recent = hub.inner.alerts.recent(build::SNAPSHOT_ALERTS);
+        let snap = engine.read(|st, now| build::snapshot(st, &cfg, now, &self.filter, seq, recent));
+        let bytes = encode(&Frame::Snapshot(&snap));
         stats.snapshots_built.fetch_add(1, Relaxed);
         stats.last_snapshot_bytes.store(bytes.len() as u64, Relaxed);
         *cached = Some((seq, bytes.clone()));
@@ -145,12 +148,13 @@ impl Hub {
     /// Starts the tick task; it ends when `shutdown` fires.
     pub fn start(&self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
         let hub = self.clone();
-        let tick_ms = self.inner.engine.config().server.tick_ms;
+        let every = Duration::from_millis(self.inner.engine.config().server.tick_ms);
+        let mut diff = Diff::default();
+        let mut alerts = hub.inner.alerts.subscribe();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_millis(tick_ms));
+            let mut every = tokio::time::interval(every);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut diff = Diff::default();
-            let mut alerts = hub.inner.alerts.subscribe();
+            let tz = hub.inner.engine.sale().timezone;
             let mut pending: Vec<Utf8Bytes> = Vec::new();
             loop {
                 tokio::select! {
@@ -159,7 +163,7 @@ impl Hub {
                         hub.tick_once(&mut diff, &fired);
                     }
                     alert = alerts.recv() => match alert {
-                        Ok(frame) => pending.push(frame),
+                        Ok(notice) => pending.push(encode(&Frame::notice(&notice, tz))),
                         // Missed alerts are in the next snapshot's recent list.
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => {}
@@ -178,7 +182,7 @@ impl Hub {
             // Counting inside the entry guard: the tick task's cleanup
             // (`remove_if`) cannot drop a topic someone is joining.
             let entry = self.inner.topics.entry(filter).or_insert_with(|| {
-                let (tx, _) = watch::channel(Frame {
+                let (tx, _) = watch::channel(Published {
                     seq,
                     tick: Utf8Bytes::from_static(""),
                     alerts: Arc::from([]),
@@ -204,8 +208,8 @@ impl Hub {
     /// The hello frame for `filter`, serialised.
     pub fn hello(&self, filter: &Filter) -> Utf8Bytes {
         let engine = &self.inner.engine;
-        let hello = frame::hello(engine.config(), engine.now_ms(), filter);
-        to_bytes(&hello)
+        let hello = build::hello(engine.config(), engine.now_ms(), filter);
+        encode(&Frame::Hello(&hello))
     }
 
     /// Builds and publishes one tick for every topic with screens.
@@ -221,28 +225,34 @@ impl Hub {
             .map(|e| (e.key().clone(), e.value().clone()))
             .collect();
         if topics.is_empty() {
+            // Nobody watches, but the diff still moves on: a screen that
+            // joins gets names in its snapshot, and its first tick must not
+            // name every store again as new.
+            inner
+                .engine
+                .read(|st, now| TickContext::new(st, now, diff, false));
             return;
         }
         let started = Instant::now();
         let cfg = inner.engine.config().clone();
         // Top SKUs and stock warnings about once a second (they scan every SKU).
         let sku_every = (1000 / cfg.server.tick_ms.max(1)).max(1);
-        let ticks: Vec<frame::Tick> = inner.engine.read(|st, now| {
+        let ticks: Vec<Tick> = inner.engine.read(|st, now| {
             let ctx = TickContext::new(st, now, diff, seq.is_multiple_of(sku_every));
             topics
                 .iter()
-                .map(|(f, _)| frame::tick(st, &cfg, &ctx, f, seq))
+                .map(|(f, _)| build::tick(st, &cfg, &ctx, f, seq))
                 .collect()
         });
         for ((filter, topic), tick) in topics.iter().zip(&ticks) {
-            let bytes = to_bytes(tick);
+            let bytes = encode(&Frame::Tick(tick));
             if filter.is_all() {
                 inner
                     .stats
                     .last_tick_bytes
                     .store(bytes.len() as u64, Relaxed);
             }
-            topic.tx.send_replace(Frame {
+            topic.tx.send_replace(Published {
                 seq,
                 tick: bytes,
                 alerts: alerts.clone(),
@@ -255,13 +265,7 @@ impl Hub {
     }
 }
 
-fn to_bytes<T: serde::Serialize>(v: &T) -> Utf8Bytes {
-    match serde_json::to_string(v) {
-        Ok(s) => Utf8Bytes::from(s),
-        // Serialising plain structs cannot fail; log rather than panic.
-        Err(e) => {
-            tracing::error!(error = %e, "cannot serialise a live frame");
-            Utf8Bytes::from_static("{}")
-        }
-    }
+/// A frame's bytes, as every screen it goes to is sent them.
+fn encode(frame: &Frame) -> Utf8Bytes {
+    Utf8Bytes::from(frame.to_json())
 }

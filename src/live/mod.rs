@@ -1,19 +1,26 @@
-//! Live push (contract §4): frames for the big screens over WebSockets.
+//! Live push: frames for the big screens over WebSockets (see docs/api.md,
+//! Live push).
 //!
 //! `hub` runs one tick task that reads the engine once per tick, builds one
 //! frame per distinct filter (`filter`), serialises it once and publishes it
 //! on a `watch` channel — so every screen with the same filter shares the
 //! same bytes, and a slow screen simply finds the newest frame when it is
-//! ready (it skips, it is never queued for). `frame` holds the frame shapes
-//! and their builders, `scope` what a filter covers and its figures. The
-//! socket that serves one screen is the HTTP side's (`http::live`).
+//! ready (it skips, it is never queued for). `frame` is the screen protocol
+//! (one [`Frame`] enum), `build` makes frames from the engine's state,
+//! `scope` says what a filter covers and sums its figures. The socket that
+//! serves one screen is the HTTP side's (`http::live`).
 
+mod build;
 mod filter;
 mod frame;
 mod hub;
 mod metrics;
 mod scope;
 
+/// Kept for callers that still name it here; the type is the views'.
+pub use crate::views::StoreDelta;
+pub use build::{Diff, TickContext, hello, snapshot, tick};
 pub use filter::Filter;
-pub use frame::{Diff, Hello, Snapshot, StoreDelta, Tick, TickContext, snapshot, tick};
+pub use frame::{AlertFrame, DigestFrame, Frame, Hello, Snapshot, Stamp, Tick};
 pub use hub::{Hub, LiveStats};
+pub use scope::ScopeView;

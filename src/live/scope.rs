@@ -60,13 +60,15 @@ pub(super) fn select(st: &State, filter: &Filter, top_stores: &[usize]) -> Selec
     }
 }
 
-/// Totals, windows, rates, series and timeline of a selection's scope.
-pub(super) struct ScopeView {
-    pub(super) totals: Totals,
-    pub(super) windows: WindowSet,
-    pub(super) rates: Rates,
-    pub(super) series: Vec<SeriesPoint>,
-    pub(super) timeline: Vec<TimelineRow>,
+/// Totals, windows, rates, series and timeline of a selection's scope:
+/// the figures snapshots and ticks both carry (flattened into them).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScopeView {
+    pub totals: Totals,
+    pub windows: WindowSet,
+    pub rates: Rates,
+    pub series: Vec<SeriesPoint>,
+    pub timeline: Vec<TimelineRow>,
 }
 
 fn add_windows(a: &mut WindowSet, b: WindowSet) {

@@ -32,11 +32,11 @@ mod recovery;
 mod sale_file;
 mod wal;
 
-pub use log::{Log, Ticket};
 pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
 pub use handle::{Storage, load_readonly};
+pub use log::{Log, Ticket};
 pub use recovery::{Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;
 pub use wal::{Progress, Wal, WalError, WalStats};

@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use super::figures::completion;
 use super::summary::WindowSet;
-use crate::engine::{Counters, Sku, State};
+use crate::engine::{Counters, Scope as EngineScope, Sku, State};
 
+/// The figures channel and store rows share, flattened into both (on the
+/// wire they are plain fields of the row).
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ChannelRow {
-    pub id: String,
-    pub name: String,
+pub struct RowFigures {
     pub gmv: i64,
     pub refunds: i64,
     pub net_gmv: i64,
@@ -28,23 +28,74 @@ pub struct ChannelRow {
     pub windows: WindowSet,
 }
 
+impl RowFigures {
+    fn of<const S: usize>(
+        scope: &EngineScope<S>,
+        target: Option<i64>,
+        profit_target: Option<i64>,
+        now_ms: i64,
+    ) -> RowFigures {
+        let c = &scope.counters;
+        RowFigures {
+            gmv: c.gmv,
+            refunds: c.refunds,
+            net_gmv: c.gmv - c.refunds,
+            orders: c.orders,
+            units: c.units,
+            buyers: c.buyers,
+            target,
+            completion: completion(c.gmv, target),
+            profit: c.profit,
+            profit_target,
+            profit_completion: completion(c.profit, profit_target),
+            windows: WindowSet::of(&scope.windows, now_ms),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChannelRow {
+    pub id: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: RowFigures,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StoreRow {
     pub id: String,
     pub name: String,
     pub channel: String,
+    #[serde(flatten)]
+    pub figures: RowFigures,
+}
+
+/// A store's figures in a live tick: what a ranking draws, nothing more (a
+/// busy sale changes every store every tick, and every byte goes to every
+/// screen). The name only comes with a store's first tick: the snapshot
+/// has the others, and a screen that missed a tick gets a new snapshot.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoreDelta {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub gmv: i64,
-    pub refunds: i64,
-    pub net_gmv: i64,
     pub orders: u64,
-    pub units: u64,
-    pub buyers: u64,
-    pub target: Option<i64>,
+    /// Percent, to 0.01.
     pub completion: Option<f64>,
-    pub profit: i64,
-    pub profit_target: Option<i64>,
-    pub profit_completion: Option<f64>,
-    pub windows: WindowSet,
+}
+
+/// Store `i`'s tick figures; `with_name` for its first tick.
+pub fn store_delta(st: &State, i: usize, with_name: bool) -> StoreDelta {
+    let s = &st.stores[i];
+    let c = &s.scope.counters;
+    StoreDelta {
+        id: s.id.to_string(),
+        name: with_name.then(|| s.name.to_string()),
+        gmv: c.gmv,
+        orders: c.orders,
+        completion: completion(c.gmv, s.target).map(|x| (x * 100.0).round() / 100.0),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -59,7 +110,26 @@ pub struct SkuRow {
     pub stock: Option<i64>,
     pub stock_left: Option<i64>,
     pub sellout_eta_s: Option<f64>,
-    pub warning: Option<&'static str>,
+    pub warning: Option<StockWarning>,
+}
+
+/// Why a SKU is in the stock warnings (`"out"` or `"low"` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StockWarning {
+    /// Sold out: nothing left.
+    Out,
+    /// At or under its low line.
+    Low,
+}
+
+impl StockWarning {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StockWarning::Out => "out",
+            StockWarning::Low => "low",
+        }
+    }
 }
 
 /// Sort keys of channels and stores (descending).
@@ -138,22 +208,10 @@ pub fn channel_rows(st: &State, now_ms: i64, sort: RowSort, limit: usize) -> Vec
         .into_iter()
         .map(|i| {
             let ch = &st.channels[i];
-            let c = &ch.scope.counters;
             ChannelRow {
                 id: ch.id.to_string(),
                 name: ch.name.to_string(),
-                gmv: c.gmv,
-                refunds: c.refunds,
-                net_gmv: c.gmv - c.refunds,
-                orders: c.orders,
-                units: c.units,
-                buyers: c.buyers,
-                target: ch.target,
-                completion: completion(c.gmv, ch.target),
-                profit: c.profit,
-                profit_target: ch.profit_target,
-                profit_completion: completion(c.profit, ch.profit_target),
-                windows: WindowSet::of(&ch.scope.windows, now_ms),
+                figures: RowFigures::of(&ch.scope, ch.target, ch.profit_target, now_ms),
             }
         })
         .collect()
@@ -162,23 +220,11 @@ pub fn channel_rows(st: &State, now_ms: i64, sort: RowSort, limit: usize) -> Vec
 /// One store's row.
 pub fn store_row(st: &State, i: usize, now_ms: i64) -> StoreRow {
     let s = &st.stores[i];
-    let c = &s.scope.counters;
     StoreRow {
         id: s.id.to_string(),
         name: s.name.to_string(),
         channel: st.channels[s.channel as usize].id.to_string(),
-        gmv: c.gmv,
-        refunds: c.refunds,
-        net_gmv: c.gmv - c.refunds,
-        orders: c.orders,
-        units: c.units,
-        buyers: c.buyers,
-        target: s.target,
-        completion: completion(c.gmv, s.target),
-        profit: c.profit,
-        profit_target: s.profit_target,
-        profit_completion: completion(c.profit, s.profit_target),
-        windows: WindowSet::of(&s.scope.windows, now_ms),
+        figures: RowFigures::of(&s.scope, s.target, s.profit_target, now_ms),
     }
 }
 
@@ -204,12 +250,12 @@ fn sellout_eta(k: &Sku, now_ms: i64) -> Option<f64> {
     (sold > 0).then(|| (k.stock_left as f64 * 300.0 / f64::from(sold)).round())
 }
 
-fn warning(k: &Sku) -> Option<&'static str> {
+fn warning(k: &Sku) -> Option<StockWarning> {
     k.stock?;
     if k.stock_left <= 0 {
-        Some("out")
+        Some(StockWarning::Out)
     } else if k.low_line().is_some_and(|low| k.stock_left <= low) {
-        Some("low")
+        Some(StockWarning::Low)
     } else {
         None
     }
@@ -228,7 +274,7 @@ pub fn stock_warning_rows(st: &State, now_ms: i64, eta_limit_s: f64, limit: usiz
         .filter_map(|(i, k)| {
             let eta = sellout_eta(k, now_ms);
             match (warning(k), eta) {
-                (Some("out"), _) => Some((0, 0.0, i)),
+                (Some(StockWarning::Out), _) => Some((0, 0.0, i)),
                 (_, Some(eta)) if eta <= eta_limit_s => Some((1, eta, i)),
                 (Some(_), Some(eta)) => Some((1, eta, i)),
                 (Some(_), None) => Some((2, 0.0, i)),

@@ -12,9 +12,9 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use warroom::config::{Config, HookConfig, HookKind};
+use warroom::config::{Config, HookConfig, HookKind, Rule};
 
-use crate::support::{MIN, START, TestApp, spawn_app_manual_alerts, test_config};
+use crate::support::{MIN, START, TestApp, spawn_app, spawn_app_manual_alerts, test_config};
 
 /// One scripted answer: status, body, delay before answering.
 type Answer = (u16, &'static str, Duration);
@@ -87,8 +87,8 @@ fn with_hook(kind: HookKind, url: String, secret: Option<&str>) -> Config {
     cfg.alerts.hooks.push(HookConfig {
         name: "war-room".into(),
         kind,
-        url,
-        secret: secret.map(str::to_string),
+        url: url.into(),
+        secret: secret.map(Into::into),
         mobiles: vec![],
         at_all: false,
     });
@@ -233,7 +233,7 @@ async fn a_rate_drop_waits_for_its_period_ignores_a_blip_and_resolves() {
     app.clock.advance(61_000);
     let fired = app.alerts.evaluate();
     assert_eq!(fired.len(), 1, "{fired:?}");
-    assert_eq!(fired[0].record().rule, "rate_drop");
+    assert_eq!(fired[0].record().rule, Rule::RateDrop);
     rx.wait_for(1).await;
     // Orders again: resolved.
     let now3 = now0 + 161_000;
@@ -566,4 +566,120 @@ fn the_alerts_section_is_read_and_checked() {
             .expect_err(want);
         assert!(err.message.contains(want) && err.line.is_some(), "{err}");
     }
+}
+
+/// A data directory holding `alerts.json` as the build before typed alerts
+/// wrote it (`tests/data/alerts-0.1.0.json`, for `tests/data/sale.toml`).
+fn old_data_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        "tests/data/alerts-0.1.0.json",
+        dir.path().join(warroom::alerts::FILE),
+    )
+    .expect("copy the old book");
+    dir
+}
+
+#[tokio::test]
+async fn a_book_written_by_an_earlier_build_is_read_and_carried_on() {
+    let dir = old_data_dir();
+    let cfg = warroom::config::load_file(std::path::Path::new("tests/data/sale.toml"))
+        .expect("example config");
+    // Ten seconds after the old build's last evaluation.
+    let clock = warroom::clock::ManualClock::new(1_796_002_470_000);
+    let engine = warroom::engine::Engine::new(Arc::new(cfg), Arc::new(clock.clone()));
+    let alerts = warroom::alerts::Alerts::new(engine, Some(dir.path()));
+
+    // Every record as it was written, delivery results word for word.
+    let old: Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/data/alerts-0.1.0.json").expect("old book"),
+    )
+    .expect("json");
+    let recent = serde_json::to_value(alerts.recent(10)).expect("json");
+    assert_eq!(recent, old["history"]);
+    let silences = alerts.silences();
+    assert_eq!(silences.len(), 1);
+    assert_eq!(silences[0].rule, Rule::LowStock);
+
+    // The low-stock alert the old build fired goes on: its SKU has no
+    // stock here, so it resolves once gone for `resolve_after_s` (60 s).
+    assert!(alerts.evaluate().is_empty());
+    clock.advance(61_000);
+    let resolved = alerts.evaluate();
+    assert!(
+        matches!(resolved.as_slice(), [warroom::alerts::Notice::Resolve(r)] if r.id == 11),
+        "{resolved:?}"
+    );
+    // Saved, and read back.
+    let book = warroom::alerts::load_book(dir.path());
+    let again = book.recent(10);
+    assert_eq!(again.len(), 5);
+    assert_eq!(again[0].status, warroom::alerts::Status::Resolved);
+    let untouched = serde_json::to_value(&again[1..]).expect("json");
+    assert_eq!(
+        untouched.as_array(),
+        old["history"]
+            .as_array()
+            .map(|h| &h[1..])
+            .map(<[Value]>::to_vec)
+            .as_ref()
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_book_is_set_aside_not_overwritten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join(warroom::alerts::FILE);
+    std::fs::write(&file, b"{\"next_id\": 3, \"history\": [trunc").expect("write");
+    let engine = warroom::engine::Engine::new(
+        Arc::new(test_config()),
+        Arc::new(warroom::clock::ManualClock::new(START + 60 * MIN)),
+    );
+    let alerts = warroom::alerts::Alerts::new(engine, Some(dir.path()));
+    assert!(alerts.recent(10).is_empty());
+    let aside = dir.path().join("alerts.json.unreadable");
+    assert_eq!(
+        std::fs::read(&aside).expect("set aside"),
+        b"{\"next_id\": 3, \"history\": [trunc"
+    );
+    assert!(!file.exists(), "nothing written over it");
+}
+
+#[tokio::test]
+async fn a_hook_that_cannot_be_reached_never_shows_its_token() {
+    // A port nothing listens on: every attempt fails to connect.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let url = format!("http://{addr}/robot/send?access_token=SECRETTOKEN");
+    let mut cfg = with_hook(HookKind::DingTalk, url, Some("SECsigning"));
+    cfg.alerts.rules.retry_base_ms = 5;
+    let now = START + 60 * MIN;
+    let app = spawn_app(cfg, now).await;
+    app.post_events(
+        sales("a", "s1", 10, 160_000, now - 1000),
+        "application/x-ndjson",
+    )
+    .await;
+    assert_eq!(app.alerts.evaluate().len(), 1);
+    assert_eq!(app.alerts.drain(Duration::from_secs(10)).await, 0);
+    let alerts = app.get("/api/v1/alerts").await;
+    let results: Vec<&str> = alerts[0]["deliveries"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|x| x["result"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(results.len(), 7, "six tries and the giving up: {results:?}");
+    assert!(
+        results
+            .last()
+            .is_some_and(|r| r.starts_with("gave up after 6 attempts: cannot connect")),
+        "{results:?}"
+    );
+    let all = alerts.to_string();
+    assert!(
+        !all.contains("SECRETTOKEN") && !all.contains("access_token") && !all.contains("sign="),
+        "{all}"
+    );
 }

@@ -282,3 +282,86 @@ async fn a_new_store_brings_its_name_once() {
     assert!(row["name"].is_null(), "later ticks do not: {row}");
     assert_eq!(row["orders"], 2);
 }
+
+/// The keys of a JSON object, sorted.
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    k.sort_unstable();
+    k
+}
+
+#[tokio::test]
+async fn frames_carry_exactly_the_fields_the_screen_reads() {
+    let app = spawn_app(test_config(), START + 61 * MIN).await;
+    let mut ws = connect(&app, "").await;
+    let hello = next_frame(&mut ws).await;
+    assert_eq!(
+        keys(&hello),
+        [
+            "filter",
+            "plan",
+            "sale",
+            "server_time",
+            "server_time_ms",
+            "tick_ms",
+            "type",
+            "version"
+        ]
+    );
+    let opening = [
+        "channels",
+        "events_applied",
+        "rates",
+        "seq",
+        "series",
+        "server_time",
+        "server_time_ms",
+        "stores",
+        "timeline",
+        "totals",
+        "type",
+        "windows",
+    ];
+    let snap = next_frame(&mut ws).await;
+    let mut want = [&opening[..], &["alerts", "stock_warnings", "top_skus"]].concat();
+    want.sort_unstable();
+    assert_eq!(keys(&snap), want);
+    let row = [
+        "buyers",
+        "completion",
+        "gmv",
+        "id",
+        "name",
+        "net_gmv",
+        "orders",
+        "profit",
+        "profit_completion",
+        "profit_target",
+        "refunds",
+        "target",
+        "units",
+        "windows",
+    ];
+    assert_eq!(keys(&snap["channels"][0]), row);
+    let mut store_row = [&row[..], &["channel"]].concat();
+    store_row.sort_unstable();
+    assert_eq!(keys(&snap["stores"][0]), store_row);
+
+    app.post_events(order("a", "s1", 100), "application/x-ndjson")
+        .await;
+    let tick = frame_where(&mut ws, |f| f["type"] == "tick" && f["events_applied"] == 1).await;
+    let ticked: Vec<&str> = keys(&tick)
+        .into_iter()
+        .filter(|k| !["top_skus", "stock_warnings"].contains(k))
+        .collect();
+    assert_eq!(ticked, opening);
+    assert_eq!(keys(&tick["channels"][0]), row);
+    // A configured store's name came with the snapshot.
+    assert_eq!(
+        keys(&tick["stores"][0]),
+        ["completion", "gmv", "id", "orders"]
+    );
+}

@@ -55,7 +55,7 @@ fn windows_follow_event_time_and_slide_with_the_clock() {
         .engine()
         .read(|st, now| views::store_rows(st, now, views::RowSort::Gmv, 10));
     assert_eq!(stores[0].id, "s1");
-    assert_eq!(stores[0].gmv, 1_001_100);
+    assert_eq!(stores[0].figures.gmv, 1_001_100);
 }
 
 #[test]
@@ -153,13 +153,16 @@ fn stock_counts_down_warns_and_estimates_sell_out() {
 
     post(&ingest, &order("low", now, "s1", "k1", 30, "99"));
     let r = row(&ingest);
-    assert_eq!((r.stock_left, r.warning), (Some(10), Some("low")));
+    assert_eq!(
+        (r.stock_left, r.warning),
+        (Some(10), Some(views::StockWarning::Low))
+    );
 
     post(&ingest, &order("out", now, "s1", "k1", 25, "99"));
     let r = row(&ingest);
     assert_eq!(
         (r.stock_left, r.warning, r.sellout_eta_s),
-        (Some(0), Some("out"), Some(0.0))
+        (Some(0), Some(views::StockWarning::Out), Some(0.0))
     );
 
     post(
@@ -183,7 +186,7 @@ fn stock_counts_down_warns_and_estimates_sell_out() {
         .engine()
         .read(|st, now| views::sku_rows(st, now, views::SkuSort::Sellout, 1));
     assert_eq!(sellout[0].id, "new");
-    assert_eq!(sellout[0].warning, Some("out"));
+    assert_eq!(sellout[0].warning, Some(views::StockWarning::Out));
 }
 
 #[test]
@@ -247,12 +250,17 @@ fn buyers_are_exact_per_scope_and_new_buyers_count_once() {
     let stores = ingest
         .engine()
         .read(|st, now| views::store_rows(st, now, views::RowSort::Orders, 10));
-    let by = |id: &str| stores.iter().find(|r| r.id == id).map(|r| r.buyers);
+    let by = |id: &str| stores.iter().find(|r| r.id == id).map(|r| r.figures.buyers);
     assert_eq!((by("s1"), by("s2")), (Some(2), Some(2)));
     let channels = ingest
         .engine()
         .read(|st, now| views::channel_rows(st, now, views::RowSort::Gmv, 10));
-    let by = |id: &str| channels.iter().find(|r| r.id == id).map(|r| r.buyers);
+    let by = |id: &str| {
+        channels
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.figures.buyers)
+    };
     assert_eq!((by("tmall"), by("jd")), (Some(1), Some(2)));
 }
 
@@ -287,7 +295,10 @@ fn stock_warnings_put_the_most_urgent_first() {
         .read(|st, now| views::stock_warning_rows(st, now, 3600.0, 10));
     let got: Vec<(&str, Option<&str>, Option<f64>)> = rows
         .iter()
-        .map(|r| (r.id.as_str(), r.warning, r.sellout_eta_s))
+        .map(|r| {
+            let warning = r.warning.map(views::StockWarning::as_str);
+            (r.id.as_str(), warning, r.sellout_eta_s)
+        })
         .collect();
     assert_eq!(
         got,

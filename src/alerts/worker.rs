@@ -7,7 +7,8 @@
 //! rate limiter, takes what queued meanwhile too, and sends. Timeouts, 5xx
 //! and throttle answers are retried with exponential backoff and jitter
 //! (or the service's `Retry-After`); a refusal (bad token, other 4xx) is
-//! logged and recorded, not retried.
+//! logged and recorded, not retried. Logs and results name the hook, its
+//! kind and its host, never its URL: the URL carries the robot's token.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -15,8 +16,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::hooks::{self, Msg, Outcome};
-use crate::config::{HookConfig, HookKind, Lang};
+use super::delivery::DeliveryResult;
+use super::hooks::{self, Msg, Outcome, limits};
+use crate::config::{HookConfig, Lang};
 
 pub const QUEUE: usize = 256;
 /// Most alerts in one digest.
@@ -24,19 +26,6 @@ const DIGEST: usize = 50;
 const ATTEMPTS: u32 = 6;
 const MAX_DELAY: Duration = Duration::from_secs(60);
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Each service's published limits: (messages, per window).
-pub fn limits(kind: HookKind) -> &'static [(usize, Duration)] {
-    const MINUTE: Duration = Duration::from_secs(60);
-    const SECOND: Duration = Duration::from_secs(1);
-    match kind {
-        // Exceeding 20 a minute blocks a DingTalk robot for 10 minutes.
-        HookKind::DingTalk | HookKind::WeCom => &[(20, MINUTE)],
-        HookKind::Feishu => &[(5, SECOND), (100, MINUTE)],
-        HookKind::Slack => &[(1, SECOND)],
-        HookKind::Alertmanager => &[(10, SECOND)],
-    }
-}
 
 /// Sliding-window limiter over the send times of the last minute.
 pub struct Limiter {
@@ -83,7 +72,7 @@ pub struct Report {
     pub hook: String,
     pub ids: Vec<u64>,
     pub attempt: u32,
-    pub result: String,
+    pub result: DeliveryResult,
 }
 
 pub struct Worker {
@@ -128,7 +117,8 @@ impl Worker {
 
     async fn deliver(&self, batch: &[Msg], limiter: &mut Limiter) {
         let ids: Vec<u64> = batch.iter().map(|m| m.record.id).collect();
-        let report = |attempt: u32, result: String| {
+        let (name, kind, host) = (&self.hook.name, self.hook.kind.as_str(), self.hook.host());
+        let report = |attempt: u32, result: DeliveryResult| {
             (self.report)(Report {
                 hook: self.hook.name.clone(),
                 ids: ids.clone(),
@@ -148,7 +138,7 @@ impl Worker {
             );
             let sent = self
                 .client
-                .post(&out.url)
+                .post(out.url.expose())
                 .timeout(TIMEOUT)
                 .json(&out.body)
                 .send()
@@ -170,26 +160,29 @@ impl Worker {
                 },
                 Err(e) => Outcome::Retry {
                     after: None,
-                    reason: format!("cannot connect: {e}"),
+                    reason: format!("cannot connect: {}", describe(e)),
                 },
             };
             match outcome {
                 Outcome::Delivered => {
-                    report(attempt, "delivered".into());
+                    report(attempt, DeliveryResult::Delivered);
                     return;
                 }
                 Outcome::Refused(why) => {
-                    tracing::error!(hook = %self.hook.name, %why, "alert delivery refused; not retrying");
-                    report(attempt, format!("refused: {why}"));
+                    tracing::error!(hook = %name, kind, %host, %why, "alert delivery refused; not retrying");
+                    report(attempt, DeliveryResult::Refused(why));
                     return;
                 }
                 Outcome::Retry { after, reason } => {
-                    report(attempt, format!("retrying: {reason}"));
+                    report(attempt, DeliveryResult::Retrying(reason.clone()));
                     if attempt == ATTEMPTS {
-                        tracing::error!(hook = %self.hook.name, %reason, "alert delivery failed; giving up");
+                        tracing::error!(hook = %name, kind, %host, %reason, "alert delivery failed; giving up");
                         report(
                             attempt,
-                            format!("gave up after {ATTEMPTS} attempts: {reason}"),
+                            DeliveryResult::GaveUp {
+                                attempts: ATTEMPTS,
+                                reason,
+                            },
                         );
                         return;
                     }
@@ -204,6 +197,19 @@ impl Worker {
             }
         }
     }
+}
+
+/// A transport error without its URL (reqwest's text names the URL, and
+/// with it the token), with the causes that say what went wrong.
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 /// 0–25 % extra delay, varying by attempt and alert so retries spread out.

@@ -1,0 +1,93 @@
+//! The words every chat service shows: one line per alert, a heading for
+//! the batch, the link to the screen — made once per request in the sale's
+//! language, then laid out by each service's file.
+
+use crate::alerts::record::{AlertRecord, Notice, NoticeKind};
+use crate::config::Lang;
+
+/// One message in a hook's queue.
+#[derive(Debug, Clone)]
+pub struct Msg {
+    pub kind: NoticeKind,
+    pub record: AlertRecord,
+}
+
+impl Msg {
+    pub fn of(n: &Notice) -> Msg {
+        Msg {
+            kind: n.kind(),
+            record: n.record().clone(),
+        }
+    }
+
+    pub(super) fn resolved(&self) -> bool {
+        self.kind == NoticeKind::Resolve
+    }
+
+    /// `【title】summary`, or marked as resolved.
+    fn line(&self, lang: Lang) -> String {
+        let r = &self.record;
+        match (self.resolved(), lang) {
+            (true, Lang::Zh) => format!("【已恢复】{}：{}", r.title, r.summary),
+            (true, Lang::En) => format!("[Resolved] {}: {}", r.title, r.summary),
+            (false, Lang::Zh) => format!("【{}】{}", r.title, r.summary),
+            (false, Lang::En) => format!("[{}] {}", r.title, r.summary),
+        }
+    }
+}
+
+/// What one request says, before a service lays it out.
+pub struct Text {
+    pub lang: Lang,
+    /// One per alert.
+    pub lines: Vec<String>,
+    /// The single alert's line, or "N alerts".
+    pub head: String,
+    /// The screen's label and URL, when `public_url` is set.
+    pub link: Option<(&'static str, String)>,
+}
+
+impl Text {
+    pub fn new(lang: Lang, public_url: Option<&str>, batch: &[Msg]) -> Text {
+        let lines: Vec<String> = batch.iter().map(|m| m.line(lang)).collect();
+        let head = match (batch, lang) {
+            ([one], _) => one.line(lang),
+            (_, Lang::Zh) => format!("告警汇总：{} 条", batch.len()),
+            (_, Lang::En) => format!("warroom: {} alerts", batch.len()),
+        };
+        let label = match lang {
+            Lang::Zh => "打开大屏",
+            Lang::En => "Open the war-room screen",
+        };
+        Text {
+            lang,
+            lines,
+            head,
+            link: public_url.map(|u| (label, u.to_string())),
+        }
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary, marked `...`.
+pub fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max.saturating_sub(3);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_on_a_character_boundary() {
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("告警汇总", 8), "告...");
+        assert!(cut(&"告".repeat(100), 64).len() <= 64);
+    }
+}

@@ -1,0 +1,208 @@
+//! Building frames from the engine's state: the hello, a snapshot, and
+//! each tick with what changed since the one before.
+//!
+//! A frame is built for a *selection* (`scope.rs`): the stores and channels
+//! a filter covers and the scope its totals describe. The "what changed
+//! since the last tick" sets and the sale-wide parts (top SKUs and stock
+//! warnings, about once a second) are computed once in a [`TickContext`]
+//! and shared by every filter's frame.
+
+use super::filter::Filter;
+use super::frame::{Hello, Snapshot, Stamp, Tick};
+use super::scope::{scope_view, select};
+use crate::alerts::AlertRecord;
+use crate::config::Config;
+use crate::engine::{Counters, State};
+use crate::views::{self, ChannelRow, SaleInfo, SkuRow, SkuSort, fmt_time};
+
+/// Stores a screen ranks: the top this many by GMV (or those it filters on).
+pub const PUSH_STORES: usize = 200;
+pub const TOP_SKUS: usize = 10;
+pub const STOCK_WARNINGS: usize = 20;
+/// A SKU selling out within this many seconds is a warning even if above its low line.
+pub const ETA_WARNING_S: f64 = 3600.0;
+/// Seconds of per-second series in a snapshot, and re-sent in each tick.
+pub const SERIES_SNAPSHOT_S: i64 = 300;
+pub const SERIES_TICK_S: i64 = 3;
+/// Recent alerts a snapshot carries.
+pub const SNAPSHOT_ALERTS: usize = 20;
+
+/// The last values sent, to tell what changed; owned by the tick task.
+#[derive(Debug, Default)]
+pub struct Diff {
+    stores: Vec<Counters>,
+    channels: Vec<Counters>,
+    top_skus: Vec<SkuRow>,
+    warnings: Vec<SkuRow>,
+}
+
+/// Computed once per tick under the engine lock, shared by all filters.
+pub struct TickContext {
+    pub now_ms: i64,
+    top_stores: Vec<usize>,
+    store_changed: Vec<bool>,
+    /// Stores at or past this index are new since the last tick.
+    stores_known: usize,
+    channel_changed: Vec<bool>,
+    top_skus: Option<Vec<SkuRow>>,
+    warnings: Option<Vec<SkuRow>>,
+}
+
+impl TickContext {
+    /// `skus`: whether to recompute the sale-wide SKU lists this tick. They
+    /// scan every SKU, so the hub does it about once a second, not every tick.
+    pub fn new(st: &State, now_ms: i64, diff: &mut Diff, skus: bool) -> TickContext {
+        let changed = |last: &mut Vec<Counters>, now: &mut dyn Iterator<Item = Counters>| {
+            let mut out = Vec::new();
+            for (i, c) in now.enumerate() {
+                if last.len() <= i {
+                    last.push(Counters::default());
+                }
+                out.push(last[i] != c);
+                last[i] = c;
+            }
+            out
+        };
+        let stores_known = diff.stores.len();
+        let store_changed = changed(
+            &mut diff.stores,
+            &mut st.stores.iter().map(|s| s.scope.counters),
+        );
+        let channel_changed = changed(
+            &mut diff.channels,
+            &mut st.channels.iter().map(|c| c.scope.counters),
+        );
+        let (mut top_skus, mut warnings) = (None, None);
+        if skus {
+            let top = self::top_skus(st, now_ms);
+            top_skus = (top != diff.top_skus).then(|| {
+                diff.top_skus.clone_from(&top);
+                top
+            });
+            let warn = stock_warnings(st, now_ms);
+            warnings = (warn != diff.warnings).then(|| {
+                diff.warnings.clone_from(&warn);
+                warn
+            });
+        }
+        TickContext {
+            now_ms,
+            top_stores: top_store_indices(st),
+            store_changed,
+            stores_known,
+            channel_changed,
+            top_skus,
+            warnings,
+        }
+    }
+}
+
+fn top_store_indices(st: &State) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..st.stores.len()).collect();
+    let key = |i: &usize| std::cmp::Reverse(st.stores[*i].scope.counters.gmv);
+    if idx.len() > PUSH_STORES {
+        idx.select_nth_unstable_by_key(PUSH_STORES - 1, key);
+        idx.truncate(PUSH_STORES);
+    }
+    idx.sort_by_key(|i| (key(i), *i));
+    idx
+}
+
+pub fn top_skus(st: &State, now_ms: i64) -> Vec<SkuRow> {
+    views::sku_rows(st, now_ms, SkuSort::Gmv, TOP_SKUS)
+}
+
+/// SKUs out of stock, low, or selling out within the hour: most urgent first.
+pub fn stock_warnings(st: &State, now_ms: i64) -> Vec<SkuRow> {
+    views::stock_warning_rows(st, now_ms, ETA_WARNING_S, STOCK_WARNINGS)
+}
+
+fn stamp(st: &State, cfg: &Config, now_ms: i64, seq: u64) -> Stamp {
+    Stamp {
+        seq,
+        server_time: fmt_time(now_ms, cfg.sale.timezone),
+        server_time_ms: now_ms,
+        events_applied: st.events_applied,
+    }
+}
+
+fn current_minute(cfg: &Config, now_ms: i64) -> usize {
+    ((now_ms - cfg.sale.starts_ms).max(0) / 60_000) as usize
+}
+
+/// The snapshot a screen with `filter` draws from.
+pub fn snapshot(
+    st: &State,
+    cfg: &Config,
+    now_ms: i64,
+    filter: &Filter,
+    seq: u64,
+    alerts: Vec<AlertRecord>,
+) -> Snapshot {
+    let top = top_store_indices(st);
+    let sel = select(st, filter, &top);
+    Snapshot {
+        stamp: stamp(st, cfg, now_ms, seq),
+        view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_SNAPSHOT_S, 0),
+        channels: channel_rows(st, now_ms, &sel.channels),
+        stores: sel
+            .stores
+            .iter()
+            .map(|&i| views::store_row(st, i, now_ms))
+            .collect(),
+        top_skus: top_skus(st, now_ms),
+        stock_warnings: stock_warnings(st, now_ms),
+        alerts,
+    }
+}
+
+fn channel_rows(st: &State, now_ms: i64, ix: &[usize]) -> Vec<ChannelRow> {
+    let all = views::channel_rows(st, now_ms, views::RowSort::Gmv, usize::MAX);
+    all.into_iter()
+        .filter(|r| ix.iter().any(|&i| *st.channels[i].id == *r.id))
+        .collect()
+}
+
+/// The tick for `filter`, given this tick's shared context.
+pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u64) -> Tick {
+    let now_ms = ctx.now_ms;
+    let sel = select(st, filter, &ctx.top_stores);
+    let from_minute = current_minute(cfg, now_ms).saturating_sub(1);
+    let changed_channels: Vec<usize> = sel
+        .channels
+        .iter()
+        .copied()
+        .filter(|&i| ctx.channel_changed.get(i).copied().unwrap_or(true))
+        .collect();
+    Tick {
+        stamp: stamp(st, cfg, now_ms, seq),
+        view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_TICK_S, from_minute),
+        channels: if changed_channels.is_empty() {
+            Vec::new()
+        } else {
+            channel_rows(st, now_ms, &changed_channels)
+        },
+        stores: sel
+            .stores
+            .iter()
+            .filter(|&&i| ctx.store_changed.get(i).copied().unwrap_or(true))
+            .map(|&i| views::store_delta(st, i, i >= ctx.stores_known))
+            .collect(),
+        top_skus: ctx.top_skus.clone(),
+        stock_warnings: ctx.warnings.clone(),
+    }
+}
+
+/// The hello frame.
+pub fn hello(cfg: &Config, now_ms: i64, filter: &Filter) -> Hello {
+    Hello {
+        sale: SaleInfo::of(&cfg.sale),
+        plan: cfg.sale.plan.points().to_vec(),
+        baseline: cfg.sale.baseline.as_ref().map(|b| b.cumulative.clone()),
+        tick_ms: cfg.server.tick_ms,
+        filter: filter.clone(),
+        server_time: fmt_time(now_ms, cfg.sale.timezone),
+        server_time_ms: now_ms,
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
