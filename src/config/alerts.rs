@@ -1,4 +1,4 @@
-//! `[alerts]`: hooks, rules and silences (contract §6).
+//! `[alerts]`: hooks, rules and silences (docs/api.md, Alerts).
 //!
 //! Every rule is on with a default; `[alerts.rules]` tunes or disables
 //! (a threshold of 0 turns a rule off). Hooks name a chat service and its

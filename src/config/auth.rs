@@ -1,4 +1,4 @@
-//! `[auth]` (contract §7): token lists per role, resolved at load time.
+//! `[auth]` (docs/api.md, Auth): token lists per role, resolved at load time.
 //!
 //! A token is written literally, or as `env:NAME` (read from the
 //! environment) or `file:PATH` (read from a file, trimmed), so secrets stay

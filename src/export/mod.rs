@@ -1,4 +1,4 @@
-//! The post-event pack (复盘, contract §9): what analysts read the next
+//! The post-event pack (复盘; docs/api.md, Export): what analysts read the next
 //! morning.
 //!
 //! `facts` copies everything the pack shows out of the engine in one read;

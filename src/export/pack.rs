@@ -95,7 +95,7 @@ pub fn unzip_into(bytes: &[u8], dir: &Path) -> std::io::Result<Vec<String>> {
     Ok(names)
 }
 
-/// `snapshot.json` alone (everything of contract §3 and the milestones).
+/// `snapshot.json` alone (everything of docs/api.md, Reading and the milestones).
 pub fn snapshot_json(engine: &Engine, alerts: Vec<AlertRecord>) -> Vec<u8> {
     let cfg = engine.config().clone();
     let facts = engine.read(|st, now| Facts::collect(st, &cfg, now, alerts));

@@ -1,4 +1,4 @@
-//! Access control (contract §7): bearer tokens per role, and browser
+//! Access control (docs/api.md, Auth): bearer tokens per role, and browser
 //! origins.
 //!
 //! `ingest` tokens may post events, `view` tokens may read, open the live

@@ -1,4 +1,4 @@
-//! The rules of contract §2, applied to one raw event.
+//! The rules of docs/api.md, Events, applied to one raw event.
 //!
 //! Each rule fails with `"<field>: <rule>"` (e.g. `items[0].qty: must be an
 //! integer from 1 to 1000000`), the message the client sees next to the line

@@ -1,4 +1,4 @@
-//! Channel, store and SKU rows, sorted and limited (contract §3).
+//! Channel, store and SKU rows, sorted and limited (docs/api.md, Reading).
 //!
 //! Sorting picks the top `limit` by key first (`select_nth_unstable`) and
 //! builds rows only for those, so `?limit=20` over a million SKUs copies 20

@@ -1,4 +1,4 @@
-//! `GET /api/v1/summary`: the sale's headline figures (contract §3).
+//! `GET /api/v1/summary`: the sale's headline figures (docs/api.md, Reading).
 
 use serde::Serialize;
 

@@ -1,4 +1,4 @@
-//! Contract §6 with real local HTTP receivers standing in for DingTalk,
+//! docs/api.md, Alerts with real local HTTP receivers standing in for DingTalk,
 //! WeCom, Slack and Alertmanager: one message per crossing, `for` and
 //! resolve, retries with growing delays, rate limits, silences, a hanging
 //! receiver that slows nothing. Rule time is the injected clock; the test

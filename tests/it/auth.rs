@@ -1,4 +1,4 @@
-//! Contract §7: tokens per role on HTTP, the live socket and the page;
+//! docs/api.md, Auth: tokens per role on HTTP, the live socket and the page;
 //! tokens from the environment and files; origins; and no open server on
 //! a network address by accident.
 

@@ -1,4 +1,4 @@
-//! Contract §5: the config file and CSV catalogs; bad config names file,
+//! docs/api.md, Config: the config file and CSV catalogs; bad config names file,
 //! line and reason, and `warroom check-config` exits non-zero with it.
 
 use std::path::Path;

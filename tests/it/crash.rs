@@ -1,4 +1,4 @@
-//! Contract §8 with the real binary: SIGKILL mid-stream loses nothing that
+//! docs/api.md, Storage with the real binary: SIGKILL mid-stream loses nothing that
 //! was acknowledged, in both fsync modes; a torn log tail is dropped; a
 //! damaged record in the middle stops start-up until `--repair`; checkpoints
 //! with their key files survive a kill, and a damaged or missing key file

@@ -1,4 +1,4 @@
-//! Contract §9 `export` and the §5 baseline: the pack from a running
+//! docs/api.md, Export `export` and the baseline (docs/api.md, Config): the pack from a running
 //! server and offline from its data directory, every file present and
 //! readable, agreeing with the API; last sale's timeline as the baseline.
 

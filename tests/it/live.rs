@@ -1,4 +1,4 @@
-//! Contract §4 with a real WebSocket client: hello, snapshot, ticks that
+//! docs/api.md, Live frames with a real WebSocket client: hello, snapshot, ticks that
 //! match the API, filters, and screens that never hold each other up.
 
 use std::time::{Duration, Instant};

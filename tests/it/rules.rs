@@ -1,4 +1,4 @@
-//! Contract §2: every rule, one bad line each, rejected alone with the field
+//! docs/api.md, Events: every rule, one bad line each, rejected alone with the field
 //! named, while the good lines around it land.
 
 use crate::support::{START, ingest_at, post};
