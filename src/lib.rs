@@ -5,24 +5,31 @@
 //!
 //! # Layout
 //!
-//! Data flows one way: `ingest` → `engine` → `views` → `live` / `http`.
+//! Data flows one way: `ingest` → `engine` → `views` → `live` / `alerts` /
+//! `export`, with `storage` behind ingest and `http` at the edge. `app` is
+//! the one place that builds and starts it all.
 //!
-//! - `config` — the sale's TOML and CSV catalogs, validated with file:line errors.
-//! - `money` — decimal text to integer minor units, exactly.
-//! - `event` — validated events, the language between ingest and engine.
-//! - `ingest` — request bodies (NDJSON, arrays, objects) → events, per the event rules (docs/api.md, Events).
+//! - `app` — the composition root: `App::build`, `start`, `serve`; used by
+//!   `cli` and by the tests' server helper alike.
+//! - `cli` — the commands → config and options → an `App`.
+//! - `config` — the sale's TOML and CSV catalogs, validated with file:line
+//!   errors; secrets redacted in `Debug`.
+//! - `money`, `event`, `clock` — the language between the edge and the
+//!   engine: exact minor units (and their labels), validated events, "now".
+//! - `ingest` — request bodies (NDJSON, arrays, objects) → events, per the
+//!   event rules (docs/api.md, Events).
+//! - `storage` — the `Log` seam behind ingest, the write-ahead log,
+//!   checkpoints, key files, recovery; every file format versioned.
 //! - `engine` — every counter, window and timeline; the only place state changes.
-//! - `views` — summary, rankings, timeline: what the API shows.
-//! - `alerts` — rules, the alert book, delivery to chat groups (docs/api.md, Alerts).
-//! - `live` — WebSocket push to the screens: one tick task, shared frames.
-//! - `http` — the axum router and handlers, the embedded `web/` screen;
-//!   `server` serves it, `shutdown` tells long-lived tasks to end.
-//! - `storage` — write-ahead log, checkpoints, recovery (docs/api.md, Storage).
-//! - `export` — the post-event pack: JSON, CSV, charts, report (docs/api.md, Export).
-//! - `metrics` — Prometheus counters.
-//! - `sim` — the traffic model shared by the demo and the load test.
-//! - `demo` — the built-in demo sale; `cli` — the commands.
-//! - `clock` — the one source of "now", replaceable in tests.
+//! - `views` — read models: summary, rows, timeline, for the API, frames and export.
+//! - `live` — the hub: one tick task, one typed `Frame` enum, shared frames.
+//! - `alerts` — rules, the alert book, delivery (one file per hook kind).
+//! - `export` — the review pack (复盘): JSON, CSV, charts, report.
+//! - `http` — routes by area, the live socket, auth, errors, the embedded
+//!   `web/` screen; `server` is the accept loop, `shutdown` the notice
+//!   long-lived tasks wait on.
+//! - `metrics` — a leaf: the Prometheus writer each subsystem reports into.
+//! - `sim`, `demo` — the traffic model and the built-in demo sale.
 
 pub mod alerts;
 pub mod app;
