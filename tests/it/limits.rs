@@ -65,7 +65,7 @@ async fn ingest_requests_beyond_the_limit_are_shed() {
     let app = spawn_app(cfg, START + MIN).await;
     // One client holds a slot: it sends its head and half a body.
     let mut slow = TcpStream::connect(app.addr).await.expect("connect");
-    slow.write_all(b"POST /api/v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000\r\n\r\n{\"type\":")
+    slow.write_all(b"POST /api/v1/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000\r\n\r\n{\"type\":")
         .await
         .expect("write");
     // Once the server has taken its head, the next request is shed.
@@ -118,7 +118,7 @@ async fn a_slowloris_client_is_cut_off_while_others_are_served() {
     cfg.server.header_timeout_ms = 300;
     let app = spawn_app(cfg, START + 60 * MIN).await;
     let mut slow = TcpStream::connect(app.addr).await.expect("connect");
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n")
         .await
         .expect("write");
     let started = Instant::now();
