@@ -29,6 +29,8 @@ pub enum AppError {
     Timeout(String),
     #[error("the body is larger than the limit of {0} bytes")]
     TooLarge(usize),
+    #[error("the body inflates to more than the limit of {0} bytes")]
+    TooLargeInflated(usize),
     /// A `Content-Encoding` the server cannot read (415).
     #[error("{0}")]
     UnsupportedMedia(String),
@@ -73,7 +75,7 @@ impl IntoResponse for AppError {
                 )
                     .into_response();
             }
-            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge(_) | AppError::TooLargeInflated(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MisdirectedHost(_) => StatusCode::MISDIRECTED_REQUEST,
             AppError::Unavailable(_) => {

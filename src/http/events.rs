@@ -81,7 +81,7 @@ pub async fn post_events(
 fn encoding_error(e: EncodingError) -> AppError {
     match e {
         EncodingError::Unsupported(_) => AppError::UnsupportedMedia(e.to_string()),
-        EncodingError::TooLarge(limit) => AppError::TooLarge(limit),
+        EncodingError::TooLarge(limit) => AppError::TooLargeInflated(limit),
         EncodingError::Corrupt(_) => AppError::BadRequest(e.to_string()),
     }
 }
