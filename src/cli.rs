@@ -91,6 +91,10 @@ pub enum Command {
         /// Where to write the files.
         #[arg(long)]
         out: PathBuf,
+        /// A view or admin token for a server with [auth], sent as
+        /// `Authorization: Bearer` (prefer WARROOM_TOKEN: a flag shows in `ps`).
+        #[arg(long, env = "WARROOM_TOKEN", hide_env_values = true, requires = "url")]
+        token: Option<String>,
     },
     /// Check a config file and exit: 0 when valid, 1 with the reason if not.
     CheckConfig {
@@ -114,7 +118,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Export { url, data_dir, out } => export(url, data_dir, out).await,
+        Command::Export {
+            url,
+            data_dir,
+            out,
+            token,
+        } => export(url, data_dir, out, token).await,
         Command::Serve {
             config,
             listen,
@@ -224,14 +233,35 @@ async fn export(
     url: Option<String>,
     data_dir: Option<PathBuf>,
     out: PathBuf,
+    token: Option<String>,
 ) -> anyhow::Result<()> {
     let names = match (url, data_dir) {
         (Some(url), _) => {
             let url = format!("{}/api/v1/export", url.trim_end_matches('/'));
-            let r = reqwest::get(&url)
+            let mut req = reqwest::Client::new().get(&url);
+            if let Some(t) = token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                req = req.bearer_auth(t);
+            }
+            let r = req
+                .send()
                 .await
                 .with_context(|| format!("cannot reach {url}"))?;
-            anyhow::ensure!(r.status().is_success(), "{url}: HTTP {}", r.status());
+            let status = r.status();
+            if !status.is_success() {
+                // The server's JSON reason, never the token (it is not in it).
+                let reason = r
+                    .json::<serde_json::Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["error"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let hint = if status == reqwest::StatusCode::UNAUTHORIZED {
+                    " (give a view token: --token or WARROOM_TOKEN)"
+                } else {
+                    ""
+                };
+                anyhow::bail!("{url}: HTTP {status}: {reason}{hint}");
+            }
             let zip = r.bytes().await.with_context(|| format!("reading {url}"))?;
             crate::export::unzip_into(&zip, &out)
                 .with_context(|| format!("writing {}", out.display()))?

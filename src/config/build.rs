@@ -302,6 +302,27 @@ impl Builder<'_> {
         )? {
             out.header_timeout_ms = v as u64;
         }
+        for h in raw.allowed_hosts.iter().flatten() {
+            let name = h
+                .get_ref()
+                .trim()
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
+            let plain = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            if !plain {
+                return self.err(
+                    h.span(),
+                    format!(
+                        "server.allowed_hosts: {:?} must be a host name such as \"warroom.example.com\" (no scheme, port or path)",
+                        h.get_ref()
+                    ),
+                );
+            }
+            out.allowed_hosts.push(name);
+        }
         Ok(out)
     }
 

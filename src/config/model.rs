@@ -113,6 +113,10 @@ pub struct ServerConfig {
     pub max_screens: usize,
     /// A client must send its request head within this (slowloris guard).
     pub header_timeout_ms: u64,
+    /// Host names served besides IP literals and `localhost` (lowercase);
+    /// any other `Host` gets 421 (a DNS rebinding guard).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -125,6 +129,7 @@ impl Default for ServerConfig {
             max_ingest_requests: 64,
             max_screens: 20_000,
             header_timeout_ms: 10_000,
+            allowed_hosts: Vec::new(),
         }
     }
 }

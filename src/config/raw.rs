@@ -86,6 +86,7 @@ pub struct RawServer {
     pub max_ingest_requests: Option<Spanned<i64>>,
     pub max_screens: Option<Spanned<i64>>,
     pub header_timeout_ms: Option<Spanned<i64>>,
+    pub allowed_hosts: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,11 +3,14 @@
 //!
 //! `ingest` tokens may post events, `view` tokens may read, open the live
 //! socket and load the page, `admin` tokens may do everything (silences
-//! included). A token comes as `Authorization: Bearer …` or, where a
-//! browser cannot set headers (the socket, the page), as `?token=`. Tokens
-//! are compared through SHA-256 digests in constant time and never logged.
-//! Without `[auth]` every request passes (and the server said so loudly at
-//! start). `/healthz`, `/readyz` and the static assets are always public.
+//! included). A token comes as `Authorization: Bearer …`; only where a
+//! browser cannot set headers (the live socket and the page) also as
+//! `?token=`, since a token in a URL ends up in proxy and access logs.
+//! Tokens are compared through SHA-256 digests in constant time and never
+//! logged. Without `[auth]` every request passes (and the server said so
+//! loudly at start). `/healthz`, `/readyz` and the static assets are always
+//! public. Before any of this, `hosts` refuses a `Host` the server does not
+//! answer to, and `origins` a foreign page (see `host`).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -24,6 +27,26 @@ pub enum Role {
     Ingest,
     View,
     Admin,
+}
+
+/// What a route needs: a role, and whether its token may come in the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Ingest,
+    View,
+    /// The page and the live socket: view, with `?token=` accepted.
+    Screen,
+    Admin,
+}
+
+impl Access {
+    fn role(self) -> Role {
+        match self {
+            Access::Ingest => Role::Ingest,
+            Access::View | Access::Screen => Role::View,
+            Access::Admin => Role::Admin,
+        }
+    }
 }
 
 /// Equal strings, in time independent of where they differ.
@@ -67,8 +90,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The request's token: the bearer header, else `?token=`.
-fn token(req: &Request) -> Option<String> {
+/// The request's token: the bearer header, else (where `url_ok`) `?token=`.
+fn token(req: &Request, url_ok: bool) -> Option<String> {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -80,6 +103,9 @@ fn token(req: &Request) -> Option<String> {
     if let Some(t) = bearer {
         return Some(t.trim().to_string());
     }
+    if !url_ok {
+        return None;
+    }
     req.uri()
         .query()?
         .split('&')
@@ -87,13 +113,27 @@ fn token(req: &Request) -> Option<String> {
         .map(percent_decode)
 }
 
-/// Whether `auth` lets this request in with `role`.
-fn check(auth: &AuthConfig, req: &Request, role: Role) -> Result<(), AppError> {
-    let Some(token) = token(req) else {
-        return Err(AppError::Unauthorized(
-            "a token is required: Authorization: Bearer <token> (or ?token= for the screen)".into(),
-        ));
+fn url_token(req: &Request) -> bool {
+    req.uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("token=")))
+}
+
+/// Whether `auth` lets this request in for `access`.
+fn check(auth: &AuthConfig, req: &Request, access: Access) -> Result<(), AppError> {
+    let url_ok = access == Access::Screen;
+    let Some(token) = token(req, url_ok) else {
+        let msg = if url_token(req) {
+            "a token in the URL (?token=) is accepted only by the screen and the live socket: \
+             send Authorization: Bearer <token>"
+        } else if url_ok {
+            "a token is required: Authorization: Bearer <token>, or ?token= for the screen"
+        } else {
+            "a token is required: Authorization: Bearer <token>"
+        };
+        return Err(AppError::Unauthorized(msg.into()));
     };
+    let role = access.role();
     let admin = listed(&token, &auth.admin);
     let ok = admin
         || match role {
@@ -116,40 +156,49 @@ fn check(auth: &AuthConfig, req: &Request, role: Role) -> Result<(), AppError> {
     Err(AppError::Forbidden(format!("this token may not {what}")))
 }
 
-async fn require(app: AppState, req: Request, next: Next, role: Role) -> Response {
+/// A route's guard: runs only for the methods the route has (it is a
+/// method router's `route_layer`), so a wrong method is a 405 first.
+pub async fn require(
+    State((app, access)): State<(AppState, Access)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let verdict = app
         .engine()
         .config()
         .auth
         .as_ref()
-        .map(|auth| check(auth, &req, role));
+        .map(|auth| check(auth, &req, access));
     if let Some(Err(e)) = verdict {
         return e.into_response();
     }
     next.run(req).await
 }
 
-pub async fn ingest(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    require(app, req, next, Role::Ingest).await
+fn host_of(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::HOST).map(|h| h.to_str().unwrap_or(""))
 }
 
-pub async fn view(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    require(app, req, next, Role::View).await
-}
-
-pub async fn admin(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    require(app, req, next, Role::Admin).await
-}
-
-/// True when `origin` is this server itself (the page served from here).
-fn same_origin(origin: &str, headers: &HeaderMap) -> bool {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    origin
-        .split_once("://")
-        .is_some_and(|(_, rest)| rest == host)
+/// DNS rebinding guard: a `Host` the server does not answer to is refused
+/// (421) on every route but the health checks, which show nothing and are
+/// probed by load balancers under whatever name they use. A request with
+/// no `Host` (HTTP/1.0 tools) passes: browsers always send one.
+pub async fn hosts(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path == "/healthz" || path == "/readyz" {
+        return next.run(req).await;
+    }
+    if let Some(host) = host_of(req.headers()) {
+        let listed = &app.engine().config().server.allowed_hosts;
+        if !super::host::allowed(host, listed) {
+            return AppError::MisdirectedHost(format!(
+                "host {host:?} is not a name this server answers to \
+                 (an IP address, localhost, or one listed in [server] allowed_hosts)"
+            ))
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Browser origins: a page from another site may call the API (and open
@@ -164,7 +213,7 @@ pub async fn origins(State(app): State<AppState>, req: Request, next: Next) -> R
     else {
         return next.run(req).await;
     };
-    if same_origin(&origin, req.headers()) {
+    if host_of(req.headers()).is_some_and(|h| super::host::same_origin(&origin, h)) {
         return next.run(req).await;
     }
     let allowed = app

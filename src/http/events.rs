@@ -1,8 +1,12 @@
 //! `POST /api/v1/events` (docs/api.md, Events).
 //!
-//! A slot is taken before the body is read, so when `max_ingest_requests`
-//! are already in flight a new request is shed at once (503, Retry-After)
-//! instead of being buffered and queued without end.
+//! What the head already tells is answered from the head, before a slot is
+//! taken or a byte of the body read (so `Expect: 100-continue` gets no
+//! `100 Continue`): a `Content-Length` over `max_body_bytes` is 413, a
+//! `Content-Encoding` other than gzip is 415. Then a slot is taken before
+//! the body is read, so when `max_ingest_requests` are already in flight a
+//! new request is shed at once (503, Retry-After) instead of being buffered
+//! and queued without end. A gzip body is inflated up to the same limit.
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -10,7 +14,7 @@ use axum::http::header;
 
 use super::error::AppError;
 use super::router::AppState;
-use crate::ingest::Reply;
+use crate::ingest::{Encoding, EncodingError, Reply};
 
 const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -18,6 +22,20 @@ pub async fn post_events(
     State(app): State<AppState>,
     req: Request,
 ) -> Result<Json<Reply>, AppError> {
+    let limit = app.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(AppError::TooLarge(limit));
+    }
+    let encoding = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("(not text)"));
+    let encoding = Encoding::parse(encoding).map_err(encoding_error)?;
     let Ok(_slot) = app.ingest_slots.clone().try_acquire_owned() else {
         return Err(AppError::Unavailable(format!(
             "too many ingest requests at once (limit {}); retry shortly",
@@ -52,9 +70,18 @@ pub async fn post_events(
                 AppError::BadRequest(format!("cannot read the body: {e}"))
             }
         })?;
+    let body = encoding.decode(&body, limit).map_err(encoding_error)?;
     Ok(Json(
         app.ingest
             .submit_durable(&body, content_type.as_deref())
             .await?,
     ))
+}
+
+fn encoding_error(e: EncodingError) -> AppError {
+    match e {
+        EncodingError::Unsupported(_) => AppError::UnsupportedMedia(e.to_string()),
+        EncodingError::TooLarge(limit) => AppError::TooLargeInflated(limit),
+        EncodingError::Corrupt(_) => AppError::BadRequest(e.to_string()),
+    }
 }

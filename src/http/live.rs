@@ -6,13 +6,18 @@
 //! fresh snapshot instead of the ticks it missed; one whose sends stall for
 //! `SEND_TIMEOUT`, or that answers no ping for `IDLE_LIMIT`, is closed.
 //! On shutdown each socket says "going away" (1001) and ends.
+//!
+//! A client message over `MAX_INCOMING` is answered with close 1009
+//! ("message too big"). The protocol layer reads messages up to
+//! `PROTOCOL_LIMIT` whole, so the close is a clean one; beyond that the
+//! message is refused from its frame header and the close is sent, but
+//! the unread rest may make the operating system reset the connection.
 
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use serde::Deserialize;
 
 use super::error::AppError;
 use super::router::AppState;
@@ -24,20 +29,15 @@ const IDLE_LIMIT: Duration = Duration::from_secs(45);
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Screens send nothing but pongs and closes: keep incoming messages small.
 const MAX_INCOMING: usize = 4 * 1024;
-
-#[derive(Debug, Deserialize)]
-pub struct LiveQuery {
-    stores: Option<String>,
-    channels: Option<String>,
-}
+/// What the WebSocket layer reads whole before `MAX_INCOMING` is judged.
+const PROTOCOL_LIMIT: usize = 64 * 1024;
 
 pub async fn live(
     ws: WebSocketUpgrade,
     State(app): State<AppState>,
-    Query(q): Query<LiveQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let filter =
-        Filter::parse(q.stores.as_deref(), q.channels.as_deref()).map_err(AppError::BadRequest)?;
+    let filter = Filter::from_query(query.as_deref()).map_err(AppError::BadRequest)?;
     let max = app.engine().config().server.max_screens;
     if app
         .hub
@@ -57,8 +57,8 @@ pub async fn live(
     Ok(ws
         .read_buffer_size(MAX_INCOMING)
         .write_buffer_size(0)
-        .max_message_size(MAX_INCOMING)
-        .max_frame_size(MAX_INCOMING)
+        .max_message_size(PROTOCOL_LIMIT)
+        .max_frame_size(PROTOCOL_LIMIT)
         .on_upgrade(move |socket| serve(socket, hub, filter, shutdown)))
 }
 
@@ -67,6 +67,35 @@ async fn send(socket: &mut WebSocket, msg: Message) -> bool {
         tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
         Ok(Ok(()))
     )
+}
+
+fn incoming_len(msg: &Message) -> usize {
+    match msg {
+        Message::Text(t) => t.len(),
+        Message::Binary(b) => b.len(),
+        Message::Ping(b) | Message::Pong(b) => b.len(),
+        Message::Close(_) => 0,
+    }
+}
+
+/// Says 1009 "message too big" and waits (briefly) for the client's close,
+/// so the connection ends cleanly rather than with a reset.
+async fn close_too_big(socket: &mut WebSocket) {
+    let close = CloseFrame {
+        code: close_code::SIZE,
+        reason: Utf8Bytes::from_static("message too big: at most 4096 bytes"),
+    };
+    if !send(socket, Message::Close(Some(close))).await {
+        return;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(msg)) = socket.recv().await {
+            if matches!(msg, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdown) {
@@ -122,8 +151,22 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
                 stats().frames_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                None | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(msg)) if incoming_len(&msg) > MAX_INCOMING => {
+                    close_too_big(&mut socket).await;
+                    break;
+                }
                 Some(Ok(_)) => last_heard = Instant::now(),
+                Some(Err(e)) => {
+                    let too_big = matches!(
+                        e.into_inner().downcast_ref::<tungstenite::Error>(),
+                        Some(tungstenite::Error::Capacity(_))
+                    );
+                    if too_big {
+                        close_too_big(&mut socket).await;
+                    }
+                    break;
+                }
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > IDLE_LIMIT {

@@ -5,14 +5,16 @@
 //! per area of routes: `events` (ingest), `views` (summary, rows,
 //! timeline), `live` (the screens' WebSocket), `alerts` (alerts and
 //! silences), `export` (the review pack), `ops` (health, readiness,
-//! metrics), `web` (the embedded screen). `auth` checks roles and origins;
-//! `error` maps failures to statuses with a JSON reason.
+//! metrics), `web` (the embedded screen). `auth` checks roles, `host`
+//! judges the `Host` header and origins; `error` maps failures to statuses
+//! with a JSON reason.
 
 mod alerts;
 mod auth;
 mod error;
 mod events;
 mod export;
+mod host;
 mod live;
 mod ops;
 mod router;

@@ -1,7 +1,9 @@
 //! Operations: liveness, readiness and `/metrics`.
 //!
 //! `/readyz` is 503 while the data directory is being recovered and while
-//! the log cannot be written (ingest answers 503 then too). `/metrics` asks
+//! the log cannot be written (ingest answers 503 then too). It is public, so
+//! it gives a generic reason: the cause names the data directory, which is
+//! in the server's log and in ingest's (authenticated) 503. `/metrics` asks
 //! each subsystem for its own figures.
 
 use axum::extract::State;
@@ -20,8 +22,12 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "recovering\n").into_response();
     }
     // Not ready while the log cannot be written: ingest answers 503 too.
-    if let Some(e) = app.ingest.log().unavailable() {
-        return (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response();
+    if app.ingest.log().unavailable().is_some() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage unavailable: the log cannot be written (the server's log says why)\n",
+        )
+            .into_response();
     }
     (StatusCode::OK, "ready\n").into_response()
 }

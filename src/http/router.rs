@@ -7,13 +7,13 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::middleware;
 use axum::routing::{get, post};
 
+use super::auth::Access;
 use super::web::{self, WebAssets};
-use super::{alerts, auth, events, export, live, ops, views};
+use super::{alerts, auth, error, events, export, live, ops, views};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
@@ -42,43 +42,74 @@ impl AppState {
     }
 }
 
-/// All routes of the API, by the role they need.
+/// All routes of the API, each with the access it needs.
+///
+/// Each guard is the `route_layer` of its method router, so it runs only for
+/// the methods the route has: a wrong method is `405` with `Allow` before
+/// any token is asked for. Outside the routes, in order: timing, the `Host`
+/// check, origins (and CORS preflights), errors as JSON.
 pub fn router(state: AppState) -> Router {
-    let limit = state.max_body_bytes;
-    let ingest = Router::new()
+    let guard =
+        |access: Access| middleware::from_fn_with_state((state.clone(), access), auth::require);
+    let (ingest, view, screen, admin) = (
+        guard(Access::Ingest),
+        guard(Access::View),
+        guard(Access::Screen),
+        guard(Access::Admin),
+    );
+    Router::new()
         .route(
             "/api/v1/events",
-            post(events::post_events).layer(DefaultBodyLimit::max(limit)),
+            post(events::post_events).route_layer(ingest),
         )
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::ingest));
-    let view = Router::new()
-        .route("/api/v1/summary", get(views::summary))
-        .route("/api/v1/channels", get(views::channels))
-        .route("/api/v1/stores", get(views::stores))
-        .route("/api/v1/stores/{id}", get(views::store))
-        .route("/api/v1/skus", get(views::skus))
-        .route("/api/v1/skus/{id}", get(views::sku))
-        .route("/api/v1/timeline", get(views::timeline))
-        .route("/api/v1/live", get(live::live))
-        .route("/api/v1/export", get(export::export))
-        .route("/api/v1/alerts", get(alerts::alerts))
-        .route("/api/v1/silences", get(alerts::silences))
-        .route("/metrics", get(ops::metrics))
-        .route("/", get(web::index))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::view));
-    let admin = Router::new()
-        .route("/api/v1/silences", post(alerts::add_silence))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::admin));
-    let public = Router::new()
+        .route(
+            "/api/v1/summary",
+            get(views::summary).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/channels",
+            get(views::channels).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/stores",
+            get(views::stores).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/stores/{id}",
+            get(views::store).route_layer(view.clone()),
+        )
+        .route("/api/v1/skus", get(views::skus).route_layer(view.clone()))
+        .route(
+            "/api/v1/skus/{id}",
+            get(views::sku).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/timeline",
+            get(views::timeline).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/export",
+            get(export::export).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/alerts",
+            get(alerts::alerts).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/silences",
+            get(alerts::silences)
+                .route_layer(view.clone())
+                .merge(post(alerts::add_silence).route_layer(admin)),
+        )
+        .route("/metrics", get(ops::metrics).route_layer(view))
+        .route("/api/v1/live", get(live::live).route_layer(screen.clone()))
+        .route("/", get(web::index).route_layer(screen))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/assets/{version}/{file}", get(web::asset));
-    Router::new()
-        .merge(ingest)
-        .merge(view)
-        .merge(admin)
-        .merge(public)
+        .route("/assets/{version}/{file}", get(web::asset))
+        .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), auth::origins))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::hosts))
         .layer(middleware::from_fn_with_state(state.clone(), timed))
         .with_state(state)
 }

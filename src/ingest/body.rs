@@ -6,14 +6,18 @@
 //! skipped but counted. Each line is parsed and validated on its own, so one
 //! bad line is rejected alone. A body in which not a single line is a JSON
 //! object cannot be read as events at all: that is the one case for `400`.
+//! A UTF-8 byte order mark at the start of the body is skipped.
 
 use serde::de::DeserializeSeed;
 use serde_json::de::{SliceRead, StrRead};
 use serde_json::value::RawValue;
 
+use super::field::FieldPath;
 use super::raw::{EventSeed, RawEvent, RawItem};
-use super::validate::{Rules, validate};
+use super::validate::{Rules, beyond_range, validate};
 use crate::event::Batch;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// At most this many line errors are listed in a reply.
 pub const MAX_LISTED_ERRORS: usize = 100;
@@ -60,6 +64,9 @@ enum LineFail {
 
 /// Parses a request body. `json` is true for an `application/json` content type.
 pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed<'a>, BodyError> {
+    // A UTF-8 byte order mark (Windows tools write one) is not part of the
+    // first event.
+    let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
     let mut out = Parsed::default();
     let mut scratch = Scratch::default();
     let start = body.iter().position(|b| !b.is_ascii_whitespace());
@@ -141,6 +148,7 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
 struct Scratch<'a> {
     event: RawEvent<'a>,
     items: Vec<RawItem<'a>>,
+    at: FieldPath,
 }
 
 /// One line of the body: as text when the body is valid UTF-8.
@@ -161,21 +169,34 @@ fn parse_line<'a, R: serde_json::de::Read<'a>>(
     EventSeed {
         ev: &mut scratch.event,
         items: &mut scratch.items,
+        at: &mut scratch.at,
     }
     .deserialize(&mut de)
     .and_then(|()| de.end())
-    .map_err(|e| LineFail::Unreadable(json_error(&e)))?;
+    .map_err(|e| json_error(&e, scratch.at, rules))?;
     validate(&mut scratch.event, &mut scratch.items, rules, out).map_err(LineFail::Rule)
 }
 
-/// serde_json's message without its "at line 1 column N" tail, plus the column.
-fn json_error(e: &serde_json::Error) -> String {
+/// serde_json's message without its "at line 1 column N" tail, plus the
+/// column, and the field whose value it was reading (`at`) if any. A number
+/// too large for any integer (`1e400`) is valid JSON that serde_json cannot
+/// hold: it breaks that field's rule like any other wrong value.
+fn json_error(e: &serde_json::Error, at: FieldPath, rules: &Rules<'_>) -> LineFail {
     if e.is_data() {
-        return "must be a JSON object (one event per line)".into();
+        return LineFail::Unreadable("must be a JSON object (one event per line)".into());
     }
     let full = e.to_string();
     let msg = full
         .rfind(" at line ")
         .map_or(full.as_str(), |i| &full[..i]);
-    format!("invalid JSON at column {}: {msg}", e.column())
+    if at.field.is_none() {
+        return LineFail::Unreadable(format!("invalid JSON at column {}: {msg}", e.column()));
+    }
+    if msg == "number out of range" {
+        return LineFail::Rule(beyond_range(at, rules));
+    }
+    LineFail::Unreadable(format!(
+        "{at}: invalid JSON at column {}: {msg}",
+        e.column()
+    ))
 }

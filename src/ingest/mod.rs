@@ -8,6 +8,8 @@
 //! (outside it) until the log is as durable as `fsync` promises.
 
 mod body;
+mod encoding;
+mod field;
 mod raw;
 mod validate;
 
@@ -15,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 pub use body::{BodyError, LineError, MAX_LISTED_ERRORS, Parsed, parse};
+pub use encoding::{Encoding, EncodingError};
 pub use validate::{MAX_FUTURE_MS, Rules};
 
 use crate::engine::Engine;

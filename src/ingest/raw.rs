@@ -6,12 +6,17 @@
 //! number text), so `validate` can say exactly which field breaks which rule.
 //! Keys are matched without allocating, string values stay borrowed from the
 //! body, and items go into one scratch vector reused for the whole batch.
+//! A key given twice in an event or an item is noted (a bit per field), not
+//! resolved: the line is rejected naming it, rather than "last wins" turning
+//! an order into a stock event.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+
+use super::field::{Field, FieldPath};
 
 /// Any JSON value, reduced to what the rules need to tell apart.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +95,8 @@ pub struct RawEvent<'a> {
     pub currency: Option<Scalar<'a>>,
     /// `Some(Ok(range))` into the scratch items, `Some(Err(()))` if not an array.
     pub items: Option<Result<std::ops::Range<usize>, ()>>,
+    /// The first key given twice, in the event or one of its items.
+    pub dup: Option<FieldPath>,
 }
 
 /// One element of `items` as found.
@@ -103,73 +110,14 @@ pub struct RawItem<'a> {
     pub cost: Option<&'a RawValue>,
 }
 
-/// Field names, matched from the borrowed key without allocating.
-enum Field {
-    Type,
-    Id,
-    Ts,
-    Store,
-    Channel,
-    Buyer,
-    NewBuyer,
-    Order,
-    Sku,
-    Level,
-    Currency,
-    Items,
-    Qty,
-    Price,
-    Cost,
-    Other,
-}
-
-impl Field {
-    /// Dispatches on length first, so each key costs one or two short
-    /// compares instead of a chain of fifteen.
-    fn of(k: &[u8]) -> Field {
-        match (k.len(), k) {
-            (2, b"id") => Field::Id,
-            (2, b"ts") => Field::Ts,
-            (3, b"sku") => Field::Sku,
-            (3, b"qty") => Field::Qty,
-            (4, b"type") => Field::Type,
-            (4, b"cost") => Field::Cost,
-            (5, b"store") => Field::Store,
-            (5, b"buyer") => Field::Buyer,
-            (5, b"order") => Field::Order,
-            (5, b"level") => Field::Level,
-            (5, b"items") => Field::Items,
-            (5, b"price") => Field::Price,
-            (7, b"channel") => Field::Channel,
-            (8, b"currency") => Field::Currency,
-            (9, b"new_buyer") => Field::NewBuyer,
-            _ => Field::Other,
-        }
-    }
-}
-
-impl<'de> de::Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct FieldVisitor;
-        impl Visitor<'_> for FieldVisitor {
-            type Value = Field;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Field, E> {
-                Ok(Field::of(v.as_bytes()))
-            }
-        }
-        d.deserialize_identifier(FieldVisitor)
-    }
-}
-
 /// Reads one event object into `ev` (reset first), pushing its items into
 /// `items`. Filling a reused struct in place avoids moving ~400 bytes of
 /// optional fields through serde's return values for every line.
 pub struct EventSeed<'s, 'de> {
     pub ev: &'s mut RawEvent<'de>,
     pub items: &'s mut Vec<RawItem<'de>>,
+    /// Kept at the value being read, for errors the JSON itself raises.
+    pub at: &'s mut FieldPath,
 }
 
 impl<'de> DeserializeSeed<'de> for EventSeed<'_, 'de> {
@@ -188,9 +136,20 @@ impl<'de> Visitor<'de> for EventSeed<'_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ev = self.ev;
+        let EventSeed { ev, items, at } = self;
         *ev = RawEvent::default();
+        *at = FieldPath::default();
+        let mut seen = 0u16;
         while let Some(key) = map.next_key::<Field>()? {
+            let bit = key.bit();
+            if seen & bit != 0 && ev.dup.is_none() {
+                ev.dup = Some(FieldPath {
+                    field: Some(key),
+                    item: None,
+                });
+            }
+            seen |= bit;
+            at.field = (key != Field::Other).then_some(key);
             let slot = match key {
                 Field::Type => &mut ev.ty,
                 Field::Id => &mut ev.id,
@@ -204,21 +163,24 @@ impl<'de> Visitor<'de> for EventSeed<'_, 'de> {
                 Field::Level => &mut ev.level,
                 Field::Currency => &mut ev.currency,
                 Field::Items => {
-                    let start = self.items.len();
-                    let ok = map.next_value_seed(ItemsSeed { items: self.items })?;
-                    ev.items = Some(if ok {
-                        Ok(start..self.items.len())
-                    } else {
-                        Err(())
-                    });
+                    let start = items.len();
+                    let ok = map.next_value_seed(ItemsSeed {
+                        items: &mut *items,
+                        at: &mut *at,
+                        dup: &mut ev.dup,
+                    })?;
+                    ev.items = Some(if ok { Ok(start..items.len()) } else { Err(()) });
+                    at.field = None;
                     continue;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
+                    at.field = None;
                     continue;
                 }
             };
             *slot = Some(map.next_value()?);
+            at.field = None;
         }
         Ok(())
     }
@@ -227,6 +189,8 @@ impl<'de> Visitor<'de> for EventSeed<'_, 'de> {
 /// Reads `items`; yields false (and consumes the value) when it is not an array.
 struct ItemsSeed<'s, 'de> {
     items: &'s mut Vec<RawItem<'de>>,
+    at: &'s mut FieldPath,
+    dup: &'s mut Option<FieldPath>,
 }
 
 impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, 'de> {
@@ -243,9 +207,21 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, 'de> {
         f.write_str("an array of items")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        while let Some(item) = seq.next_element::<ItemValue<'de>>()? {
-            self.items.push(item.0);
+        let mut index = 0;
+        loop {
+            self.at.item = Some((index, None));
+            let seed = ItemSeed {
+                index,
+                at: &mut *self.at,
+                dup: &mut *self.dup,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => self.items.push(item.unwrap_or_default()),
+                None => break,
+            }
+            index += 1;
         }
+        self.at.item = None;
         Ok(true)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
@@ -275,21 +251,21 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, 'de> {
     }
 }
 
-/// One element of `items`: an object's fields, or a marker that it was not one.
-struct ItemValue<'de>(RawItem<'de>);
+/// One element of `items`: an object's fields, or `None` when it is not one.
+struct ItemSeed<'s> {
+    index: usize,
+    at: &'s mut FieldPath,
+    dup: &'s mut Option<FieldPath>,
+}
 
-impl<'de> de::Deserialize<'de> for ItemValue<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match d.deserialize_any(ScalarOrItem)? {
-            Some(item) => Ok(ItemValue(item)),
-            None => Ok(ItemValue(RawItem::default())),
-        }
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = Option<RawItem<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct ScalarOrItem;
-
-impl<'de> Visitor<'de> for ScalarOrItem {
+impl<'de> Visitor<'de> for ItemSeed<'_> {
     type Value = Option<RawItem<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -300,7 +276,19 @@ impl<'de> Visitor<'de> for ScalarOrItem {
             is_object: true,
             ..RawItem::default()
         };
+        let mut seen = 0u16;
         while let Some(key) = map.next_key::<Field>()? {
+            let known = matches!(key, Field::Sku | Field::Qty | Field::Price | Field::Cost);
+            if known {
+                if seen & key.bit() != 0 && self.dup.is_none() {
+                    *self.dup = Some(FieldPath {
+                        field: Some(Field::Items),
+                        item: Some((self.index, Some(key))),
+                    });
+                }
+                seen |= key.bit();
+                self.at.item = Some((self.index, Some(key)));
+            }
             match key {
                 Field::Sku => it.sku = Some(map.next_value()?),
                 Field::Qty => it.qty = Some(map.next_value()?),
@@ -310,6 +298,7 @@ impl<'de> Visitor<'de> for ScalarOrItem {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
+            self.at.item = Some((self.index, None));
         }
         Ok(Some(it))
     }

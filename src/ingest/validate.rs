@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
+use super::field::{Field, FieldPath};
 use super::raw::{RawEvent, RawItem, Scalar};
 use crate::event::{Batch, Event, Item, Kind, buyer_key, idempotency_key};
 use crate::money::{AmountError, Currency, parse_minor};
@@ -49,6 +50,11 @@ pub fn validate<'a>(
     rules: &Rules<'_>,
     out: &mut Batch<'a>,
 ) -> Result<(), String> {
+    if let Some(at) = raw.dup {
+        return Err(format!(
+            "{at}: duplicate key (each field may be given once)"
+        ));
+    }
     let kind = match &raw.ty {
         Some(Scalar::Str(s)) if s == "order" => Kind::Order,
         Some(Scalar::Str(s)) if s == "refund" => Kind::Refund,
@@ -132,6 +138,30 @@ pub fn validate<'a>(
         level: 0,
     });
     Ok(())
+}
+
+/// The error for a number beyond any integer (`1e400`) in the field at
+/// `at`: that field's rule for a value of the wrong kind.
+pub fn beyond_range(at: FieldPath, rules: &Rules<'_>) -> String {
+    let field = match at.item {
+        Some((_, f)) if at.field == Some(Field::Items) => f,
+        _ => at.field,
+    };
+    let rule = match field {
+        None => "must be an object with sku, qty and price".to_string(),
+        Some(Field::Type) => "must be \"order\", \"refund\" or \"stock\"".into(),
+        Some(Field::Ts) => "must be epoch milliseconds or an RFC 3339 string".into(),
+        Some(Field::Level) => format!("must be an integer from 0 to {MAX_LEVEL}"),
+        Some(Field::Qty) => format!("must be an integer from 1 to {MAX_QTY}"),
+        Some(Field::NewBuyer) => "must be true or false".into(),
+        Some(Field::Currency) => format!("must be the string {:?}", rules.currency.code),
+        Some(Field::Items) => "must be an array of 1 to 1000 items".into(),
+        Some(Field::Price | Field::Cost) => {
+            "must be a number or a decimal string such as \"99.50\"".into()
+        }
+        Some(_) => "must be a string of 1 to 128 characters".into(),
+    };
+    format!("{at}: {rule}")
 }
 
 /// A field given as JSON `null` counts as absent.

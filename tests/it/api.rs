@@ -407,3 +407,52 @@ async fn the_screen_is_embedded_and_can_be_served_from_a_folder() {
     assert_eq!(js.headers()["cache-control"], "no-cache");
     assert_eq!(js.text().await.expect("js"), "// edited");
 }
+
+/// Issue 12, item 19: every API error is JSON `{"error": …}`, also those
+/// the framework raises (a repeated parameter, a path that is not UTF-8, a
+/// silence body over the limit, an unknown path).
+#[tokio::test]
+async fn every_api_error_is_json() {
+    let app = spawn_app(test_config(), START + MIN).await;
+    let big = format!(
+        r#"{{"rule":"spike","for_s":60,"comment":"{}"}}"#,
+        "x".repeat(3 << 20)
+    );
+    let cases: [(reqwest::Method, &str, Option<String>, u16); 5] = [
+        (
+            reqwest::Method::GET,
+            "/api/v1/stores?sort=gmv&sort=orders",
+            None,
+            400,
+        ),
+        (reqwest::Method::GET, "/api/v1/stores/%ff", None, 400),
+        (reqwest::Method::POST, "/api/v1/silences", Some(big), 413),
+        (reqwest::Method::GET, "/api/v1/nothing-here", None, 404),
+        (
+            reqwest::Method::GET,
+            "/api/v1/timeline?scope=store:s1&scope=sale",
+            None,
+            400,
+        ),
+    ];
+    for (method, path, body, status) in cases {
+        let mut req = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.base));
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let r = req.send().await.expect("request");
+        assert_eq!(r.status().as_u16(), status, "{method} {path}");
+        let ct = r.headers()["content-type"]
+            .to_str()
+            .expect("text")
+            .to_string();
+        assert!(ct.starts_with("application/json"), "{path}: {ct}");
+        let v: serde_json::Value = r.json().await.expect("JSON");
+        assert!(
+            v["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{path}: {v}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use warroom::config::AuthConfig;
 
-use crate::support::{MIN, SALE_TOML, START, spawn_app, test_config};
+use crate::support::{MIN, SALE_TOML, START, raw_request, spawn_app, test_config};
 
 const INGEST: &str = "ingest-token-1";
 const VIEW: &str = "view-token-123";
@@ -218,4 +218,200 @@ fn an_open_server_refuses_a_network_address_unless_told() {
             && err.contains("--allow-open"),
         "{err}"
     );
+}
+
+/// The status line and the body of a raw answer.
+fn split(answer: &str) -> (&str, &str) {
+    let status = answer.lines().next().unwrap_or("");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body)
+}
+
+/// Issue 12, item 11: a loopback server without `[auth]` refuses a page
+/// whose name was re-pointed at it (DNS rebinding): `Host` must be a name
+/// the server answers to, and `Origin` is compared whole (scheme, host,
+/// port), not only after its `://`.
+#[tokio::test]
+async fn dns_rebinding_is_refused_by_host_and_whole_origin() {
+    let text = format!("{SALE_TOML}\n[server]\nallowed_hosts = [\"Warroom.Example.com\"]\n");
+    let cfg =
+        warroom::config::parse_str(&text, "sale.toml", std::path::Path::new(".")).expect("valid");
+    let app = spawn_app(cfg, START + MIN).await;
+    let port = app.addr.port();
+    let wait = std::time::Duration::from_secs(5);
+    let event = r#"{"type":"stock","sku":"k1","level":5}"#;
+    let post = |host: String, origin: Option<String>| {
+        let origin = origin.map_or(String::new(), |o| format!("origin: {o}\r\n"));
+        format!(
+            "POST /api/v1/events HTTP/1.1\r\nhost: {host}\r\n{origin}content-type: application/x-ndjson\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{event}",
+            event.len()
+        )
+    };
+    let get = |path: &str, host: String, origin: Option<String>| {
+        let origin = origin.map_or(String::new(), |o| format!("origin: {o}\r\n"));
+        format!("GET {path} HTTP/1.1\r\nhost: {host}\r\n{origin}connection: close\r\n\r\n")
+    };
+    let evil = format!("evil.example:{port}");
+
+    // The forged host is refused, with a JSON reason naming it.
+    let answer = raw_request(
+        app.addr,
+        post(evil.clone(), Some(format!("http://{evil}"))).as_bytes(),
+        wait,
+    )
+    .await;
+    let (status, body) = split(&answer);
+    assert!(status.starts_with("HTTP/1.1 421"), "{answer}");
+    let json: serde_json::Value = serde_json::from_str(body).expect("JSON error");
+    assert!(
+        json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("evil.example") && e.contains("allowed_hosts")),
+        "{body}"
+    );
+    let answer = raw_request(
+        app.addr,
+        get(
+            "/api/v1/summary",
+            evil.clone(),
+            Some(format!("http://{evil}")),
+        )
+        .as_bytes(),
+        wait,
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 421"), "{answer}");
+    let answer = raw_request(app.addr, get("/", evil.clone(), None).as_bytes(), wait).await;
+    assert!(answer.starts_with("HTTP/1.1 421"), "the page too: {answer}");
+    let answer = raw_request(app.addr, get("/healthz", evil, None).as_bytes(), wait).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "health checks: {answer}"
+    );
+    let applied = app.get("/api/v1/summary").await["events_applied"].clone();
+    assert_eq!(applied, 0, "nothing was posted");
+
+    // An origin is compared whole: another scheme or port is another site.
+    let own = format!("127.0.0.1:{port}");
+    for origin in [
+        format!("ftp://{own}"),
+        format!("http://127.0.0.1:{}", port + 1),
+    ] {
+        let answer = raw_request(
+            app.addr,
+            get("/api/v1/summary", own.clone(), Some(origin.clone())).as_bytes(),
+            wait,
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 403"), "{origin}: {answer}");
+    }
+
+    // What the server answers to: its address, localhost, the listed name.
+    for (host, origin) in [
+        (own.clone(), Some(format!("http://{own}"))),
+        (
+            format!("localhost:{port}"),
+            Some(format!("http://localhost:{port}")),
+        ),
+        (format!("[::1]:{port}"), None),
+        (
+            "warroom.example.com".to_string(),
+            Some("https://warroom.example.com".to_string()),
+        ),
+        ("WARROOM.example.com:443".to_string(), None),
+    ] {
+        let answer = raw_request(app.addr, post(host.clone(), origin).as_bytes(), wait).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{host}: {answer}");
+    }
+
+    // A listed name is a name: no scheme, port or path.
+    let bad = format!("{SALE_TOML}\n[server]\nallowed_hosts = [\"http://wall.example:80\"]\n");
+    let err = warroom::config::parse_str(&bad, "sale.toml", std::path::Path::new("."))
+        .expect_err("a URL is not a host name");
+    assert!(
+        err.message.contains("server.allowed_hosts") && err.line.is_some(),
+        "{err}"
+    );
+}
+
+/// Issue 12, item 14: `?token=` is taken only where a browser cannot send
+/// a header (the page and the live socket); elsewhere it is not read, and
+/// the 401 says to send the header.
+#[tokio::test]
+async fn tokens_in_urls_are_taken_only_by_the_page_and_the_socket() {
+    let app = app_with_auth().await;
+    let cases = [
+        ("POST", format!("/api/v1/events?token={INGEST}")),
+        ("GET", format!("/api/v1/export?token={VIEW}")),
+        ("GET", format!("/metrics?token={VIEW}")),
+        ("GET", format!("/api/v1/summary?token={VIEW}")),
+        ("GET", format!("/api/v1/silences?token={ADMIN}")),
+        ("POST", format!("/api/v1/silences?token={ADMIN}")),
+    ];
+    for (method, path) in cases {
+        let url = format!("{}{path}", app.base);
+        let req = match method {
+            "POST" => app
+                .client
+                .post(url)
+                .body(r#"{"type":"stock","sku":"k1","level":5}"#),
+            _ => app.client.get(url),
+        };
+        let r = req.send().await.expect("request");
+        assert_eq!(r.status(), 401, "{method} {path}");
+        let body: serde_json::Value = r.json().await.expect("JSON");
+        assert!(
+            body["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("Authorization: Bearer")),
+            "{body}"
+        );
+    }
+    let page = app
+        .client
+        .get(format!("{}/?token={VIEW}", app.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let ws =
+        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/live?token={VIEW}", app.addr));
+    assert!(ws.await.is_ok(), "the socket takes ?token=");
+}
+
+/// Issue 12, item 19: a wrong method is `405` with `Allow` and a JSON
+/// reason, whatever the token, before any role is asked for.
+#[tokio::test]
+async fn a_wrong_method_is_405_with_allow_before_any_token() {
+    let app = app_with_auth().await;
+    let cases: [(reqwest::Method, &str, Option<&str>, &str); 5] = [
+        (reqwest::Method::GET, "/api/v1/events", Some(VIEW), "POST"),
+        (reqwest::Method::GET, "/api/v1/events", None, "POST"),
+        (
+            reqwest::Method::POST,
+            "/api/v1/summary",
+            Some(INGEST),
+            "GET",
+        ),
+        (reqwest::Method::DELETE, "/api/v1/silences", None, "POST"),
+        (reqwest::Method::PUT, "/metrics", Some(VIEW), "GET"),
+    ];
+    for (method, path, token, allowed) in cases {
+        let mut req = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("request");
+        assert_eq!(r.status(), 405, "{method} {path}");
+        let allow = r.headers()["allow"].to_str().expect("text").to_string();
+        assert!(allow.contains(allowed), "{method} {path}: Allow: {allow}");
+        let body: serde_json::Value = r.json().await.expect("a JSON error");
+        assert!(
+            body["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("not allowed"))
+        );
+    }
 }

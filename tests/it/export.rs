@@ -377,3 +377,62 @@ async fn a_snapshot_json_is_kept_fresh_in_the_data_directory() {
     shutdown.trigger();
     task.await.expect("task ends on shutdown");
 }
+
+/// Issue 12, item 21: `warroom export --url` reaches a server with `[auth]`
+/// with `--token` or `WARROOM_TOKEN`; without one it fails saying so.
+#[tokio::test]
+async fn export_from_a_server_with_auth_takes_a_token() {
+    let mut cfg = test_config();
+    cfg.auth = Some(warroom::config::AuthConfig {
+        ingest: vec![],
+        view: vec!["view-token-for-export".into()],
+        admin: vec![],
+        allowed_origins: vec![],
+    });
+    let app = spawn_app(cfg, START + MIN).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |args: Vec<String>, env: Option<&'static str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_warroom"));
+        cmd.arg("export").args(args).env_remove("WARROOM_TOKEN");
+        if let Some(t) = env {
+            cmd.env("WARROOM_TOKEN", t);
+        }
+        tokio::task::spawn_blocking(move || cmd.output().expect("export"))
+    };
+    let out_dir = |name: &str| dir.path().join(name).display().to_string();
+    let base = app.base.clone();
+    let args = |out: String, token: Option<&str>| {
+        let mut a = vec!["--url".to_string(), base.clone(), "--out".into(), out];
+        if let Some(t) = token {
+            a.extend(["--token".to_string(), t.to_string()]);
+        }
+        a
+    };
+
+    let out = run(args(out_dir("none"), None), None).await.expect("join");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("401") && err.contains("--token"), "{err}");
+
+    let out = run(args(out_dir("flag"), Some("view-token-for-export")), None)
+        .await
+        .expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("flag/report.html").exists());
+
+    let out = run(args(out_dir("env"), None), Some("view-token-for-export"))
+        .await
+        .expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("env/snapshot.json").exists());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("view-token-for-export"));
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{MIN, START, spawn_app, test_config};
+use crate::support::{MIN, START, raw_request, spawn_app, test_config};
 
 fn order(id: &str, pad: usize) -> String {
     format!(
@@ -65,7 +65,7 @@ async fn ingest_requests_beyond_the_limit_are_shed() {
     let app = spawn_app(cfg, START + MIN).await;
     // One client holds a slot: it sends its head and half a body.
     let mut slow = TcpStream::connect(app.addr).await.expect("connect");
-    slow.write_all(b"POST /api/v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000\r\n\r\n{\"type\":")
+    slow.write_all(b"POST /api/v1/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000\r\n\r\n{\"type\":")
         .await
         .expect("write");
     // Once the server has taken its head, the next request is shed.
@@ -118,7 +118,7 @@ async fn a_slowloris_client_is_cut_off_while_others_are_served() {
     cfg.server.header_timeout_ms = 300;
     let app = spawn_app(cfg, START + 60 * MIN).await;
     let mut slow = TcpStream::connect(app.addr).await.expect("connect");
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n")
         .await
         .expect("write");
     let started = Instant::now();
@@ -149,4 +149,115 @@ async fn a_slowloris_client_is_cut_off_while_others_are_served() {
         started.elapsed() >= Duration::from_millis(250),
         "not before the timeout"
     );
+}
+
+/// Issue 12, item 3: a `Content-Length` over the limit is answered `413`
+/// from the head at once: no `100 Continue` invites the body, and no ingest
+/// slot is held while a client pretends to send 2^63 bytes.
+#[tokio::test]
+async fn an_oversized_content_length_is_refused_from_the_head() {
+    let mut cfg = test_config();
+    cfg.server.max_ingest_requests = 1;
+    let app = spawn_app(cfg, START + MIN).await;
+    let head = |length: u64, expect: bool| {
+        format!(
+            "POST /api/v1/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-ndjson\r\ncontent-length: {length}\r\n{}\r\n",
+            if expect {
+                "expect: 100-continue\r\n"
+            } else {
+                ""
+            }
+        )
+    };
+    for (length, expect) in [
+        (17 << 20, true),
+        (i64::MAX as u64, false),
+        (i64::MAX as u64, true),
+    ] {
+        let started = Instant::now();
+        let answer = raw_request(
+            app.addr,
+            head(length, expect).as_bytes(),
+            Duration::from_secs(3),
+        )
+        .await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "{length} (expect: {expect}): {answer:?}"
+        );
+        assert!(!answer.contains("100 Continue"), "{answer}");
+        assert!(answer.contains("\"error\""), "a JSON reason: {answer}");
+        assert!(started.elapsed() < Duration::from_secs(2), "at once");
+    }
+    // No slot is left taken.
+    let r = app
+        .post_events(order("after", 1), "application/x-ndjson")
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).expect("write");
+    enc.finish().expect("finish")
+}
+
+/// Issue 12, item 16: a gzip body is inflated (bounded by the body limit,
+/// without inflating all of it first); an encoding the server cannot read
+/// is `415`, not read as plain text.
+#[tokio::test]
+async fn gzip_bodies_are_inflated_within_the_limit_and_others_refused() {
+    let mut cfg = test_config();
+    cfg.server.max_body_bytes = 64 * 1024;
+    let app = spawn_app(cfg, START + MIN).await;
+    let send = |body: Vec<u8>, encoding: &'static str| {
+        app.client
+            .post(format!("{}/api/v1/events", app.base))
+            .header("content-type", "application/x-ndjson")
+            .header("content-encoding", encoding)
+            .body(body)
+            .send()
+    };
+    let lines: Vec<String> = (0..200).map(|i| order(&format!("g{i}"), 1)).collect();
+    let plain = lines.join("\n");
+    let r = send(gzip(plain.as_bytes()), "gzip").await.expect("POST");
+    assert_eq!(r.status(), 200);
+    let reply: serde_json::Value = r.json().await.expect("JSON");
+    assert_eq!(reply["accepted"], 200, "{reply}");
+
+    // Small on the wire, over the limit inflated: 413.
+    let mut bomb = plain.into_bytes();
+    bomb.resize(4 << 20, b'\n');
+    let packed = gzip(&bomb);
+    assert!(packed.len() < 64 * 1024);
+    let r = send(packed, "gzip").await.expect("POST");
+    assert_eq!(r.status(), 413);
+    let reason: serde_json::Value = r.json().await.expect("JSON");
+    assert!(
+        reason["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("inflates"))
+    );
+
+    // Not gzip at all: 400 naming gzip.
+    let r = send(order("z", 1).into_bytes(), "gzip")
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 400);
+    // An encoding the server does not read: 415, nothing applied.
+    for encoding in ["br", "deflate", "zstd"] {
+        let r = send(order("br", 1).into_bytes(), encoding)
+            .await
+            .expect("POST");
+        assert_eq!(r.status(), 415, "{encoding}");
+        let reason: serde_json::Value = r.json().await.expect("JSON");
+        assert!(
+            reason["error"]
+                .as_str()
+                .is_some_and(|e| e.contains(encoding))
+        );
+    }
+    let summary = app.get("/api/v1/summary").await;
+    assert_eq!(summary["events_applied"], 200);
 }

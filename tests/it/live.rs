@@ -365,3 +365,53 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
         ["completion", "gmv", "id", "orders"]
     );
 }
+
+/// Issue 12, item 22: a client message over 4 KiB is answered with close
+/// 1009 ("message too big"), not a TCP reset.
+#[tokio::test]
+async fn a_message_over_4_kib_is_closed_with_1009() {
+    let app = spawn_app(test_config(), START + 61 * MIN).await;
+    let mut ws = connect(&app, "").await;
+    assert_eq!(next_frame(&mut ws).await["type"], "hello");
+    assert_eq!(next_frame(&mut ws).await["type"], "snapshot");
+    // Just under the limit is fine.
+    ws.send(Message::text("x".repeat(4096)))
+        .await
+        .expect("send");
+    ws.send(Message::text("x".repeat(5000)))
+        .await
+        .expect("send");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let close = loop {
+        assert!(Instant::now() < deadline, "no close within 10 s");
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    let close = close.expect("a close code");
+    assert_eq!(u16::from(close.code), 1009, "{close:?}");
+}
+
+/// Issue 12, item 22: a store id holding a comma can be selected: lists may
+/// be repeated parameters, and `%2C` is a comma inside an id.
+#[tokio::test]
+async fn filters_take_repeated_parameters_and_encoded_commas() {
+    let app = spawn_app(test_config(), START + 61 * MIN).await;
+    let body = [order("c1", "a,b", 100), order("c2", "s1", 7)].join("\n");
+    let r = app.post_events(body, "application/x-ndjson").await;
+    assert_eq!(r.status(), 200);
+    let mut ws = connect(&app, "?stores=a%2Cb").await;
+    let hello = next_frame(&mut ws).await;
+    assert_eq!(hello["filter"]["stores"], serde_json::json!(["a,b"]));
+    let snap = next_frame(&mut ws).await;
+    assert_eq!(snap["totals"]["gmv"], 10000, "the store a,b alone");
+    let mut ws = connect(&app, "?stores=s2&stores=s1,a%2Cb&channels=jd").await;
+    let hello = next_frame(&mut ws).await;
+    assert_eq!(
+        hello["filter"]["stores"],
+        serde_json::json!(["a,b", "s1", "s2"])
+    );
+    assert_eq!(hello["filter"]["channels"], serde_json::json!(["jd"]));
+}

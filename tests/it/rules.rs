@@ -197,3 +197,111 @@ fn a_line_with_bytes_that_are_not_utf8_is_rejected_alone() {
     );
     assert!(ingest.engine().read(|st, _| st.store_index("店").is_some()));
 }
+
+/// Issue 12, item 16: a UTF-8 byte order mark at the start of a body (as
+/// Windows tools write one) is skipped, in every framing.
+#[test]
+fn a_byte_order_mark_at_the_start_is_skipped() {
+    let (ingest, _clock) = ingest_at(START + 3_600_000);
+    let ndjson = format!("\u{feff}{GOOD_A}\n{GOOD_B}\n");
+    let reply = post(&ingest, &ndjson);
+    assert_eq!((reply.accepted, reply.rejected), (2, 0), "{reply:?}");
+    let array = format!(
+        "\u{feff}[{}]",
+        order_with(r#""items":[{"sku":"k1","qty":1,"price":1}]"#)
+    );
+    let reply = ingest
+        .submit(array.as_bytes(), Some("application/json"))
+        .expect("an array after a BOM")
+        .reply;
+    assert_eq!(reply.accepted, 1, "{reply:?}");
+    let single = format!("\u{feff}{}", GOOD_A.replace("\"A\"", "\"S\""));
+    let reply = ingest
+        .submit(single.as_bytes(), Some("application/json"))
+        .expect("one object after a BOM")
+        .reply;
+    assert_eq!(reply.accepted, 1, "{reply:?}");
+}
+
+/// Issue 12, item 17: a key given twice is not "last wins" (which turned an
+/// order into a stock event): the line is rejected naming the key.
+#[test]
+fn a_key_given_twice_rejects_the_line_naming_it() {
+    let (ingest, _clock) = ingest_at(START + 3_600_000);
+    let cases = [
+        (
+            r#"{"type":"order","id":"D1","store":"s1","items":[{"sku":"k1","qty":1,"price":1}],"type":"stock","sku":"k1","level":0}"#,
+            "type: duplicate key",
+        ),
+        (
+            r#"{"type":"order","id":"D2","id":"D3","store":"s1","items":[{"sku":"k1","qty":1,"price":1}]}"#,
+            "id: duplicate key",
+        ),
+        (
+            r#"{"type":"order","id":"D4","store":"s1","items":[{"sku":"k1","qty":1,"price":1},{"sku":"k1","qty":1,"qty":900,"price":1}]}"#,
+            "items[1].qty: duplicate key",
+        ),
+    ];
+    for (n, (line, want)) in cases.into_iter().enumerate() {
+        let good = GOOD_A.replace("\"A\"", &format!("\"G{n}\""));
+        let reply = post(&ingest, &format!("{good}\n{line}"));
+        assert_eq!(
+            (reply.accepted, reply.rejected),
+            (1, 1),
+            "{line}: {reply:?}"
+        );
+        assert_eq!(reply.errors[0].line, 2);
+        assert!(
+            reply.errors[0].error.starts_with(want),
+            "{:?}",
+            reply.errors
+        );
+    }
+    // Unknown keys may repeat: they are ignored anyway.
+    let fine = order_with(r#""note":1,"note":2,"items":[{"sku":"k1","qty":1,"price":1}]"#);
+    assert_eq!(post(&ingest, &fine).accepted, 1);
+    let st = ingest.engine().read(|st, _| st.events_applied);
+    assert_eq!(st, 4, "only the good lines");
+}
+
+/// Issue 12, item 18: values the JSON reader itself refuses — a number
+/// beyond any integer, `NaN`, an escaped lone surrogate — name their field.
+#[test]
+fn values_the_json_reader_refuses_name_their_field() {
+    let (ingest, _clock) = ingest_at(START + 3_600_000);
+    let cases = [
+        (
+            item(r#""sku":"k1","qty":1e400,"price":1"#),
+            "items[0].qty: must be an integer from 1 to 1000000",
+        ),
+        (
+            r#"{"type":"stock","sku":"k1","level":1e400}"#.to_string(),
+            "level: must be an integer from 0 to 1000000000000",
+        ),
+        (
+            r#"{"type":"stock","ts":1e400,"sku":"k1","level":1}"#.to_string(),
+            "ts: must be epoch milliseconds or an RFC 3339 string",
+        ),
+        (
+            item(r#""sku":"k1","qty":1,"price":NaN"#),
+            "items[0].price: invalid JSON at column",
+        ),
+        (
+            order_with(r#""buyer":"\ud800","items":[{"sku":"k1","qty":1,"price":1}]"#),
+            "buyer: invalid JSON at column",
+        ),
+        (
+            item(r#""sku":"\udc00x","qty":1,"price":1"#),
+            "items[0].sku: invalid JSON at column",
+        ),
+    ];
+    for (line, want) in cases {
+        let reply = post(&ingest, &format!("{GOOD_A}\n{line}"));
+        assert_eq!(reply.rejected, 1, "{line}");
+        assert!(
+            reply.errors[0].error.starts_with(want),
+            "{line}: {:?}",
+            reply.errors[0].error
+        );
+    }
+}

@@ -220,3 +220,44 @@ impl TestApp {
             .expect("POST")
     }
 }
+
+/// Sends `request` as written on a fresh connection and returns what the
+/// server answered within `wait` (status line, headers, body) as text: for
+/// heads no HTTP client would send (forged `Host`, `Expect`, huge lengths).
+pub async fn raw_request(
+    addr: std::net::SocketAddr,
+    request: &[u8],
+    wait: std::time::Duration,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(request).await.expect("write");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let read = tokio::time::timeout_at(deadline, s.read(&mut buf)).await;
+        match read {
+            Ok(Ok(n)) if n > 0 => {
+                got.extend_from_slice(&buf[..n]);
+                // One whole answer is enough: the head and its body.
+                let text = String::from_utf8_lossy(&got);
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if !head.starts_with("HTTP/1.1 100") && body.len() >= len {
+                        break;
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
