@@ -153,6 +153,15 @@ impl Builder<'_> {
         if ends_ms <= starts_ms {
             return self.err(s.ends.span(), "sale.ends: must be after sale.starts");
         }
+        if ends_ms - starts_ms > MAX_SALE_MS {
+            return self.err(
+                s.ends.span(),
+                format!(
+                    "sale.ends: a sale may last at most {MAX_SALE_DAYS} days; this one lasts {} days",
+                    (ends_ms - starts_ms + 86_399_999) / 86_400_000
+                ),
+            );
+        }
         let plan = match &s.plan {
             None => Plan::default(),
             Some(p) => match Plan::new(p.get_ref().clone()) {

@@ -25,7 +25,8 @@ pub use catalog::TIMELINE_COLUMNS;
 pub use error::ConfigError;
 pub use hook::{HookConfig, HookKind};
 pub use model::{
-    Baseline, ChannelDef, Config, FsyncMode, Sale, ServerConfig, SkuDef, StorageConfig, StoreDef,
+    Baseline, ChannelDef, Config, FsyncMode, MAX_SALE_DAYS, MAX_SALE_MS, Sale, ServerConfig,
+    SkuDef, StorageConfig, StoreDef,
 };
 pub use plan::Plan;
 pub use rule::{RULES, Rule};

@@ -11,6 +11,11 @@ use chrono_tz::Tz;
 use super::plan::Plan;
 use crate::money::Currency;
 
+/// The longest sale a config may describe (docs/api.md, Config): the
+/// per-minute timelines, the plan and every timeline read are sized by it.
+pub const MAX_SALE_DAYS: i64 = 31;
+pub const MAX_SALE_MS: i64 = MAX_SALE_DAYS * 86_400_000;
+
 /// Everything one warroom process needs to know about its sale.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Config {

@@ -344,7 +344,7 @@ impl State {
             v.units += u64::from(it.qty);
         }
         let minute = (e.ts_ms >= sale.starts_ms && e.ts_ms < sale.ends_ms)
-            .then(|| ((e.ts_ms - sale.starts_ms) / 60_000) as usize);
+            .then(|| ((e.ts_ms - sale.starts_ms) / 60_000) as u32);
         self.sale.add_order(v, profit, costed, window_ms, minute);
         let sec = window_ms.div_euclid(1000);
         let in_sec = self.sale.windows.secs.get(sec).orders;

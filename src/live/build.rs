@@ -143,7 +143,7 @@ pub fn snapshot(
     let sel = select(st, filter, &top);
     Snapshot {
         stamp: stamp(st, cfg, now_ms, seq),
-        view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_SNAPSHOT_S, 0),
+        view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_SNAPSHOT_S, None),
         channels: channel_rows(st, now_ms, &sel.channels),
         stores: sel
             .stores
@@ -176,7 +176,14 @@ pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u
         .collect();
     Tick {
         stamp: stamp(st, cfg, now_ms, seq),
-        view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_TICK_S, from_minute),
+        view: scope_view(
+            st,
+            cfg,
+            now_ms,
+            &sel.scope,
+            SERIES_TICK_S,
+            Some(from_minute),
+        ),
         channels: if changed_channels.is_empty() {
             Vec::new()
         } else {

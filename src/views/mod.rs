@@ -22,4 +22,7 @@ pub use summary::{
     Rates, ScopeFigures, Summary, Totals, WindowSet, baseline_now, rates_of, summary, totals,
     vs_baseline,
 };
-pub use timeline::{TimelineRow, TimelineScope, timeline, timeline_rows};
+pub use timeline::{
+    MAX_TIMELINE_ROWS, SCREEN_ROWS, TimelineError, TimelineRange, TimelineRow, TimelineScope,
+    screen_rows, timeline, timeline_rows,
+};

@@ -6,6 +6,7 @@ mod support;
 mod alerts;
 mod api;
 mod auth;
+mod bounds;
 mod browser;
 mod cdp;
 mod config;

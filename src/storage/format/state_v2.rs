@@ -13,8 +13,8 @@ use super::checkpoint_v2::{
     StoreV2, WindowsV2, WvV2,
 };
 use crate::engine::{
-    BuyerInfo, Channel, Counters, Ring, Scope, ShardedMap, ShardedSet, Sku, State, Store, Windows,
-    Wv,
+    BuyerInfo, Channel, Counters, Ring, Scope, ShardedMap, ShardedSet, Sku, State, Store, Timeline,
+    Windows, Wv,
 };
 
 impl From<State> for StateV2 {
@@ -173,7 +173,8 @@ impl<const S: usize> From<Scope<S>> for ScopeV2<S> {
                 secs: secs.into(),
                 tens: tens.into(),
             },
-            timeline: timeline.into_iter().map(WvV2::from).collect(),
+            // Format 2 holds every minute up to the last one seen.
+            timeline: timeline.to_dense().into_iter().map(WvV2::from).collect(),
         }
     }
 }
@@ -191,7 +192,7 @@ impl<const S: usize> From<ScopeV2<S>> for Scope<S> {
                 secs: secs.into(),
                 tens: tens.into(),
             },
-            timeline: timeline.into_iter().map(Wv::from).collect(),
+            timeline: Timeline::from_dense(&timeline.into_iter().map(Wv::from).collect::<Vec<_>>()),
         }
     }
 }
