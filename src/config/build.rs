@@ -311,6 +311,21 @@ impl Builder<'_> {
         )? {
             out.header_timeout_ms = v as u64;
         }
+        let caps = [
+            &raw.max_unlisted_channels,
+            &raw.max_unlisted_stores,
+            &raw.max_unlisted_skus,
+        ];
+        for (kind, v) in super::EntityKind::ALL.into_iter().zip(caps) {
+            if let Some(v) = self.ranged(v, kind.key(), 0, kind.max_cap() as i64)? {
+                out.entities.unlisted[kind.index()] = v as usize;
+            }
+        }
+        let per_request = super::PER_REQUEST_MAX as i64;
+        let key = super::PER_REQUEST_KEY;
+        if let Some(v) = self.ranged(&raw.max_unlisted_per_request, key, 0, per_request)? {
+            out.entities.per_request = v as usize;
+        }
         Ok(out)
     }
 

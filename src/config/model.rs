@@ -118,6 +118,9 @@ pub struct ServerConfig {
     pub max_screens: usize,
     /// A client must send its request head within this (slowloris guard).
     pub header_timeout_ms: u64,
+    /// Caps on entities created on first sight.
+    #[serde(default)]
+    pub entities: super::limits::EntityCaps,
 }
 
 impl Default for ServerConfig {
@@ -130,6 +133,7 @@ impl Default for ServerConfig {
             max_ingest_requests: 64,
             max_screens: 20_000,
             header_timeout_ms: 10_000,
+            entities: super::limits::EntityCaps::default(),
         }
     }
 }

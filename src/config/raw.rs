@@ -86,6 +86,10 @@ pub struct RawServer {
     pub max_ingest_requests: Option<Spanned<i64>>,
     pub max_screens: Option<Spanned<i64>>,
     pub header_timeout_ms: Option<Spanned<i64>>,
+    pub max_unlisted_channels: Option<Spanned<i64>>,
+    pub max_unlisted_stores: Option<Spanned<i64>>,
+    pub max_unlisted_skus: Option<Spanned<i64>>,
+    pub max_unlisted_per_request: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

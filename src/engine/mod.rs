@@ -7,6 +7,7 @@
 //! (time-bucket rings), `sharded` (the
 //! big hash sets, split so none stalls ingest when it grows).
 
+mod admit;
 mod entity;
 mod handle;
 mod keys;
@@ -17,6 +18,7 @@ mod sharded;
 mod state;
 mod timeline;
 
+pub use admit::{Caps, Refused};
 pub use entity::{Channel, SERIES_SECS, Sku, Store};
 pub use handle::Engine;
 pub use ring::{Bucket, Ring, Wv};

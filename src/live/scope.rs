@@ -21,7 +21,14 @@ pub(super) enum Scope {
     Channels(Vec<usize>),
 }
 
-pub(super) fn select(st: &State, filter: &Filter, top_stores: &[usize]) -> Selection {
+/// `top_stores`, `top_channels`: what an unfiltered screen shows (the
+/// highest GMV; see `build`).
+pub(super) fn select(
+    st: &State,
+    filter: &Filter,
+    top_stores: &[usize],
+    top_channels: &[usize],
+) -> Selection {
     let named = |ids: &[String], find: &dyn Fn(&str) -> Option<usize>| -> Vec<usize> {
         ids.iter().filter_map(|id| find(id)).collect()
     };
@@ -55,7 +62,7 @@ pub(super) fn select(st: &State, filter: &Filter, top_stores: &[usize]) -> Selec
     }
     Selection {
         stores: top_stores.to_vec(),
-        channels: (0..st.channels.len()).collect(),
+        channels: top_channels.to_vec(),
         scope: Scope::Sale,
     }
 }

@@ -15,7 +15,8 @@ mod timeline;
 pub use figures::{completion, pace, projected_gmv};
 pub use rows::{
     ChannelRow, RowFigures, RowSort, SkuRow, SkuSort, StockWarning, StoreDelta, StoreRow,
-    channel_rows, sku_row, sku_rows, stock_warning_rows, store_delta, store_row, store_rows,
+    channel_row, channel_rows, sku_row, sku_rows, stock_warning_rows, store_delta, store_row,
+    store_rows,
 };
 pub use sale::{SaleInfo, fmt_time};
 pub use summary::{

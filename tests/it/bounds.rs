@@ -186,3 +186,137 @@ async fn silences_refuse_out_of_range_durations() {
     let s: serde_json::Value = ok.json().await.expect("JSON");
     assert_eq!(s["until_ms"], now + 31_622_400_000);
 }
+
+/// The test sale with first-sight caps in `[server]`.
+fn capped(channels: u32, stores: u32, skus: u32, per_request: u32) -> config::Config {
+    let text = format!(
+        "{}\n[server]\nmax_unlisted_channels = {channels}\nmax_unlisted_stores = {stores}\nmax_unlisted_skus = {skus}\nmax_unlisted_per_request = {per_request}\n",
+        crate::support::SALE_TOML
+    );
+    config::parse_str(&text, "sale.toml", Path::new(".")).expect("config")
+}
+
+fn sale_in(id: &str, store: &str, channel: &str, sku: &str) -> String {
+    format!(
+        r#"{{"type":"order","id":"{id}","ts":{},"store":"{store}","channel":"{channel}","items":[{{"sku":"{sku}","qty":1,"price":"1"}}]}}"#,
+        START + MIN
+    )
+}
+
+#[test]
+fn entities_first_seen_are_capped_per_kind_and_per_request() {
+    let (ingest, _clock) = ingest_with(capped(2, 3, 4, 5), START + 2 * MIN);
+    // Channels: two new ones pass; the third is refused, its line named;
+    // configured channels and `other` are never refused.
+    let body = [
+        sale_in("a", "s1", "c1", "k1"),
+        sale_in("b", "s1", "c2", "k1"),
+        sale_in("c", "s1", "c3", "k1"),
+        sale_in("d", "s1", "tmall", "k1"),
+        sale_in("e", "s1", "other", "k1"),
+        sale_in("f", "s1", "c1", "k1"),
+    ]
+    .join("\n");
+    let r = post(&ingest, &body);
+    assert_eq!((r.accepted, r.rejected), (5, 1), "{r:?}");
+    assert_eq!(r.errors[0].line, 3);
+    assert_eq!(
+        r.errors[0].error,
+        "channel: new channel \"c3\" refused: the sale may hold at most 2 channels not in the config (server.max_unlisted_channels)"
+    );
+    // The refused line took no key: sent again once there is room it
+    // would count; now it is refused again, not a duplicate.
+    let again = post(&ingest, &sale_in("c", "s1", "c3", "k1"));
+    assert_eq!(
+        (again.accepted, again.duplicates, again.rejected),
+        (0, 0, 1)
+    );
+
+    // Per request: 5 new ids at most (here 2 stores and 3 SKUs, then a
+    // sixth id in a later line is refused; a line with only known ids is not).
+    let body = [
+        sale_in("g", "n1", "tmall", "x1"),
+        sale_in("h", "n2", "tmall", "x2"),
+        sale_in("i", "n1", "tmall", "x3"),
+        sale_in("j", "n2", "tmall", "x4"),
+        sale_in("k", "n1", "tmall", "k2"),
+    ]
+    .join("\n");
+    let r = post(&ingest, &body);
+    assert_eq!((r.accepted, r.rejected), (4, 1), "{r:?}");
+    assert_eq!(r.errors[0].line, 4);
+    assert_eq!(
+        r.errors[0].error,
+        "items[0].sku: new SKU \"x4\" refused: one request may create at most 5 new ids (server.max_unlisted_per_request)"
+    );
+    // Stores: 3 unlisted at most (n1, n2 and one more); a stock event's SKU too.
+    let body = [
+        sale_in("l", "n3", "tmall", "k1"),
+        sale_in("m", "n4", "tmall", "k1"),
+        format!(
+            r#"{{"type":"stock","sku":"x9","level":5,"ts":{}}}"#,
+            START + MIN
+        ),
+        format!(
+            r#"{{"type":"stock","sku":"x8","level":5,"ts":{}}}"#,
+            START + MIN
+        ),
+    ]
+    .join("\n");
+    let r = post(&ingest, &body);
+    assert_eq!((r.accepted, r.rejected), (2, 2), "{r:?}");
+    assert!(
+        r.errors[0]
+            .error
+            .starts_with("store: new store \"n4\" refused"),
+        "{r:?}"
+    );
+    assert!(
+        r.errors[1].error.starts_with("sku: new SKU \"x8\" refused"),
+        "{r:?}"
+    );
+    let (channels, stores, skus) = ingest
+        .engine()
+        .read(|st, _| (st.channels.len(), st.stores.len(), st.skus.len()));
+    assert_eq!((channels, stores, skus), (2 + 3, 2 + 3, 2 + 4));
+}
+
+#[test]
+fn config_caps_have_bounds() {
+    let text = format!(
+        "{}\n[server]\nmax_unlisted_stores = -1\n",
+        crate::support::SALE_TOML
+    );
+    let err = config::parse_str(&text, "sale.toml", Path::new("."))
+        .expect_err("negative")
+        .to_string();
+    assert!(
+        err.contains("server.max_unlisted_stores: must be from 0 to 10000000"),
+        "{err}"
+    );
+}
+
+/// A wall's frames stay small however many channels events create: the
+/// top channels by GMV only.
+#[test]
+fn frames_hold_the_top_channels_whatever_their_number() {
+    let (ingest, _clock) = ingest_with(capped(1000, 10, 10, 100_000), START + 2 * MIN);
+    let body: Vec<String> = (0..900)
+        .map(|i| sale_in(&format!("o{i}"), "s1", &format!("ch{i}"), "k1"))
+        .collect();
+    assert_eq!(post(&ingest, &body.join("\n")).accepted, 900);
+    let cfg = ingest.engine().config().clone();
+    let snap = ingest.engine().read(|st, now| {
+        warroom::live::snapshot(
+            st,
+            &cfg,
+            now,
+            &warroom::live::Filter::default(),
+            1,
+            Vec::new(),
+        )
+    });
+    assert_eq!(snap.channels.len(), warroom::live::PUSH_CHANNELS);
+    let bytes = serde_json::to_vec(&snap).expect("JSON").len();
+    assert!(bytes < 100_000, "a snapshot of {bytes} bytes");
+}

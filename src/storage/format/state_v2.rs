@@ -45,6 +45,7 @@ impl From<State> for StateV2 {
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
+            resolved: _,
         } = state;
         let buyers = buyers.into_shards();
         StateV2 {
@@ -141,6 +142,7 @@ impl TryFrom<StateV2> for State {
             last_apply_ms,
             fresh: Vec::new(),
             buyer_of: Vec::new(),
+            resolved: Default::default(),
         })
     }
 }
