@@ -14,6 +14,7 @@ mod crash;
 mod export;
 mod limits;
 mod live;
+mod memory;
 mod metrics;
 mod process;
 mod props;
