@@ -118,4 +118,22 @@ impl<'a> Batch<'a> {
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
     }
+
+    /// A copy without the events at `skip` (rising indices), their items
+    /// renumbered: what is logged when some events were refused at apply.
+    pub fn without(&self, skip: &[usize]) -> Batch<'a> {
+        let mut out = Batch::default();
+        let mut skip = skip.iter().peekable();
+        for (i, e) in self.events.iter().enumerate() {
+            if skip.next_if(|&&s| s == i).is_some() {
+                continue;
+            }
+            let start = out.items.len() as u32;
+            out.items.extend_from_slice(self.items_of(e));
+            let mut e = e.clone();
+            e.items = start..out.items.len() as u32;
+            out.events.push(e);
+        }
+        out
+    }
 }

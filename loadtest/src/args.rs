@@ -11,6 +11,13 @@ use clap::{Parser, ValueEnum};
     about = "Drive a warroom server with a realistic sale"
 )]
 pub struct Args {
+    /// `traffic`: the realistic sale; `new-ids`: bodies full of ids never
+    /// seen, reporting the server's memory before and after (the caps).
+    #[arg(long, value_enum, default_value_t = Mode::Traffic)]
+    pub mode: Mode,
+    /// `new-ids`: how many bodies to send (of `--batch` events each).
+    #[arg(long, default_value_t = 100)]
+    pub bodies: usize,
     /// The server's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
@@ -60,6 +67,12 @@ pub struct Args {
     /// Skip the final comparison of totals (when other traffic is running).
     #[arg(long)]
     pub no_check: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    Traffic,
+    NewIds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,9 +13,12 @@
 //! - `screens` — WebSocket screens; event-to-screen latency and frame lag.
 //! - `stats` — histograms, the final table, the JSON report.
 //! - `check` — the server's totals against the ledger of what was sent.
+//! - `new_ids` — `--mode new-ids`: bodies of never-seen ids, memory before
+//!   and after.
 
 mod args;
 mod check;
+mod new_ids;
 mod profile;
 mod screens;
 mod sender;
@@ -43,6 +46,10 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
         .timeout(Duration::from_secs(30))
         .build()?;
     let base = args.url.trim_end_matches('/').to_string();
+    if args.mode == args::Mode::NewIds {
+        new_ids::run(&args, &client, &base).await?;
+        return Ok(Outcome { exact: true });
+    }
     if args.touch_all {
         sender::touch_all(&client, &base, &args).await?;
     }

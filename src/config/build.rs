@@ -153,6 +153,15 @@ impl Builder<'_> {
         if ends_ms <= starts_ms {
             return self.err(s.ends.span(), "sale.ends: must be after sale.starts");
         }
+        if ends_ms - starts_ms > MAX_SALE_MS {
+            return self.err(
+                s.ends.span(),
+                format!(
+                    "sale.ends: a sale may last at most {MAX_SALE_DAYS} days; this one lasts {} days",
+                    (ends_ms - starts_ms + 86_399_999) / 86_400_000
+                ),
+            );
+        }
         let plan = match &s.plan {
             None => Plan::default(),
             Some(p) => match Plan::new(p.get_ref().clone()) {
@@ -322,6 +331,21 @@ impl Builder<'_> {
                 );
             }
             out.allowed_hosts.push(name);
+        }
+        let caps = [
+            &raw.max_unlisted_channels,
+            &raw.max_unlisted_stores,
+            &raw.max_unlisted_skus,
+        ];
+        for (kind, v) in super::EntityKind::ALL.into_iter().zip(caps) {
+            if let Some(v) = self.ranged(v, kind.key(), 0, kind.max_cap() as i64)? {
+                out.entities.unlisted[kind.index()] = v as usize;
+            }
+        }
+        let per_request = super::PER_REQUEST_MAX as i64;
+        let key = super::PER_REQUEST_KEY;
+        if let Some(v) = self.ranged(&raw.max_unlisted_per_request, key, 0, per_request)? {
+            out.entities.per_request = v as usize;
         }
         Ok(out)
     }

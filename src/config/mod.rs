@@ -12,6 +12,7 @@ mod build;
 mod catalog;
 mod error;
 mod hook;
+mod limits;
 mod model;
 mod plan;
 mod raw;
@@ -24,8 +25,10 @@ pub use build::{load_file, parse_str};
 pub use catalog::TIMELINE_COLUMNS;
 pub use error::ConfigError;
 pub use hook::{HookConfig, HookKind};
+pub use limits::{EntityCaps, EntityKind, PER_REQUEST_KEY, PER_REQUEST_MAX};
 pub use model::{
-    Baseline, ChannelDef, Config, FsyncMode, Sale, ServerConfig, SkuDef, StorageConfig, StoreDef,
+    Baseline, ChannelDef, Config, FsyncMode, MAX_SALE_DAYS, MAX_SALE_MS, Sale, ServerConfig,
+    SkuDef, StorageConfig, StoreDef,
 };
 pub use plan::Plan;
 pub use rule::{RULES, Rule};

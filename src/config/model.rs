@@ -11,6 +11,11 @@ use chrono_tz::Tz;
 use super::plan::Plan;
 use crate::money::Currency;
 
+/// The longest sale a config may describe (docs/api.md, Config): the
+/// per-minute timelines, the plan and every timeline read are sized by it.
+pub const MAX_SALE_DAYS: i64 = 31;
+pub const MAX_SALE_MS: i64 = MAX_SALE_DAYS * 86_400_000;
+
 /// Everything one warroom process needs to know about its sale.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Config {
@@ -117,6 +122,9 @@ pub struct ServerConfig {
     /// any other `Host` gets 421 (a DNS rebinding guard).
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
+    /// Caps on entities created on first sight.
+    #[serde(default)]
+    pub entities: super::limits::EntityCaps,
 }
 
 impl Default for ServerConfig {
@@ -130,6 +138,7 @@ impl Default for ServerConfig {
             max_screens: 20_000,
             header_timeout_ms: 10_000,
             allowed_hosts: Vec::new(),
+            entities: super::limits::EntityCaps::default(),
         }
     }
 }

@@ -87,6 +87,10 @@ pub struct RawServer {
     pub max_screens: Option<Spanned<i64>>,
     pub header_timeout_ms: Option<Spanned<i64>>,
     pub allowed_hosts: Option<Vec<Spanned<String>>>,
+    pub max_unlisted_channels: Option<Spanned<i64>>,
+    pub max_unlisted_stores: Option<Spanned<i64>>,
+    pub max_unlisted_skus: Option<Spanned<i64>>,
+    pub max_unlisted_per_request: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use super::admit::Caps;
 use super::state::{Applied, State};
 use crate::clock::SharedClock;
 use crate::config::{Config, Sale};
@@ -17,6 +18,8 @@ use crate::event::Batch;
 struct Inner {
     config: Arc<Config>,
     clock: SharedClock,
+    /// The first-sight caps ingest applies with (`admit`).
+    caps: Caps,
     state: Mutex<State>,
 }
 
@@ -29,10 +32,13 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: Arc<Config>, clock: SharedClock) -> Engine {
         let state = State::new(&config);
+        let listed = [state.channels.len(), state.stores.len(), state.skus.len()];
+        let caps = Caps::new(config.server.entities, listed);
         Engine {
             inner: Arc::new(Inner {
                 config,
                 clock,
+                caps,
                 state: Mutex::new(state),
             }),
         }
@@ -50,7 +56,10 @@ impl Engine {
         self.inner.clock.now_ms()
     }
 
-    /// Applies a validated batch in order.
+    /// Applies a batch from the log in order (recovery), without the
+    /// first-sight caps: the log holds only what they admitted when it was
+    /// written, and replay must reach that same state whatever the caps
+    /// are now.
     pub fn apply(&self, batch: &Batch<'_>) -> Applied {
         if batch.is_empty() {
             return Applied::default();
@@ -59,11 +68,13 @@ impl Engine {
         self.inner
             .state
             .lock()
-            .apply(batch, &self.inner.config.sale, now)
+            .apply(batch, &self.inner.config.sale, now, None)
     }
 
-    /// Applies a batch and, under the same lock, runs `then` (the log append:
-    /// records must be logged in exactly the order batches are applied).
+    /// Applies a batch from a client, with the first-sight caps, and, under
+    /// the same lock, runs `then` (the log append: records must be logged
+    /// in exactly the order batches are applied, and hold only the events
+    /// applied — `Applied::refused` says which were not).
     pub fn apply_and<R>(
         &self,
         batch: &Batch<'_>,
@@ -71,7 +82,8 @@ impl Engine {
     ) -> (Applied, R) {
         let now = self.now_ms();
         let mut st = self.inner.state.lock();
-        let applied = st.apply(batch, &self.inner.config.sale, now);
+        let caps = Some(&self.inner.caps);
+        let applied = st.apply(batch, &self.inner.config.sale, now, caps);
         let r = then(&applied);
         (applied, r)
     }

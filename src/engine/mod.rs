@@ -3,9 +3,11 @@
 //! Layout: `handle` (the shared [`Engine`]), `state` (interning, idempotency,
 //! buyers, the apply loop), `keys` (the idempotency keys, written to disk
 //! incrementally), `entity` (channel, store, SKU rows), `scope`
-//! (totals, windows, timeline), `ring` (time-bucket rings), `sharded` (the
+//! (totals, windows, timeline), `timeline` (per-minute chunks), `ring`
+//! (time-bucket rings), `sharded` (the
 //! big hash sets, split so none stalls ingest when it grows).
 
+mod admit;
 mod entity;
 mod handle;
 mod keys;
@@ -14,12 +16,15 @@ mod ring;
 mod scope;
 mod sharded;
 mod state;
+mod timeline;
 
+pub use admit::{Caps, Refused};
 pub use entity::{Channel, SERIES_SECS, Sku, Store};
 pub use handle::Engine;
 pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};
 pub use state::{Applied, OTHER_CHANNEL, State};
+pub use timeline::{CHUNK, Timeline};
 // For the checkpoint conversion in `storage::format`, which copies every
 // field of the state into storage's own types and back.
 pub(crate) use sharded::{ShardedMap, ShardedSet};

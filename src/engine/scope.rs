@@ -2,9 +2,11 @@
 //!
 //! [`Counters`] are the running totals; [`Windows`] the last 1/5/15 minutes
 //! by event time (per second for the first `S` seconds, per 10 s for 15
-//! minutes); the timeline one bucket per minute of the sale, grown on demand.
+//! minutes); the timeline one bucket per minute of the sale, in chunks of the
+//! minutes seen (`timeline`).
 
 use super::ring::{Ring, Wv};
+use super::timeline::Timeline;
 
 /// Running totals of one scope. Money in minor units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,7 +61,7 @@ impl<const S: usize> Windows<S> {
 pub struct Scope<const S: usize> {
     pub counters: Counters,
     pub windows: Windows<S>,
-    pub timeline: Vec<Wv>,
+    pub timeline: Timeline,
 }
 
 impl<const S: usize> Scope<S> {
@@ -71,7 +73,7 @@ impl<const S: usize> Scope<S> {
         profit: i64,
         costed: i64,
         window_ms: i64,
-        minute: Option<usize>,
+        minute: Option<u32>,
     ) {
         let c = &mut self.counters;
         c.gmv = c.gmv.saturating_add(v.gmv);
@@ -81,10 +83,7 @@ impl<const S: usize> Scope<S> {
         c.costed_gmv = c.costed_gmv.saturating_add(costed);
         self.windows.add(window_ms, v);
         if let Some(m) = minute {
-            if self.timeline.len() <= m {
-                self.timeline.resize(m + 1, Wv::default());
-            }
-            crate::engine::ring::Bucket::add(&mut self.timeline[m], v);
+            self.timeline.add(m, v);
         }
     }
 

@@ -9,6 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::admit::{Caps, HOME, Refused, Resolved, UNKNOWN};
 use super::entity::{Channel, SERIES_SECS, Sku, Store};
 use super::keys::Keys;
 use super::ring::{Ring, Wv};
@@ -21,10 +22,12 @@ use crate::event::{Batch, Event, Item, Kind};
 pub const OTHER_CHANNEL: &str = "other";
 
 /// What applying a batch did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
     pub accepted: usize,
     pub duplicates: usize,
+    /// Events a cap refused (see `admit`): not applied, keys not taken.
+    pub refused: Vec<Refused>,
 }
 
 /// What is known of one buyer, by buyer index. The first store and the
@@ -82,6 +85,8 @@ pub struct State {
     pub(crate) fresh: Vec<bool>,
     /// Scratch: each event's buyer index, or `NO_BUYER`.
     pub(crate) buyer_of: Vec<u32>,
+    /// Scratch: the batch's ids resolved to indices, and what caps refused.
+    pub(crate) resolved: Resolved,
 }
 
 impl State {
@@ -237,23 +242,32 @@ impl State {
     }
 
     /// Applies a batch in order. Repeats of an (`type`, `id`) already seen
-    /// are counted as duplicates and change nothing else.
-    pub fn apply(&mut self, batch: &Batch<'_>, sale: &Sale, now_ms: i64) -> Applied {
+    /// are counted as duplicates and change nothing else. With `caps`,
+    /// events that would create more entities than they allow are refused
+    /// (listed in `Applied::refused`); replay passes none (see `admit`).
+    pub fn apply(
+        &mut self,
+        batch: &Batch<'_>,
+        sale: &Sale,
+        now_ms: i64,
+        caps: Option<&Caps>,
+    ) -> Applied {
         let mut out = Applied::default();
+        let mut res = std::mem::take(&mut self.resolved);
+        self.resolve(batch, caps, &mut res, &mut out.refused);
         // Idempotency first, for the whole batch, 16 keys at a time: the key
         // set is the largest table and each probe a likely cache miss, so the
         // group's slots are read together (their misses overlap), then the
         // keys inserted.
         let mut fresh = std::mem::take(&mut self.fresh);
         fresh.clear();
-        for group in batch.events.chunks(Keys::AHEAD) {
+        for (g, group) in batch.events.chunks(Keys::AHEAD).enumerate() {
+            let base = g * Keys::AHEAD;
             let keyed = group.iter().filter(|e| e.kind != Kind::Stock);
             self.keys.touch(keyed.map(|e| e.key));
-            fresh.extend(
-                group
-                    .iter()
-                    .map(|e| e.kind == Kind::Stock || self.keys.insert(e.key)),
-            );
+            fresh.extend(group.iter().enumerate().map(|(j, e)| {
+                !res.is_refused(base + j) && (e.kind == Kind::Stock || self.keys.insert(e.key))
+            }));
         }
         // Buyers likewise: resolve every order's buyer index up front.
         let mut buyer_of = std::mem::take(&mut self.buyer_of);
@@ -264,16 +278,19 @@ impl State {
                 _ => NO_BUYER,
             });
         }
-        for ((e, &is_fresh), &buyer) in batch.events.iter().zip(&fresh).zip(&buyer_of) {
+        let events = batch.events.iter().zip(&fresh).zip(&buyer_of);
+        for (i, ((e, &is_fresh), &buyer)) in events.enumerate() {
             if !is_fresh {
-                out.duplicates += 1;
+                out.duplicates += usize::from(!res.is_refused(i));
                 continue;
             }
             let items = batch.items_of(e);
+            let skus = &res.skus[e.items.start as usize..e.items.end as usize];
+            let at = (res.first[i], res.channel[i]);
             match e.kind {
-                Kind::Order => self.order(e, items, buyer, sale, now_ms),
-                Kind::Refund => self.refund(e, items, now_ms),
-                Kind::Stock => self.stock(e),
+                Kind::Order => self.order(e, at, items, skus, buyer, sale, now_ms),
+                Kind::Refund => self.refund(e, at, items, skus, now_ms),
+                Kind::Stock => self.stock(e, res.first[i]),
             }
             out.accepted += 1;
             self.last_event_ms = Some(self.last_event_ms.map_or(e.ts_ms, |t| t.max(e.ts_ms)));
@@ -285,18 +302,32 @@ impl State {
         }
         self.fresh = fresh;
         self.buyer_of = buyer_of;
+        self.resolved = res;
         self.sale.counters.buyers = self.buyers.len() as u64;
         out
     }
 
-    /// Store and channel of an order or refund.
-    fn scopes_of(&mut self, e: &Event<'_>) -> (usize, usize) {
-        let store = self.store(&e.store, None) as usize;
-        let channel = match &e.channel {
-            Some(c) => self.channel(c) as usize,
-            None => self.stores[store].channel as usize,
-        };
+    /// Store and channel of an order or refund, from their resolved
+    /// indices (`admit`), interning those that were not known yet.
+    fn scopes_of(&mut self, e: &Event<'_>, (store, channel): (u32, u32)) -> (usize, usize) {
+        let store = match store {
+            UNKNOWN => self.store(&e.store, None),
+            s => s,
+        } as usize;
+        let channel = match (channel, &e.channel) {
+            (HOME, _) | (_, None) => self.stores[store].channel,
+            (UNKNOWN, Some(c)) => self.channel(c),
+            (c, Some(_)) => c,
+        } as usize;
         (store, channel)
+    }
+
+    /// An item's SKU from its resolved index, interning it if new.
+    fn sku_at(&mut self, resolved: u32, id: &str) -> usize {
+        match resolved {
+            UNKNOWN => self.sku(id) as usize,
+            k => k as usize,
+        }
     }
 
     fn buyer_index(&mut self, b: u128) -> u32 {
@@ -312,8 +343,18 @@ impl State {
         idx
     }
 
-    fn order(&mut self, e: &Event<'_>, items: &[Item<'_>], buyer: u32, sale: &Sale, now_ms: i64) {
-        let (store, channel) = self.scopes_of(e);
+    #[allow(clippy::too_many_arguments)] // the apply loop's hot call: no bundling struct
+    fn order(
+        &mut self,
+        e: &Event<'_>,
+        at: (u32, u32),
+        items: &[Item<'_>],
+        skus: &[u32],
+        buyer: u32,
+        sale: &Sale,
+        now_ms: i64,
+    ) {
+        let (store, channel) = self.scopes_of(e, at);
         // Future timestamps (≤ 5 min, allowed for clock skew) count as now in
         // the windows, so they never push the rings past the present.
         let window_ms = e.ts_ms.min(now_ms);
@@ -323,8 +364,8 @@ impl State {
             units: 0,
         };
         let (mut profit, mut costed) = (0i64, 0i64);
-        for it in items {
-            let k = self.sku(&it.sku) as usize;
+        for (it, &k) in items.iter().zip(skus) {
+            let k = self.sku_at(k, &it.sku);
             let sku = &mut self.skus[k];
             let amount = it.amount();
             sku.units += u64::from(it.qty);
@@ -344,7 +385,7 @@ impl State {
             v.units += u64::from(it.qty);
         }
         let minute = (e.ts_ms >= sale.starts_ms && e.ts_ms < sale.ends_ms)
-            .then(|| ((e.ts_ms - sale.starts_ms) / 60_000) as usize);
+            .then(|| ((e.ts_ms - sale.starts_ms) / 60_000) as u32);
         self.sale.add_order(v, profit, costed, window_ms, minute);
         let sec = window_ms.div_euclid(1000);
         let in_sec = self.sale.windows.secs.get(sec).orders;
@@ -394,11 +435,18 @@ impl State {
         }
     }
 
-    fn refund(&mut self, e: &Event<'_>, items: &[Item<'_>], now_ms: i64) {
-        let (store, channel) = self.scopes_of(e);
+    fn refund(
+        &mut self,
+        e: &Event<'_>,
+        at: (u32, u32),
+        items: &[Item<'_>],
+        skus: &[u32],
+        now_ms: i64,
+    ) {
+        let (store, channel) = self.scopes_of(e, at);
         let (mut amount, mut units, mut profit, mut costed) = (0i64, 0u64, 0i64, 0i64);
-        for it in items {
-            let k = self.sku(&it.sku) as usize;
+        for (it, &k) in items.iter().zip(skus) {
+            let k = self.sku_at(k, &it.sku);
             let sku = &mut self.skus[k];
             let a = it.amount();
             sku.refund_units += u64::from(it.qty);
@@ -428,8 +476,8 @@ impl State {
             .add_refund(amount, units, profit, costed);
     }
 
-    fn stock(&mut self, e: &Event<'_>) {
-        let k = self.sku(&e.sku) as usize;
+    fn stock(&mut self, e: &Event<'_>, resolved: u32) {
+        let k = self.sku_at(resolved, &e.sku);
         let sku = &mut self.skus[k];
         sku.stock = Some(e.level);
         sku.stock_left = e.level;

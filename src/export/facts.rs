@@ -58,8 +58,10 @@ impl Facts {
     ) -> Facts {
         let sale = &cfg.sale;
         let summary = views::summary(st, cfg, now_ms);
+        // Every minute: the next sale's baseline reads it minute for minute
+        // (at most `MAX_SALE_DAYS` of them).
         let timeline =
-            views::timeline(st, cfg, now_ms, &views::TimelineScope::Sale).unwrap_or_default();
+            views::timeline_rows(cfg, now_ms, &[&st.sale.timeline], 0, sale.baseline.as_ref());
         let minutes = sale.minutes().max(1) as f64;
         let target = sale.target.unwrap_or(0) as f64;
         let plan_cumulative_gmv = (0..timeline.len())

@@ -19,6 +19,10 @@ pub async fn silences(State(app): State<AppState>) -> Json<Vec<crate::config::Si
     Json(app.alerts.silences())
 }
 
+/// The longest silence `for_s` may ask for: a year (docs/api.md, Alerts).
+/// Longer is surely a typo, and seconds × 1000 must stay far from overflow.
+pub const MAX_SILENCE_S: i64 = 366 * 24 * 3600;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewSilence {
@@ -51,7 +55,14 @@ pub async fn add_silence(
                 AppError::BadRequest(format!("until: {t:?} is not an RFC 3339 date-time"))
             })?
             .timestamp_millis(),
-        (None, Some(secs)) if secs > 0 => now + secs * 1000,
+        (None, Some(secs)) if (1..=MAX_SILENCE_S).contains(&secs) => {
+            now.saturating_add(secs * 1000)
+        }
+        (None, Some(secs)) => {
+            return Err(AppError::BadRequest(format!(
+                "for_s: must be from 1 to {MAX_SILENCE_S} seconds (a year), got {secs}"
+            )));
+        }
         _ => {
             return Err(AppError::BadRequest(
                 "give either until (RFC 3339) or for_s (seconds > 0)".into(),

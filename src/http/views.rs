@@ -93,6 +93,21 @@ pub async fn sku(
 #[derive(Debug, Deserialize)]
 pub struct TimelineQuery {
     scope: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    step: Option<String>,
+}
+
+/// A `?from=`/`?to=`/`?step=` value: a whole number of minutes.
+fn minutes(name: &str, v: Option<&str>) -> Result<Option<usize>, AppError> {
+    v.map(|s| {
+        s.parse::<usize>().map_err(|_| {
+            AppError::BadRequest(format!(
+                "{name}: must be a whole number of minutes, got {s:?}"
+            ))
+        })
+    })
+    .transpose()
 }
 
 pub async fn timeline(
@@ -101,9 +116,17 @@ pub async fn timeline(
 ) -> Result<Json<Vec<views::TimelineRow>>, AppError> {
     let scope =
         TimelineScope::parse(q.scope.as_deref().unwrap_or("sale")).map_err(AppError::BadRequest)?;
+    let range = views::TimelineRange {
+        from: minutes("from", q.from.as_deref())?,
+        to: minutes("to", q.to.as_deref())?,
+        step: minutes("step", q.step.as_deref())?,
+    };
     let cfg = app.engine().config().clone();
     app.engine()
-        .read(|st, now| views::timeline(st, &cfg, now, &scope))
+        .read(|st, now| views::timeline(st, &cfg, now, &scope, &range))
         .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("no such scope: {scope:?}")))
+        .map_err(|e| match e {
+            views::TimelineError::UnknownScope(_) => AppError::NotFound(e.to_string()),
+            views::TimelineError::BadRange(_) => AppError::BadRequest(e.to_string()),
+        })
 }

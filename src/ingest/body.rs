@@ -42,13 +42,23 @@ pub enum BodyError {
 #[derive(Debug, Default)]
 pub struct Parsed<'a> {
     pub batch: Batch<'a>,
+    /// The line of each event in `batch`, for errors found when applying.
+    pub lines: Vec<usize>,
     pub rejected: usize,
     pub errors: Vec<LineError>,
 }
 
 impl Parsed<'_> {
-    fn reject(&mut self, line: usize, error: String) {
+    /// Rejects a line; errors stay in line order, the first
+    /// [`MAX_LISTED_ERRORS`] listed (also for lines refused at apply).
+    pub fn reject(&mut self, line: usize, error: String) {
         self.rejected += 1;
+        if self.errors.last().is_some_and(|last| last.line > line) {
+            let at = self.errors.partition_point(|x| x.line < line);
+            self.errors.insert(at, LineError { line, error });
+            self.errors.truncate(MAX_LISTED_ERRORS);
+            return;
+        }
         if self.errors.len() < MAX_LISTED_ERRORS {
             self.errors.push(LineError { line, error });
         }
@@ -99,7 +109,10 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
             Line::Bytes(b) => parse_line(SliceRead::new(b), scratch, rules, &mut out.batch),
         };
         match parsed {
-            Ok(()) => objects += 1,
+            Ok(()) => {
+                objects += 1;
+                out.lines.push(n);
+            }
             Err(LineFail::Rule(e)) => {
                 objects += 1;
                 out.reject(n, e);

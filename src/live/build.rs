@@ -17,6 +17,10 @@ use crate::views::{self, ChannelRow, SaleInfo, SkuRow, SkuSort, fmt_time};
 
 /// Stores a screen ranks: the top this many by GMV (or those it filters on).
 pub const PUSH_STORES: usize = 200;
+/// Channels an unfiltered screen shows: the top this many by GMV. Events
+/// may create up to `server.max_unlisted_channels` channels; a wall shows
+/// a few dozen, and a frame must not grow with the rest.
+pub const PUSH_CHANNELS: usize = 50;
 pub const TOP_SKUS: usize = 10;
 pub const STOCK_WARNINGS: usize = 20;
 /// A SKU selling out within this many seconds is a warning even if above its low line.
@@ -40,6 +44,7 @@ pub struct Diff {
 pub struct TickContext {
     pub now_ms: i64,
     top_stores: Vec<usize>,
+    top_channels: Vec<usize>,
     store_changed: Vec<bool>,
     /// Stores at or past this index are new since the last tick.
     stores_known: usize,
@@ -88,6 +93,7 @@ impl TickContext {
         TickContext {
             now_ms,
             top_stores: top_store_indices(st),
+            top_channels: top_channel_indices(st),
             store_changed,
             stores_known,
             channel_changed,
@@ -98,13 +104,27 @@ impl TickContext {
 }
 
 fn top_store_indices(st: &State) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..st.stores.len()).collect();
-    let key = |i: &usize| std::cmp::Reverse(st.stores[*i].scope.counters.gmv);
-    if idx.len() > PUSH_STORES {
-        idx.select_nth_unstable_by_key(PUSH_STORES - 1, key);
-        idx.truncate(PUSH_STORES);
+    top_by_gmv(st.stores.len(), PUSH_STORES, |i| {
+        st.stores[i].scope.counters.gmv
+    })
+}
+
+fn top_channel_indices(st: &State) -> Vec<usize> {
+    top_by_gmv(st.channels.len(), PUSH_CHANNELS, |i| {
+        st.channels[i].scope.counters.gmv
+    })
+}
+
+/// The `n` indices of the highest GMV, highest first; ties by index (the
+/// configured ones, then the order they were first seen).
+fn top_by_gmv(len: usize, n: usize, gmv: impl Fn(usize) -> i64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..len).collect();
+    let key = |i: &usize| (std::cmp::Reverse(gmv(*i)), *i);
+    if idx.len() > n && n > 0 {
+        idx.select_nth_unstable_by_key(n - 1, key);
+        idx.truncate(n);
     }
-    idx.sort_by_key(|i| (key(i), *i));
+    idx.sort_by_key(key);
     idx
 }
 
@@ -140,10 +160,10 @@ pub fn snapshot(
     alerts: Vec<AlertRecord>,
 ) -> Snapshot {
     let top = top_store_indices(st);
-    let sel = select(st, filter, &top);
+    let sel = select(st, filter, &top, &top_channel_indices(st));
     Snapshot {
         stamp: stamp(st, cfg, now_ms, seq),
-        view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_SNAPSHOT_S, 0),
+        view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_SNAPSHOT_S, None),
         channels: channel_rows(st, now_ms, &sel.channels),
         stores: sel
             .stores
@@ -156,17 +176,19 @@ pub fn snapshot(
     }
 }
 
+/// Rows of the channels `ix`, highest GMV first (ties: first seen first).
 fn channel_rows(st: &State, now_ms: i64, ix: &[usize]) -> Vec<ChannelRow> {
-    let all = views::channel_rows(st, now_ms, views::RowSort::Gmv, usize::MAX);
-    all.into_iter()
-        .filter(|r| ix.iter().any(|&i| *st.channels[i].id == *r.id))
+    let mut ix = ix.to_vec();
+    ix.sort_by_key(|&i| (std::cmp::Reverse(st.channels[i].scope.counters.gmv), i));
+    ix.into_iter()
+        .map(|i| views::channel_row(st, i, now_ms))
         .collect()
 }
 
 /// The tick for `filter`, given this tick's shared context.
 pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u64) -> Tick {
     let now_ms = ctx.now_ms;
-    let sel = select(st, filter, &ctx.top_stores);
+    let sel = select(st, filter, &ctx.top_stores, &ctx.top_channels);
     let from_minute = current_minute(cfg, now_ms).saturating_sub(1);
     let changed_channels: Vec<usize> = sel
         .channels
@@ -176,7 +198,14 @@ pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u
         .collect();
     Tick {
         stamp: stamp(st, cfg, now_ms, seq),
-        view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_TICK_S, from_minute),
+        view: scope_view(
+            st,
+            cfg,
+            now_ms,
+            &sel.scope,
+            SERIES_TICK_S,
+            Some(from_minute),
+        ),
         channels: if changed_channels.is_empty() {
             Vec::new()
         } else {

@@ -67,7 +67,8 @@ pub struct Stamp {
 pub struct Snapshot {
     #[serde(flatten)]
     pub stamp: Stamp,
-    /// Totals, windows, rates, the last 5 minutes' seconds, every minute.
+    /// Totals, windows, rates, the last 5 minutes' seconds, the timeline
+    /// (at most `views::SCREEN_ROWS` rows).
     #[serde(flatten)]
     pub view: ScopeView,
     pub channels: Vec<ChannelRow>,

@@ -19,7 +19,7 @@ mod scope;
 
 /// Kept for callers that still name it here; the type is the views'.
 pub use crate::views::StoreDelta;
-pub use build::{Diff, TickContext, hello, snapshot, tick};
+pub use build::{Diff, PUSH_CHANNELS, PUSH_STORES, TickContext, hello, snapshot, tick};
 pub use filter::Filter;
 pub use frame::{AlertFrame, DigestFrame, Frame, Hello, Snapshot, Stamp, Tick};
 pub use hub::{Hub, LiveStats};

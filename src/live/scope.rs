@@ -5,7 +5,7 @@
 use super::filter::Filter;
 use super::frame::SeriesPoint;
 use crate::config::Config;
-use crate::engine::{Bucket, Counters, Scope as EngineScope, State, Windows, Wv};
+use crate::engine::{Bucket, Counters, Scope as EngineScope, State, Timeline, Windows, Wv};
 use crate::views::{self, Rates, ScopeFigures, TimelineRow, Totals, WindowSet};
 
 /// The stores, channels and totals scope a filter covers.
@@ -21,7 +21,14 @@ pub(super) enum Scope {
     Channels(Vec<usize>),
 }
 
-pub(super) fn select(st: &State, filter: &Filter, top_stores: &[usize]) -> Selection {
+/// `top_stores`, `top_channels`: what an unfiltered screen shows (the
+/// highest GMV; see `build`).
+pub(super) fn select(
+    st: &State,
+    filter: &Filter,
+    top_stores: &[usize],
+    top_channels: &[usize],
+) -> Selection {
     let named = |ids: &[String], find: &dyn Fn(&str) -> Option<usize>| -> Vec<usize> {
         ids.iter().filter_map(|id| find(id)).collect()
     };
@@ -55,7 +62,7 @@ pub(super) fn select(st: &State, filter: &Filter, top_stores: &[usize]) -> Selec
     }
     Selection {
         stores: top_stores.to_vec(),
-        channels: (0..st.channels.len()).collect(),
+        channels: top_channels.to_vec(),
         scope: Scope::Sale,
     }
 }
@@ -80,8 +87,9 @@ fn add_windows(a: &mut WindowSet, b: WindowSet) {
 fn series_of<const S: usize>(w: &Windows<S>, from: i64, to: i64, out: &mut [SeriesPoint]) {
     for (i, sec) in (from..=to).enumerate() {
         let v = w.secs.get(sec);
-        out[i][1] += v.orders as i64;
-        out[i][2] += v.gmv;
+        let p = &mut out[i];
+        p[1] = p[1].saturating_add(i64::try_from(v.orders).unwrap_or(i64::MAX));
+        p[2] = p[2].saturating_add(v.gmv);
     }
 }
 
@@ -90,13 +98,13 @@ fn series_of<const S: usize>(w: &Windows<S>, from: i64, to: i64, out: &mut [Seri
 fn add_counters(a: &mut Counters, b: &Counters) {
     a.gmv = a.gmv.saturating_add(b.gmv);
     a.refunds = a.refunds.saturating_add(b.refunds);
-    a.orders += b.orders;
-    a.refund_count += b.refund_count;
-    a.units += b.units;
-    a.refund_units += b.refund_units;
+    a.orders = a.orders.saturating_add(b.orders);
+    a.refund_count = a.refund_count.saturating_add(b.refund_count);
+    a.units = a.units.saturating_add(b.units);
+    a.refund_units = a.refund_units.saturating_add(b.refund_units);
     a.profit = a.profit.saturating_add(b.profit);
     a.costed_gmv = a.costed_gmv.saturating_add(b.costed_gmv);
-    a.buyers += b.buyers;
+    a.buyers = a.buyers.saturating_add(b.buyers);
 }
 
 fn sum_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -166,11 +174,11 @@ pub(super) fn scope_view(
     now_ms: i64,
     scope: &Scope,
     series_s: i64,
-    from_minute: usize,
+    from_minute: Option<usize>,
 ) -> ScopeView {
     let sale = &cfg.sale;
     let mut sum = Sum::new(now_ms, series_s);
-    let timelines: Vec<&[Wv]> = match scope {
+    let timelines: Vec<&Timeline> = match scope {
         Scope::Sale => {
             sum.add(&st.sale, sale.target, sale.profit_target);
             sum.figures.new_buyers = st.new_buyers;
@@ -181,7 +189,7 @@ pub(super) fn scope_view(
             .map(|&i| {
                 let s = &st.stores[i];
                 sum.add(&s.scope, s.target, s.profit_target);
-                s.scope.timeline.as_slice()
+                &s.scope.timeline
             })
             .collect(),
         Scope::Channels(ix) => ix
@@ -189,7 +197,7 @@ pub(super) fn scope_view(
             .map(|&i| {
                 let c = &st.channels[i];
                 sum.add(&c.scope, c.target, c.profit_target);
-                c.scope.timeline.as_slice()
+                &c.scope.timeline
             })
             .collect(),
     };
@@ -206,6 +214,11 @@ pub(super) fn scope_view(
         windows: sum.windows,
         rates: sum.rates,
         series: sum.series,
-        timeline: views::timeline_rows(cfg, now_ms, &timelines, from_minute, baseline),
+        // A tick carries the minutes from `from_minute`; a snapshot the
+        // screen's bounded timeline (`views::screen_rows`).
+        timeline: match from_minute {
+            Some(from) => views::timeline_rows(cfg, now_ms, &timelines, from, baseline),
+            None => views::screen_rows(cfg, now_ms, &timelines, baseline),
+        },
     }
 }

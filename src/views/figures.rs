@@ -38,7 +38,8 @@ pub fn projected_gmv(sale: &Sale, gmv: i64, gmv_15m: i64, now_ms: i64) -> Option
     let remaining = 1.0 - share_now;
     if planned_recent > 1e-9 && gmv_15m > 0 {
         let whole = gmv_15m as f64 / planned_recent;
-        return Some(gmv + (whole * remaining).round() as i64);
+        // `as` saturates a float; the sum must too (docs/api.md, Words).
+        return Some(gmv.saturating_add((whole * remaining).round() as i64));
     }
     (share_now > 1e-9).then(|| (gmv as f64 / share_now).round() as i64)
 }

@@ -15,11 +15,15 @@ mod timeline;
 pub use figures::{completion, pace, projected_gmv};
 pub use rows::{
     ChannelRow, RowFigures, RowSort, SkuRow, SkuSort, StockWarning, StoreDelta, StoreRow,
-    channel_rows, sku_row, sku_rows, stock_warning_rows, store_delta, store_row, store_rows,
+    channel_row, channel_rows, sku_row, sku_rows, stock_warning_rows, store_delta, store_row,
+    store_rows,
 };
 pub use sale::{SaleInfo, fmt_time};
 pub use summary::{
     Rates, ScopeFigures, Summary, Totals, WindowSet, baseline_now, rates_of, summary, totals,
     vs_baseline,
 };
-pub use timeline::{TimelineRow, TimelineScope, timeline, timeline_rows};
+pub use timeline::{
+    MAX_TIMELINE_ROWS, SCREEN_ROWS, TimelineError, TimelineRange, TimelineRow, TimelineScope,
+    screen_rows, timeline, timeline_rows,
+};

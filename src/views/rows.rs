@@ -206,15 +206,18 @@ pub fn channel_rows(st: &State, now_ms: i64, sort: RowSort, limit: usize) -> Vec
     });
     order
         .into_iter()
-        .map(|i| {
-            let ch = &st.channels[i];
-            ChannelRow {
-                id: ch.id.to_string(),
-                name: ch.name.to_string(),
-                figures: RowFigures::of(&ch.scope, ch.target, ch.profit_target, now_ms),
-            }
-        })
+        .map(|i| channel_row(st, i, now_ms))
         .collect()
+}
+
+/// One channel's row.
+pub fn channel_row(st: &State, i: usize, now_ms: i64) -> ChannelRow {
+    let ch = &st.channels[i];
+    ChannelRow {
+        id: ch.id.to_string(),
+        name: ch.name.to_string(),
+        figures: RowFigures::of(&ch.scope, ch.target, ch.profit_target, now_ms),
+    }
 }
 
 /// One store's row.

@@ -83,7 +83,7 @@ fn figures(engine: &Engine) -> Value {
         ];
         let store_keys: Vec<&str> = scope.iter().copied().chain(["channel"]).collect();
         let timeline: Vec<Value> = to_values(
-            views::timeline(st, &cfg, now, &TimelineScope::Sale).expect("sale timeline"),
+            views::timeline(st, &cfg, now, &TimelineScope::Sale, &Default::default()).expect("sale timeline"),
         )
         .into_iter()
         .enumerate()

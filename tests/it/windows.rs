@@ -99,7 +99,15 @@ fn timeline_has_one_row_per_minute_inside_the_sale() {
     let cfg = test_config();
     let rows = ingest
         .engine()
-        .read(|st, now| views::timeline(st, &cfg, now, &views::TimelineScope::Sale))
+        .read(|st, now| {
+            views::timeline(
+                st,
+                &cfg,
+                now,
+                &views::TimelineScope::Sale,
+                &Default::default(),
+            )
+        })
         .expect("sale timeline");
     assert_eq!(rows.len(), 4, "minutes 0..=3");
     assert_eq!(rows[0].minute_start, "2026-11-11T00:00:00+08:00");
@@ -109,13 +117,30 @@ fn timeline_has_one_row_per_minute_inside_the_sale() {
     assert_eq!(rows[3].cumulative_gmv, 600);
     let store = ingest
         .engine()
-        .read(|st, now| views::timeline(st, &cfg, now, &views::TimelineScope::Store("s2".into())))
+        .read(|st, now| {
+            views::timeline(
+                st,
+                &cfg,
+                now,
+                &views::TimelineScope::Store("s2".into()),
+                &Default::default(),
+            )
+        })
         .expect("store timeline");
     assert_eq!(store[0].gmv, 200);
     let missing = ingest.engine().read(|st, now| {
-        views::timeline(st, &cfg, now, &views::TimelineScope::Store("nope".into()))
+        views::timeline(
+            st,
+            &cfg,
+            now,
+            &views::TimelineScope::Store("nope".into()),
+            &Default::default(),
+        )
     });
-    assert!(missing.is_none());
+    assert!(matches!(
+        missing,
+        Err(views::TimelineError::UnknownScope(_))
+    ));
     let total = ingest.engine().read(|st, _| st.sale.counters.gmv);
     assert_eq!(total, 1100, "the pre-sale order counts in totals");
 }

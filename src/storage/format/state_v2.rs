@@ -13,8 +13,8 @@ use super::checkpoint_v2::{
     StoreV2, WindowsV2, WvV2,
 };
 use crate::engine::{
-    BuyerInfo, Channel, Counters, Ring, Scope, ShardedMap, ShardedSet, Sku, State, Store, Windows,
-    Wv,
+    BuyerInfo, Channel, Counters, Ring, Scope, ShardedMap, ShardedSet, Sku, State, Store, Timeline,
+    Windows, Wv,
 };
 
 impl From<State> for StateV2 {
@@ -45,6 +45,7 @@ impl From<State> for StateV2 {
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
+            resolved: _,
         } = state;
         let buyers = buyers.into_shards();
         StateV2 {
@@ -141,6 +142,7 @@ impl TryFrom<StateV2> for State {
             last_apply_ms,
             fresh: Vec::new(),
             buyer_of: Vec::new(),
+            resolved: Default::default(),
         })
     }
 }
@@ -173,7 +175,8 @@ impl<const S: usize> From<Scope<S>> for ScopeV2<S> {
                 secs: secs.into(),
                 tens: tens.into(),
             },
-            timeline: timeline.into_iter().map(WvV2::from).collect(),
+            // Format 2 holds every minute up to the last one seen.
+            timeline: timeline.to_dense().into_iter().map(WvV2::from).collect(),
         }
     }
 }
@@ -191,7 +194,7 @@ impl<const S: usize> From<ScopeV2<S>> for Scope<S> {
                 secs: secs.into(),
                 tens: tens.into(),
             },
-            timeline: timeline.into_iter().map(Wv::from).collect(),
+            timeline: Timeline::from_dense(&timeline.into_iter().map(Wv::from).collect::<Vec<_>>()),
         }
     }
 }

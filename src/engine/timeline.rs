@@ -1,0 +1,169 @@
+//! A scope's per-minute timeline, stored in chunks of the minutes it saw.
+//!
+//! The timeline is indexed by minute since the sale's start, but a scope
+//! that sold in three minutes of a month-long sale must not pay for the
+//! month: minutes are kept in fixed chunks of [`CHUNK`] minutes, and only
+//! the chunks a scope's orders fell in exist (a `Vec` sorted by chunk
+//! number). Memory is therefore bounded by what was seen — at most one
+//! chunk (768 bytes) per order's distinct half hour — never by the
+//! calendar. Adding to the newest chunk (the common case: events arrive in
+//! about time order) is O(1); an older minute is a binary search. Nothing
+//! is allocated except when a scope first sells in a new chunk.
+
+use super::ring::{Bucket, Wv};
+
+/// Minutes per chunk: half an hour.
+pub const CHUNK: usize = 32;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    /// `(chunk number, its minutes)`, sorted by chunk number.
+    chunks: Vec<(u32, Box<[Wv; CHUNK]>)>,
+    /// One past the latest minute added (0 when empty).
+    end: u32,
+}
+
+impl Timeline {
+    /// Adds `v` to minute `m`.
+    pub fn add(&mut self, m: u32, v: Wv) {
+        let no = m / CHUNK as u32;
+        let at = m as usize % CHUNK;
+        let slot = match self.chunks.last_mut() {
+            Some((last, chunk)) if *last == no => &mut chunk[at],
+            _ => {
+                let i = match self.chunks.binary_search_by_key(&no, |c| c.0) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        self.chunks
+                            .insert(i, (no, Box::new([Wv::default(); CHUNK])));
+                        i
+                    }
+                };
+                &mut self.chunks[i].1[at]
+            }
+        };
+        slot.add(v);
+        self.end = self.end.max(m + 1);
+    }
+
+    /// One past the latest minute with data (0 when empty).
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// The value of minute `m` (zero when nothing was added there).
+    pub fn get(&self, m: usize) -> Wv {
+        let Ok(no) = u32::try_from(m / CHUNK) else {
+            return Wv::default();
+        };
+        match self.chunks.binary_search_by_key(&no, |c| c.0) {
+            Ok(i) => self.chunks[i].1[m % CHUNK],
+            Err(_) => Wv::default(),
+        }
+    }
+
+    /// Sum of minutes `from..to` (saturating). Walks only the chunks that
+    /// exist in the range, so a long empty stretch costs nothing.
+    pub fn sum(&self, from: usize, to: usize) -> Wv {
+        let mut acc = Wv::default();
+        if from >= to {
+            return acc;
+        }
+        let first = u32::try_from(from / CHUNK).unwrap_or(u32::MAX);
+        let start = self.chunks.partition_point(|c| c.0 < first);
+        for (no, chunk) in &self.chunks[start..] {
+            let base = *no as usize * CHUNK;
+            if base >= to {
+                break;
+            }
+            let lo = from.saturating_sub(base);
+            let hi = (to - base).min(CHUNK);
+            for v in &chunk[lo..hi] {
+                acc.add(*v);
+            }
+        }
+        acc
+    }
+
+    /// Chunks held (for sizing figures and tests).
+    pub fn chunks(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Every minute from 0 to `end()`, zeros included: the dense form
+    /// checkpoints of format 2 hold.
+    pub fn to_dense(&self) -> Vec<Wv> {
+        let mut out = vec![Wv::default(); self.end()];
+        for (no, chunk) in &self.chunks {
+            let base = *no as usize * CHUNK;
+            for (i, v) in chunk.iter().enumerate() {
+                if let Some(slot) = out.get_mut(base + i) {
+                    *slot = *v;
+                }
+            }
+        }
+        out
+    }
+
+    /// From the dense form: only the chunks holding something are kept.
+    pub fn from_dense(dense: &[Wv]) -> Timeline {
+        let mut t = Timeline::default();
+        for (m, v) in dense.iter().enumerate() {
+            if *v != Wv::default() {
+                t.add(u32::try_from(m).unwrap_or(u32::MAX), *v);
+            }
+        }
+        // A trailing zero minute still counts towards the length shown.
+        t.end = u32::try_from(dense.len()).unwrap_or(u32::MAX);
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wv(gmv: i64) -> Wv {
+        Wv {
+            gmv,
+            orders: 1,
+            units: 1,
+        }
+    }
+
+    #[test]
+    fn far_minutes_cost_one_chunk_each() {
+        let mut t = Timeline::default();
+        t.add(44_000, wv(5));
+        t.add(3, wv(1));
+        t.add(44_001, wv(2));
+        t.add(3, wv(1));
+        assert_eq!(t.chunks(), 2);
+        assert_eq!(t.end(), 44_002);
+        assert_eq!(t.get(3).gmv, 2);
+        assert_eq!(t.get(44_000).gmv, 5);
+        assert_eq!(t.get(10_000), Wv::default());
+        assert_eq!(t.sum(0, 44_002).gmv, 9);
+        assert_eq!(t.sum(4, 44_001).gmv, 5);
+        assert_eq!(t.sum(44_001, 44_001).gmv, 0);
+    }
+
+    #[test]
+    fn dense_round_trip() {
+        let mut t = Timeline::default();
+        for m in [0u32, 31, 32, 100, 99] {
+            t.add(m, wv(i64::from(m) + 1));
+        }
+        let dense = t.to_dense();
+        assert_eq!(dense.len(), 101);
+        assert_eq!(Timeline::from_dense(&dense), t);
+    }
+
+    #[test]
+    fn sums_saturate() {
+        let mut t = Timeline::default();
+        t.add(0, wv(i64::MAX));
+        t.add(40, wv(i64::MAX));
+        assert_eq!(t.sum(0, 41).gmv, i64::MAX);
+    }
+}
