@@ -18,6 +18,8 @@
 //! - `keys` — key files: the idempotency keys new since the previous
 //!   checkpoint.
 //! - `sale_file` — `sale.json`, the sale the directory holds (no secrets).
+//! - `identity` — `identity.json`, the sale the directory belongs to,
+//!   checked before anything is replayed.
 //! - `recovery` — start-up: checkpoint + key files + log replay.
 //! - `format` — the bytes of every file, each with its version, and the
 //!   conversions from older versions; the versions are listed there.
@@ -25,6 +27,7 @@
 mod checkpoint;
 mod format;
 mod handle;
+mod identity;
 mod keys;
 mod log;
 mod metrics;
@@ -35,7 +38,8 @@ mod wal;
 pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
-pub use handle::{Storage, load_readonly};
+pub use handle::{Opening, Storage, load_readonly};
+pub use identity::{DataDirId, DataDirIdentity, Found, IDENTITY_FILE, IdentityError, SaleIdentity};
 pub use log::{Log, Ticket};
 pub use recovery::{Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;

@@ -11,6 +11,7 @@ mod cdp;
 mod config;
 mod crash;
 mod export;
+mod identity;
 mod limits;
 mod live;
 mod metrics;
