@@ -140,8 +140,13 @@ impl Ingest {
         if log.is_durable() && !parsed.batch.is_empty() {
             codec::encode(&parsed.batch, &mut record);
         }
+        // Room in the log first: a batch it could not take is not applied
+        // (figures on the screens never include what a restart would lose).
+        let claim = log
+            .reserve(record.len())
+            .map_err(IngestError::Unavailable)?;
         let (applied, ticket) = self.engine.apply_and(&parsed.batch, |applied| {
-            log.append(&record, applied.accepted > 0)
+            log.append(&record, claim, applied.accepted > 0)
         });
         self.metrics
             .record_batch(applied.accepted, applied.duplicates, parsed.rejected);

@@ -13,6 +13,8 @@
 //!   events. Also [`load_readonly`], for `warroom export --data-dir`.
 //! - `wal` — the write-ahead log: segments, group commit, `fsync = always |
 //!   interval`.
+//! - `room` — disk space reserved ahead of the log, claimed by ingest
+//!   before a batch is applied.
 //! - `checkpoint` — checkpoint files: written, read back, and only then
 //!   the log segments they cover dropped.
 //! - `keys` — key files: the idempotency keys new since the previous
@@ -32,15 +34,17 @@ mod keys;
 mod log;
 mod metrics;
 mod recovery;
+mod room;
 mod sale_file;
 mod wal;
+mod writer;
 
 pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
 pub use handle::{Opening, Storage, load_readonly};
 pub use identity::{DataDirId, DataDirIdentity, Found, IDENTITY_FILE, IdentityError, SaleIdentity};
-pub use log::{Log, Ticket};
+pub use log::{Claim, Log, Ticket};
 pub use recovery::{Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;
 pub use wal::{Progress, Wal, WalError, WalStats};
