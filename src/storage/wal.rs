@@ -163,6 +163,8 @@ impl Wal {
         if self.inner.room.take(bytes) {
             return Ok(bytes);
         }
+        // Off the hot path: have the writer reserve more now.
+        self.inner.wake.notify_one();
         let why = self.inner.room.short().unwrap_or_else(|| {
             "the space reserved for it is used up; the log writer is reserving more".into()
         });

@@ -167,7 +167,7 @@ impl Writer {
                     drop(p);
                     tracing::error!(error = %e, unstored_records = end - self.written, "write-ahead log write failed; the figures shown include records not yet stored; retrying");
                     self.publish(Some(format!(
-                        "cannot write the log in {}: {e}; the figures shown include {} batches not yet stored",
+                        "cannot write the log in {}: {e}; the figures shown include {} batch(es) not yet stored",
                         self.dir.display(),
                         end - self.written
                     )));

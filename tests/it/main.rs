@@ -11,6 +11,7 @@ mod cdp;
 mod config;
 mod crash;
 mod export;
+mod full_disk;
 mod identity;
 mod limits;
 mod live;
