@@ -183,7 +183,12 @@ impl Wal {
     pub fn short_of_room(&self) -> Option<String> {
         let room = &self.inner.room;
         let reason = room.short()?;
-        (room.left() < super::room::MIN_STEP).then_some(reason)
+        (room.left() < super::room::MIN_STEP).then(|| {
+            format!(
+                "no room left in the log in {}: {reason}; nothing new is applied",
+                self.inner.dir.display()
+            )
+        })
     }
 
     /// Reserved bytes not yet claimed (for `/metrics`); `None` when the
