@@ -38,7 +38,7 @@ use crate::metrics::HttpMetrics;
 use crate::server;
 use crate::shutdown::Shutdown;
 use crate::sim::DemoCatalog;
-use crate::storage::{self, Log, Storage};
+use crate::storage::{self, Log, Opening, Storage};
 
 /// How long queued alerts may still be delivered at shutdown.
 const ALERT_DRAIN: Duration = Duration::from_secs(5);
@@ -52,6 +52,8 @@ pub struct Options {
     pub web: WebAssets,
     /// Start on a damaged log, keeping what precedes the damage.
     pub repair: bool,
+    /// Start on another sale's data directory, making it this sale's.
+    pub adopt_data_dir: bool,
     /// Listen on a non-loopback address without `[auth]`.
     pub allow_open: bool,
     /// Feed the demo's simulated traffic once recovered.
@@ -65,7 +67,7 @@ pub struct Options {
 /// The service: every handle, and the tasks started for it.
 pub struct App {
     state: AppState,
-    repair: bool,
+    opening: Opening,
     manual_alerts: bool,
     demo: Option<(DemoCatalog, DemoOptions)>,
     /// Tasks that end by themselves when the shutdown fires.
@@ -108,7 +110,10 @@ impl App {
         };
         Ok(App {
             state,
-            repair: options.repair,
+            opening: Opening {
+                repair: options.repair,
+                adopt: options.adopt_data_dir,
+            },
             manual_alerts: options.manual_alerts,
             demo: options.demo,
             tasks: Vec::new(),
@@ -136,7 +141,7 @@ impl App {
         self.tasks.push(st.hub.start(shutdown.clone()));
         let cfg = engine.config().clone();
         let log = match &cfg.storage.dir {
-            Some(dir) => Log::Local(recover(&cfg, dir, &engine, self.repair).await?),
+            Some(dir) => Log::Local(recover(&cfg, dir, &engine, self.opening).await?),
             None => {
                 tracing::warn!(
                     "no [storage] dir: events are kept in memory only and LOST on restart"
@@ -241,11 +246,11 @@ async fn recover(
     cfg: &Config,
     dir: &Path,
     engine: &Engine,
-    repair: bool,
+    opening: Opening,
 ) -> anyhow::Result<Storage> {
     let (storage_cfg, dir_owned, engine) = (cfg.storage.clone(), dir.to_path_buf(), engine.clone());
     let (storage, r) = tokio::task::spawn_blocking(move || {
-        Storage::open(&storage_cfg, &dir_owned, engine, repair)
+        Storage::open(&storage_cfg, &dir_owned, engine, opening)
     })
     .await?
     .context("recovery failed")?;

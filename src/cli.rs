@@ -44,6 +44,11 @@ pub enum Command {
         /// Start even if the log is damaged, keeping what precedes the damage.
         #[arg(long)]
         repair: bool,
+        /// Start even if the data directory belongs to another sale (another
+        /// name, currency or start): it becomes this sale's, and the events
+        /// it holds count as this sale's.
+        #[arg(long)]
+        adopt_data_dir: bool,
         /// Listen on a non-loopback address even without [auth].
         #[arg(long)]
         allow_open: bool,
@@ -129,6 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             data_dir,
             repair,
+            adopt_data_dir,
             allow_open,
             web_dir,
         } => {
@@ -143,6 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let options = Options {
                 web: WebAssets { dir: web_dir },
                 repair,
+                adopt_data_dir,
                 allow_open,
                 demo: None,
                 manual_alerts: false,
@@ -188,6 +195,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let options = Options {
                 web: WebAssets { dir: web_dir },
                 repair: false,
+                // The demo's sale starts when it is run: a kept demo
+                // directory is the same demo started again, not a mistake.
+                adopt_data_dir: true,
                 allow_open,
                 demo: (rate > 0).then_some((catalog, opts)),
                 manual_alerts: false,

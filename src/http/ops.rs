@@ -22,10 +22,19 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "recovering\n").into_response();
     }
     // Not ready while the log cannot be written: ingest answers 503 too.
-    if app.ingest.log().unavailable().is_some() {
+    let log = app.ingest.log();
+    if log.unavailable().is_some() {
+        // Generic (no path: this endpoint is public), but honest about
+        // figures on the screens that a restart would take back.
+        let unstored = log.unstored_records();
+        let shown = if unstored > 0 {
+            format!("; the figures shown include {unstored} batch(es) not yet stored")
+        } else {
+            String::new()
+        };
         return (
             StatusCode::SERVICE_UNAVAILABLE,
-            "storage unavailable: the log cannot be written (the server's log says why)\n",
+            format!("storage unavailable: the log cannot be written (the server's log says why){shown}\n"),
         )
             .into_response();
     }

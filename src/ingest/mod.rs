@@ -143,6 +143,11 @@ impl Ingest {
         if log.is_durable() && !parsed.batch.is_empty() {
             codec::encode(&parsed.batch, &mut record);
         }
+        // Room in the log first: a batch it could not take is not applied
+        // (figures on the screens never include what a restart would lose).
+        let claim = log
+            .reserve(record.len())
+            .map_err(IngestError::Unavailable)?;
         let (applied, ticket) = self.engine.apply_and(&parsed.batch, |applied| {
             if !applied.refused.is_empty() && log.is_durable() {
                 // Rare (a first-sight cap refused lines): log only what was
@@ -151,7 +156,7 @@ impl Ingest {
                 record.clear();
                 codec::encode(&parsed.batch.without(&skip), &mut record);
             }
-            log.append(&record, applied.accepted > 0)
+            log.append(&record, claim, applied.accepted > 0)
         });
         let mut parsed = parsed;
         for r in &applied.refused {

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use super::format::checkpoint::Checkpoint;
+use super::identity::{self, Found, IDENTITY_FILE};
 use super::recovery::{self, Mode, Recovered, RecoveryError};
 use super::sale_file::{self, SALE_FILE};
 use super::wal::Wal;
@@ -44,6 +45,42 @@ pub fn load_readonly(dir: &Path) -> Result<Engine, String> {
     Ok(engine)
 }
 
+/// How a start treats the data directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Opening {
+    /// `--repair`: a damaged log or key file is cut off or set aside.
+    pub repair: bool,
+    /// `--adopt-data-dir`: another sale's directory becomes this sale's.
+    pub adopt: bool,
+}
+
+/// Says at start what the identity check recorded.
+fn log_identity(dir: &Path, found: &Found) {
+    let dir = dir.display();
+    let id = found.identity();
+    match found {
+        Found::Same(_) => {}
+        Found::New(_) => {
+            tracing::info!(%dir, id = %id.id, sale = %id.sale, "new data directory")
+        }
+        Found::Upgraded {
+            from_sale_file: true,
+            ..
+        } => {
+            tracing::info!(%dir, id = %id.id, sale = %id.sale, "identity recorded from sale.json (a directory from an older warroom)")
+        }
+        Found::Upgraded { .. } => {
+            tracing::warn!(%dir, id = %id.id, sale = %id.sale, "the directory recorded no sale; it now belongs to this config's sale")
+        }
+        Found::Adopted { was, .. } => {
+            let was = was
+                .as_ref()
+                .map_or_else(|| "an unreadable identity".to_string(), |w| w.to_string());
+            tracing::warn!(%dir, %was, now = %id.sale, "--adopt-data-dir: the directory now belongs to this sale; the events it held count as this sale's")
+        }
+    }
+}
+
 struct Inner {
     dir: PathBuf,
     wal: Wal,
@@ -63,14 +100,15 @@ pub struct Storage {
 }
 
 impl Storage {
-    /// Recovers `engine` from `dir`, opens the log after it, and records the
-    /// sale there (`sale.json`, in this build's format and without any
-    /// secret) so the folder can be exported alone.
+    /// Checks that `dir` belongs to this sale (see `identity`), recovers
+    /// `engine` from it, opens the log after it, and records the sale there
+    /// (`sale.json`, in this build's format and without any secret) so the
+    /// folder can be exported alone. A start that fails changes nothing.
     pub fn open(
         cfg: &StorageConfig,
         dir: &Path,
         engine: Engine,
-        repair: bool,
+        opening: Opening,
     ) -> Result<(Storage, Recovered), RecoveryError> {
         // Before anything is changed: a directory a newer warroom wrote is
         // left as it is.
@@ -86,8 +124,19 @@ impl Storage {
             }
             Ok(_) => {}
         }
-        let mode = if repair { Mode::Repair } else { Mode::Normal };
+        // Another sale's directory is refused before a record is replayed.
+        let found = identity::check(dir, &engine.config().sale, opening.adopt)
+            .map_err(|e| RecoveryError::Identity(Box::new(e)))?;
+        let mode = if opening.repair {
+            Mode::Repair
+        } else {
+            Mode::Normal
+        };
         let recovered = recovery::recover(dir, &engine, mode)?;
+        if let Some(id) = found.to_write() {
+            identity::write(dir, id).map_err(|e| RecoveryError::Io(dir.join(IDENTITY_FILE), e))?;
+            log_identity(dir, &found);
+        }
         sale_file::write(dir, engine.config())
             .map_err(|e| RecoveryError::Io(dir.join(SALE_FILE), e))?;
         let wal = Wal::open(dir, recovered.last_lsn + 1, cfg.fsync)
@@ -272,7 +321,8 @@ secret = "{}"
         for round in 0..2 {
             let engine = Engine::new(Arc::new(cfg.clone()), Arc::new(crate::clock::SystemClock));
             let (storage, _) =
-                Storage::open(&cfg.storage, &data, engine.clone(), false).expect("open");
+                Storage::open(&cfg.storage, &data, engine.clone(), Opening::default())
+                    .expect("open");
             let ingest = Ingest::new(engine, Default::default());
             ingest.attach(crate::storage::Log::Local(storage.clone()));
             let lines: Vec<String> = (0..20)
@@ -303,7 +353,7 @@ secret = "{}"
             }
             names.extend(path.file_name().and_then(|n| n.to_str()).map(String::from));
         }
-        for prefix in [SALE_FILE, "checkpoint-", "keys-", "wal-"] {
+        for prefix in [SALE_FILE, IDENTITY_FILE, "checkpoint-", "keys-", "wal-"] {
             assert!(
                 names.iter().any(|n| n.starts_with(prefix)),
                 "{prefix} in {names:?}"

@@ -1,10 +1,12 @@
 //! The log behind ingest: the one seam between accepting a batch and
 //! making it durable.
 //!
-//! Ingest does not know which log it writes to. Under the engine lock, right
-//! after a batch is applied, it hands the batch's encoded record to
-//! [`Log::append`] (so the log's order is the apply order) and gets back a
-//! [`Ticket`]; outside the lock the reply waits on the ticket until the
+//! Ingest does not know which log it writes to. Before it applies a batch
+//! it claims room for the batch's encoded record ([`Log::reserve`]; no room,
+//! nothing applied: a batch the log could not take must never show on a
+//! screen). Under the engine lock, right after the batch is applied, it
+//! hands the record to [`Log::append`] (so the log's order is the apply
+//! order) and gets back a [`Ticket`]; outside the lock the reply waits on the ticket until the
 //! record is as durable as the storage settings promise. Today there are two
 //! logs: none (memory only, no data directory) and the local write-ahead log
 //! with checkpoints; a replicated stream for cluster mode is a third variant
@@ -23,6 +25,10 @@ pub enum Log {
     Local(Storage),
 }
 
+/// Room claimed in the log for one record, before its batch is applied.
+#[must_use = "room claimed is given back by `Log::append`"]
+pub struct Claim(u64);
+
 /// A position in the log that a reply waits for.
 pub struct Ticket {
     wal: Wal,
@@ -35,33 +41,69 @@ impl Log {
         !matches!(self, Log::Memory)
     }
 
-    /// Why nothing can be written now (a full disk, a write error), if so.
-    /// While this is `Some`, ingest applies nothing new and answers 503.
+    /// Why nothing can be written now (a write error, a disk with no room
+    /// left), if so. While this is `Some`, ingest applies nothing new and
+    /// answers 503, and `/readyz` says why.
     pub fn unavailable(&self) -> Option<String> {
         match self {
             Log::Memory => None,
-            Log::Local(s) => s.wal().progress().error,
+            Log::Local(s) => {
+                let wal = s.wal();
+                wal.progress().error.or_else(|| wal.short_of_room())
+            }
+        }
+    }
+
+    /// Claims room for a record of `len` bytes before its batch is
+    /// applied; when there is none, the batch must not be applied (503).
+    #[inline]
+    pub fn reserve(&self, len: usize) -> Result<Claim, String> {
+        match self {
+            Log::Local(s) if len > 0 => s.wal().reserve(len).map(Claim).map_err(|e| e.0),
+            _ => Ok(Claim(0)),
         }
     }
 
     /// Called under the engine lock after a batch is applied. With new
-    /// events the record is appended; with only duplicates nothing is, but
-    /// the reply must still wait for the records those duplicates were
-    /// first stored in, so the ticket is the log's end.
-    pub fn append(&self, record: &[u8], applied_any: bool) -> Option<Ticket> {
+    /// events the record is appended into the room claimed for it; with
+    /// only duplicates nothing is (the room goes back), but the reply must
+    /// still wait for the records those duplicates were first stored in, so
+    /// the ticket is the log's end.
+    pub fn append(&self, record: &[u8], claim: Claim, applied_any: bool) -> Option<Ticket> {
         match self {
             Log::Memory => None,
             Log::Local(s) => {
                 let wal = s.wal();
                 let lsn = if applied_any {
+                    // A record re-encoded smaller after the claim (lines a
+                    // cap refused) gives back what it does not use.
+                    let used = (super::format::log::HEADER + record.len()) as u64;
+                    if claim.0 > used {
+                        wal.unreserve(claim.0 - used);
+                    }
                     wal.append(record)
                 } else {
+                    if claim.0 > 0 {
+                        wal.unreserve(claim.0);
+                    }
                     wal.end()
                 };
                 Some(Ticket {
                     wal: wal.clone(),
                     lsn,
                 })
+            }
+        }
+    }
+
+    /// Records applied (so on the screens) but not yet written: above 0
+    /// only while a write fails where no room could be reserved ahead.
+    pub fn unstored_records(&self) -> u64 {
+        match self {
+            Log::Memory => 0,
+            Log::Local(s) => {
+                let wal = s.wal();
+                wal.end().saturating_sub(wal.progress().written)
             }
         }
     }

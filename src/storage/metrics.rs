@@ -32,6 +32,21 @@ impl Report for Storage {
             "Longest single fdatasync so far.",
             w.sync_us_max.load(Relaxed) as f64 / 1e6,
         );
+        let wal = self.wal();
+        if let Some(room) = wal.room() {
+            out.one(
+                "warroom_wal_room_bytes",
+                Kind::Gauge,
+                "Disk space reserved for the log and not yet claimed; ingest answers 503 when a batch does not fit.",
+                room,
+            );
+        }
+        out.one(
+            "warroom_wal_unwritten_records",
+            Kind::Gauge,
+            "Records applied (and shown) but not yet written to the log; stays above 0 while the log cannot be written.",
+            wal.end().saturating_sub(wal.progress().written),
+        );
         let (checkpoints, last_ms) = self.checkpoint_stats();
         out.one(
             "warroom_checkpoints_total",

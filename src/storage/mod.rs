@@ -13,11 +13,15 @@
 //!   events. Also [`load_readonly`], for `warroom export --data-dir`.
 //! - `wal` — the write-ahead log: segments, group commit, `fsync = always |
 //!   interval`.
+//! - `room` — disk space reserved ahead of the log, claimed by ingest
+//!   before a batch is applied.
 //! - `checkpoint` — checkpoint files: written, read back, and only then
 //!   the log segments they cover dropped.
 //! - `keys` — key files: the idempotency keys new since the previous
 //!   checkpoint.
 //! - `sale_file` — `sale.json`, the sale the directory holds (no secrets).
+//! - `identity` — `identity.json`, the sale the directory belongs to,
+//!   checked before anything is replayed.
 //! - `recovery` — start-up: checkpoint + key files + log replay.
 //! - `format` — the bytes of every file, each with its version, and the
 //!   conversions from older versions; the versions are listed there.
@@ -25,18 +29,22 @@
 mod checkpoint;
 mod format;
 mod handle;
+mod identity;
 mod keys;
 mod log;
 mod metrics;
 mod recovery;
+mod room;
 mod sale_file;
 mod wal;
+mod writer;
 
 pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
-pub use handle::{Storage, load_readonly};
-pub use log::{Log, Ticket};
+pub use handle::{Opening, Storage, load_readonly};
+pub use identity::{DataDirId, DataDirIdentity, Found, IDENTITY_FILE, IdentityError, SaleIdentity};
+pub use log::{Claim, Log, Ticket};
 pub use recovery::{Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;
 pub use wal::{Progress, Wal, WalError, WalStats};

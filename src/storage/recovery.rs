@@ -62,6 +62,9 @@ pub enum RecoveryError {
     Format { file: PathBuf, source: FormatError },
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
+    /// The directory belongs to another sale (checked before any replay).
+    #[error(transparent)]
+    Identity(Box<super::identity::IdentityError>),
 }
 
 /// Log segments in `dir`, oldest first, with their first LSNs.

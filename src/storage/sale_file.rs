@@ -20,13 +20,19 @@ pub fn write(dir: &Path, cfg: &Config) -> std::io::Result<()> {
     let bytes = SaleRecord::of(cfg)
         .encode()
         .map_err(std::io::Error::other)?;
-    let tmp = dir.join(format!("{SALE_FILE}.tmp"));
+    replace(dir, SALE_FILE, &bytes)
+}
+
+/// Replaces `dir/name` with `bytes` whole: temporary file, synced, renamed,
+/// the directory synced (also for `identity.json`).
+pub fn replace(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = dir.join(format!("{name}.tmp"));
     {
         let mut f = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut f, &bytes)?;
+        std::io::Write::write_all(&mut f, bytes)?;
         f.sync_all()?;
     }
-    std::fs::rename(&tmp, dir.join(SALE_FILE))?;
+    std::fs::rename(&tmp, dir.join(name))?;
     sync_dir(dir)
 }
 

@@ -12,13 +12,16 @@
 //!
 //! Records and segments are as `format::log` says: a new segment opens
 //! with its format's marker, written with its first records. Segments are
-//! `wal-<first lsn>.log`, rolled at 64 MiB. A failed write (disk full)
-//! truncates the segment back to the last whole record, keeps the records
-//! buffered, reports the error to waiters and retries every second until
-//! the disk recovers.
+//! `wal-<first lsn>.log`, rolled at 64 MiB.
+//!
+//! Disk space is reserved ahead of the records (`room`): ingest claims a
+//! record's bytes before it applies the batch, so what is applied fits on
+//! disk. A write that fails even so (an I/O error, or a file system that
+//! cannot reserve) truncates the segment back to the last whole record,
+//! keeps the records buffered, reports the error — saying that the figures
+//! shown include records not yet stored — and retries every second.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,12 +29,14 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
-use super::format::log::{frame, marker};
+use super::format::log::{HEADER, frame};
+use super::room::Room;
+use super::writer::Writer;
 use crate::config::FsyncMode;
 
 pub const SEGMENT_BYTES: u64 = 64 << 20;
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(100);
-const RETRY_EVERY: Duration = Duration::from_secs(1);
+pub(super) const RETRY_EVERY: Duration = Duration::from_secs(1);
 
 /// How far the log has got; published after every write or sync.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,10 +47,10 @@ pub struct Progress {
     pub error: Option<String>,
 }
 
-struct Pending {
-    buf: Vec<u8>,
-    next_lsn: u64,
-    closing: bool,
+pub(super) struct Pending {
+    pub(super) buf: Vec<u8>,
+    pub(super) next_lsn: u64,
+    pub(super) closing: bool,
 }
 
 /// Counters of the log for `/metrics`.
@@ -57,12 +62,14 @@ pub struct WalStats {
     pub sync_us_max: std::sync::atomic::AtomicU64,
 }
 
-struct Inner {
-    stats: WalStats,
-    mode: FsyncMode,
-    pending: Mutex<Pending>,
-    wake: Condvar,
-    progress: watch::Sender<Progress>,
+pub(super) struct Inner {
+    pub(super) stats: WalStats,
+    pub(super) mode: FsyncMode,
+    pub(super) pending: Mutex<Pending>,
+    pub(super) wake: Condvar,
+    pub(super) progress: watch::Sender<Progress>,
+    pub(super) room: Room,
+    dir: PathBuf,
 }
 
 /// Cloneable handle to the log.
@@ -104,6 +111,14 @@ pub fn numbered_files(
     Ok(out)
 }
 
+/// Allocates `len` bytes of `file` from `offset` without changing its
+/// length (`FALLOC_FL_KEEP_SIZE`): the space is the file's, its end stays
+/// at its last whole record.
+pub(super) fn fallocate_keep_size(file: &File, offset: u64, len: u64) -> std::io::Result<()> {
+    use rustix::fs::{FallocateFlags, fallocate};
+    fallocate(file, FallocateFlags::KEEP_SIZE, offset, len).map_err(std::io::Error::from)
+}
+
 /// fsyncs a directory so a new or renamed file in it survives a power cut.
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
@@ -129,6 +144,8 @@ impl Wal {
             }),
             wake: Condvar::new(),
             progress,
+            room: Room::default(),
+            dir: dir.to_path_buf(),
         });
         let writer = Writer::new(dir.to_path_buf(), next_lsn, inner.clone())?;
         std::thread::Builder::new()
@@ -137,7 +154,52 @@ impl Wal {
         Ok(Wal { inner })
     }
 
-    /// Buffers one record; returns its LSN.
+    /// Claims room for a record of `payload_len` bytes before its batch
+    /// is applied; the bytes claimed, or why there is no room (then
+    /// nothing may be applied). One atomic operation.
+    #[inline]
+    pub fn reserve(&self, payload_len: usize) -> Result<u64, WalError> {
+        let bytes = (HEADER + payload_len) as u64;
+        if self.inner.room.take(bytes) {
+            return Ok(bytes);
+        }
+        // Off the hot path: have the writer reserve more now.
+        self.inner.wake.notify_one();
+        let why = self.inner.room.short().unwrap_or_else(|| {
+            "the space reserved for it is used up; the log writer is reserving more".into()
+        });
+        Err(WalError(format!(
+            "no room in the log in {} for this batch ({bytes} bytes): {why}; nothing of it was applied",
+            self.inner.dir.display()
+        )))
+    }
+
+    /// Gives back room claimed for a record that was not appended.
+    pub fn unreserve(&self, bytes: u64) {
+        self.inner.room.give(bytes);
+    }
+
+    /// Why the log has (nearly) no room left, while the disk refuses more.
+    pub fn short_of_room(&self) -> Option<String> {
+        let room = &self.inner.room;
+        let reason = room.short()?;
+        (room.left() < super::room::MIN_STEP).then(|| {
+            format!(
+                "no room left in the log in {}: {reason}; nothing new is applied",
+                self.inner.dir.display()
+            )
+        })
+    }
+
+    /// Reserved bytes not yet claimed (for `/metrics`); `None` when the
+    /// file system cannot reserve.
+    pub fn room(&self) -> Option<u64> {
+        let room = &self.inner.room;
+        (!room.is_unlimited()).then(|| room.left())
+    }
+
+    /// Buffers one record (its room claimed with [`Wal::reserve`]); returns
+    /// its LSN.
     pub fn append(&self, payload: &[u8]) -> u64 {
         let mut p = self.inner.pending.lock();
         let lsn = p.next_lsn;
@@ -192,152 +254,5 @@ impl Wal {
         while rx.borrow_and_update().synced < end && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
-    }
-}
-
-struct Writer {
-    dir: PathBuf,
-    file: File,
-    /// Bytes of whole records in the current segment (0: not even the
-    /// marker yet).
-    len: u64,
-    /// The marker that opens each new segment.
-    marker: Vec<u8>,
-    inner: Arc<Inner>,
-    written: u64,
-    synced: u64,
-    last_sync: Instant,
-}
-
-impl Writer {
-    fn new(dir: PathBuf, first_lsn: u64, inner: Arc<Inner>) -> std::io::Result<Writer> {
-        let file = Self::create(&dir, first_lsn)?;
-        // Normally a new file; one left empty (or holding only its marker)
-        // by a start that logged nothing is continued.
-        let len = file.metadata()?.len();
-        Ok(Writer {
-            dir,
-            file,
-            len,
-            marker: marker(),
-            inner,
-            written: first_lsn - 1,
-            synced: first_lsn - 1,
-            last_sync: Instant::now(),
-        })
-    }
-
-    fn create(dir: &Path, first_lsn: u64) -> std::io::Result<File> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join(segment_name(first_lsn)))?;
-        sync_dir(dir)?;
-        Ok(file)
-    }
-
-    fn publish(&self, error: Option<String>) {
-        self.inner.progress.send_replace(Progress {
-            written: self.written,
-            synced: self.synced,
-            error,
-        });
-    }
-
-    fn run(mut self) {
-        let mut data = Vec::with_capacity(1 << 20);
-        loop {
-            let (end, closing) = {
-                let mut p = self.inner.pending.lock();
-                if p.buf.is_empty() && !p.closing {
-                    let wait = if self.synced < self.written {
-                        SYNC_INTERVAL
-                    } else {
-                        Duration::from_secs(1)
-                    };
-                    self.inner.wake.wait_for(&mut p, wait);
-                }
-                std::mem::swap(&mut data, &mut p.buf);
-                (p.next_lsn - 1, p.closing)
-            };
-            if !data.is_empty() {
-                if let Err(e) = self.write(&data, end) {
-                    // Keep the records, in order, ahead of anything newer.
-                    let mut p = self.inner.pending.lock();
-                    data.append(&mut p.buf);
-                    std::mem::swap(&mut data, &mut p.buf);
-                    drop(p);
-                    tracing::error!(error = %e, "write-ahead log write failed; retrying");
-                    self.publish(Some(format!(
-                        "cannot write the log in {}: {e}",
-                        self.dir.display()
-                    )));
-                    std::thread::sleep(RETRY_EVERY);
-                    continue;
-                }
-                data.clear();
-            }
-            let due = self.inner.mode == FsyncMode::Always
-                || closing
-                || self.last_sync.elapsed() >= SYNC_INTERVAL;
-            if due && self.synced < self.written {
-                let started = Instant::now();
-                let synced = self.file.sync_data();
-                let us = started.elapsed().as_micros() as u64;
-                let st = &self.inner.stats;
-                st.syncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                st.sync_us_total
-                    .fetch_add(us, std::sync::atomic::Ordering::Relaxed);
-                st.sync_us_max
-                    .fetch_max(us, std::sync::atomic::Ordering::Relaxed);
-                if let Err(e) = synced {
-                    tracing::error!(error = %e, "write-ahead log fsync failed; retrying");
-                    self.publish(Some(format!(
-                        "cannot sync the log in {}: {e}",
-                        self.dir.display()
-                    )));
-                    std::thread::sleep(RETRY_EVERY);
-                    continue;
-                }
-                self.synced = self.written;
-                self.last_sync = Instant::now();
-            }
-            self.publish(None);
-            if closing && self.synced == end {
-                return;
-            }
-        }
-    }
-
-    /// Writes whole records ending at `end`, rolling the segment first if full.
-    fn write(&mut self, data: &[u8], end: u64) -> std::io::Result<()> {
-        if self.len >= SEGMENT_BYTES {
-            self.file.sync_data()?;
-            self.synced = self.written;
-            self.file = Self::create(&self.dir, self.written + 1)?;
-            self.len = 0;
-        }
-        if self.len == 0 {
-            // The marker goes out with the segment's first records, not at
-            // creation: a segment that can never be written (disk full)
-            // must not stop the log from opening.
-            if let Err(e) = self.file.write_all(&self.marker) {
-                let _ = self.file.set_len(0);
-                return Err(e);
-            }
-            self.len = self.marker.len() as u64;
-        }
-        if let Err(e) = self.file.write_all(data) {
-            // Cut off a partial write so the segment ends on a whole record.
-            let _ = self.file.set_len(self.len);
-            return Err(e);
-        }
-        self.len += data.len() as u64;
-        self.written = end;
-        self.inner
-            .stats
-            .bytes
-            .fetch_add(data.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        Ok(())
     }
 }

@@ -535,9 +535,16 @@ async fn a_full_disk_answers_503_and_a_stop_still_ends() {
         .expect("readyz");
     assert_eq!(ready.status(), 503);
     // /readyz is public: a generic reason, never the data directory's path
-    // (ingest's 503 above, behind its token when [auth] is set, names the cause).
+    // (ingest's 503 above, behind its token when [auth] is set, names the
+    // cause). `/dev/full` cannot reserve space (not a regular file), so the
+    // batch was applied before its write failed: `/readyz` says the figures
+    // include it.
     let reason = ready.text().await.unwrap_or_default();
-    assert!(reason.contains("storage unavailable"), "{reason}");
+    assert!(
+        reason.contains("storage unavailable")
+            && reason.contains("figures shown include 1 batch(es) not yet stored"),
+        "{reason}"
+    );
     assert!(
         !reason.contains(&*data.to_string_lossy()) && !reason.contains("/dev/full"),
         "{reason}"

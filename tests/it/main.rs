@@ -12,6 +12,8 @@ mod cdp;
 mod config;
 mod crash;
 mod export;
+mod full_disk;
+mod identity;
 mod limits;
 mod live;
 mod memory;

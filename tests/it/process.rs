@@ -36,7 +36,29 @@ pub fn start_with_env(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Result<Server, String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+    start_under(&[], config, extra, env)
+}
+
+/// `start_with_env`, the binary run by a wrapper command (`prefix`, e.g.
+/// `nsenter … --`) that execs it, so the child is still the server.
+#[allow(clippy::zombie_processes)]
+pub fn start_under(
+    prefix: &[&str],
+    config: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Server, String> {
+    let bin = env!("CARGO_BIN_EXE_warroom");
+    let (program, wrapper_args) = match prefix.split_first() {
+        Some((first, rest)) => (*first, rest),
+        None => (bin, &[][..]),
+    };
+    let mut command = Command::new(program);
+    command.args(wrapper_args);
+    if !prefix.is_empty() {
+        command.arg(bin);
+    }
+    let mut child = command
         .args(["serve", "--config"])
         .arg(config)
         .args(["--listen", "127.0.0.1:0"])

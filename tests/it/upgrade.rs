@@ -17,7 +17,7 @@ use warroom::config::Config;
 use warroom::engine::Engine;
 use warroom::ingest::Ingest;
 use warroom::metrics::HttpMetrics;
-use warroom::storage::Storage;
+use warroom::storage::{Opening, Storage};
 use warroom::views::{self, RowSort, SkuSort, TimelineScope};
 
 fn fixture(name: &str) -> PathBuf {
@@ -138,8 +138,8 @@ fn assert_figures(got: &Value, want: &Value, when: &str) {
 
 fn open(cfg: &Config, dir: &Path) -> (Engine, Storage) {
     let engine = Engine::new(Arc::new(cfg.clone()), Arc::new(SystemClock));
-    let (storage, _) =
-        Storage::open(&cfg.storage, dir, engine.clone(), false).expect("recover the directory");
+    let (storage, _) = Storage::open(&cfg.storage, dir, engine.clone(), Opening::default())
+        .expect("recover the directory");
     (engine, storage)
 }
 
@@ -330,7 +330,15 @@ fn a_newer_format_is_refused_by_name_and_left_alone() {
         let before = contents(dir.path());
         for repair in [false, true] {
             let engine = Engine::new(Arc::new(cfg.clone()), Arc::new(SystemClock));
-            let Err(err) = Storage::open(&cfg.storage, dir.path(), engine, repair) else {
+            let Err(err) = Storage::open(
+                &cfg.storage,
+                dir.path(),
+                engine,
+                Opening {
+                    repair,
+                    ..Opening::default()
+                },
+            ) else {
                 panic!("{file}: a newer format must stop start-up");
             };
             let msg = err.to_string();

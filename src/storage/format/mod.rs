@@ -10,6 +10,7 @@
 //! | key file | `keys-<lsn>.bin` | 1 (`WRKY0001`) | 1 |
 //! | log segment | `wal-<lsn>.log` | 2 (a marker record first) | 1 (no marker), 2 |
 //! | sale record | `sale.json` | 2 (`"version": 2`) | 1 (the whole config, no `version`; its secrets are dropped), 2 |
+//! | identity | `identity.json` | 1 (`"version": 1`) | 1; a directory without one takes the identity its `sale.json` records |
 //!
 //! The first release (data-directory generation 1, the `upgrade-v1`
 //! fixture) wrote checkpoint 2, key file 1, log 1 and sale record 1; this
@@ -37,6 +38,7 @@
 //! - `log` — log segments: record framing, the format marker.
 //! - `batch` — a log record's payload: a batch of events.
 //! - `sale` — `sale.json`, the sale the directory holds.
+//! - `identity` — `identity.json`, the sale the directory belongs to.
 
 /// `From` both ways between an in-memory struct and its twin in a format:
 /// every field named in both patterns (no `..`, so a field added on either
@@ -62,6 +64,7 @@ macro_rules! twins {
 pub mod batch;
 pub mod checkpoint;
 mod checkpoint_v2;
+pub mod identity;
 pub mod key_file;
 pub mod log;
 pub mod sale;
