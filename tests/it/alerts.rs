@@ -670,13 +670,33 @@ async fn a_hook_that_cannot_be_reached_never_shows_its_token() {
         .as_array()
         .map(|d| d.iter().filter_map(|x| x["result"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(results.len(), 7, "six tries and the giving up: {results:?}");
+    // Five retries, then the sixth attempt's failure is the giving up:
+    // one record per attempt, never "retrying" and "gave up" for one.
+    assert_eq!(results.len(), 6, "six tries: {results:?}");
+    assert!(
+        results[..5].iter().all(|r| r.starts_with("retrying: ")),
+        "{results:?}"
+    );
     assert!(
         results
             .last()
             .is_some_and(|r| r.starts_with("gave up after 6 attempts: cannot connect")),
         "{results:?}"
     );
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for (result, n) in [("retrying", 5), ("gave_up", 1)] {
+        let line =
+            format!("warroom_alert_deliveries_total{{hook=\"war-room\",result=\"{result}\"}} {n}");
+        assert!(metrics.contains(&line), "{line} in:\n{metrics}");
+    }
     let all = alerts.to_string();
     assert!(
         !all.contains("SECRETTOKEN") && !all.contains("access_token") && !all.contains("sign="),
