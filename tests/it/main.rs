@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod browser;
 mod cdp;
+mod chat_markup;
 mod config;
 mod crash;
 mod export;
