@@ -12,6 +12,7 @@ mod chat_markup;
 mod config;
 mod crash;
 mod export;
+mod export_cells;
 mod limits;
 mod live;
 mod metrics;
