@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDateTime, TimeZone};
+use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use toml::Spanned;
 
@@ -136,7 +136,10 @@ impl Builder<'_> {
         let Some(currency) = Currency::from_code(s.currency.get_ref()) else {
             return self.err(
                 s.currency.span(),
-                "sale.currency: must be an ISO 4217 code such as \"CNY\"",
+                format!(
+                    "sale.currency: {:?} is not an ISO 4217 currency code (such as \"CNY\", \"USD\", \"JPY\")",
+                    s.currency.get_ref()
+                ),
             );
         };
         let timezone: Tz = match s.timezone.get_ref().parse() {
@@ -165,7 +168,7 @@ impl Builder<'_> {
             Some(p) => Some(catalog::baseline(&self.resolve(p.get_ref()), &currency)?),
         };
         Ok(Sale {
-            name: s.name.clone(),
+            name: self.sale_name(&s.name)?,
             target: self.opt_amount(s.target.as_ref(), "sale.target", &currency)?,
             profit_target: self.opt_amount(
                 s.profit_target.as_ref(),
@@ -193,13 +196,34 @@ impl Builder<'_> {
         // A local time without offset is read in the sale's time zone.
         let local = NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
             .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f"));
-        match local.ok().and_then(|n| tz.from_local_datetime(&n).single()) {
-            Some(dt) => Ok(dt.timestamp_millis()),
+        match local.ok().map(|n| tz.from_local_datetime(&n)) {
+            Some(LocalResult::Single(dt)) => Ok(dt.timestamp_millis()),
+            Some(LocalResult::None) => self.err(
+                v.span(),
+                format!("{field}: {text:?} falls in a DST gap in {tz} (the clocks skip that hour): pick another time or give an offset"),
+            ),
+            Some(LocalResult::Ambiguous(a, b)) => self.err(
+                v.span(),
+                format!(
+                    "{field}: {text:?} happens twice in {tz} (the clocks go back): give an offset, {} or {}",
+                    a.offset().fix(),
+                    b.offset().fix()
+                ),
+            ),
             None => self.err(
                 v.span(),
                 format!("{field}: {text:?} is not a date-time (expected e.g. \"2026-11-11T00:00:00+08:00\")"),
             ),
         }
+    }
+
+    /// The sale's name: shown on every screen, report and alert, so it
+    /// must say something.
+    fn sale_name(&self, name: &Spanned<String>) -> Result<String, ConfigError> {
+        if name.get_ref().trim().is_empty() {
+            return self.err(name.span(), "sale.name: must not be empty");
+        }
+        Ok(name.get_ref().clone())
     }
 
     fn id(
