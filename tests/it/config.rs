@@ -330,7 +330,7 @@ fn local_times_in_a_dst_gap_or_overlap_say_so() {
     assert_eq!(
         refused(&text),
         format!(
-            "sale.toml:{}: sale.starts: \"2026-03-08T02:30:00\" falls in a DST gap in America/New_York (the clocks skip that hour): pick another time or give an offset",
+            "sale.toml:{}: sale.starts: \"2026-03-08T02:30:00\" falls in a DST gap in America/New_York (the clocks jump over it): pick another time or give an offset",
             line_of(&text, "starts =")
         )
     );
