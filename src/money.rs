@@ -11,6 +11,24 @@
 
 use std::fmt;
 
+/// ISO 4217's currency codes (list one, 2025) with their minor units: code
+/// then decimals, sorted. Left out: precious metals, the SDR and other
+/// units without minor units (`XAU`, `XDR`, `XTS`, `XXX`…), no sale's
+/// currency.
+pub const ISO_4217: &str = "\
+     AED2 AFN2 ALL2 AMD2 ANG2 AOA2 ARS2 AUD2 AWG2 AZN2 BAM2 BBD2 BDT2 BGN2 \
+     BHD3 BIF0 BMD2 BND2 BOB2 BOV2 BRL2 BSD2 BTN2 BWP2 BYN2 BZD2 CAD2 CDF2 \
+     CHE2 CHF2 CHW2 CLF4 CLP0 CNY2 COP2 COU2 CRC2 CUC2 CUP2 CVE2 CZK2 DJF0 \
+     DKK2 DOP2 DZD2 EGP2 ERN2 ETB2 EUR2 FJD2 FKP2 GBP2 GEL2 GHS2 GIP2 GMD2 \
+     GNF0 GTQ2 GYD2 HKD2 HNL2 HTG2 HUF2 IDR2 ILS2 INR2 IQD3 IRR2 ISK0 JMD2 \
+     JOD3 JPY0 KES2 KGS2 KHR2 KMF0 KPW2 KRW0 KWD3 KYD2 KZT2 LAK2 LBP2 LKR2 \
+     LRD2 LSL2 LYD3 MAD2 MDL2 MGA2 MKD2 MMK2 MNT2 MOP2 MRU2 MUR2 MVR2 MWK2 \
+     MXN2 MXV2 MYR2 MZN2 NAD2 NGN2 NIO2 NOK2 NPR2 NZD2 OMR3 PAB2 PEN2 PGK2 \
+     PHP2 PKR2 PLN2 PYG0 QAR2 RON2 RSD2 RUB2 RWF0 SAR2 SBD2 SCR2 SDG2 SEK2 \
+     SGD2 SHP2 SLE2 SOS2 SRD2 SSP2 STN2 SVC2 SYP2 SZL2 THB2 TJS2 TMT2 TND3 \
+     TOP2 TRY2 TTD2 TWD2 TZS2 UAH2 UGX0 USD2 USN2 UYI0 UYU2 UYW4 UZS2 VED2 \
+     VES2 VND0 VUV0 WST2 XAF0 XCD2 XCG2 XOF0 XPF0 YER2 ZAR2 ZMW2 ZWG2";
+
 /// A currency as the sale declares it: its ISO code and how many decimal
 /// places its minor unit has (2 for CNY/USD, 0 for JPY/KRW, 3 for KWD…).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -20,16 +38,17 @@ pub struct Currency {
 }
 
 impl Currency {
-    /// Looks up the minor-unit exponent of an ISO 4217 code (three ASCII letters).
+    /// The currency of an ISO 4217 code with its minor-unit exponent;
+    /// `None` for anything not in [`ISO_4217`] (a made-up code, lower case,
+    /// gold or a test code).
     pub fn from_code(code: &str) -> Option<Currency> {
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
             return None;
         }
-        let exponent = match code {
-            "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "PYG" | "UGX" | "XAF" | "XOF" => 0,
-            "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "IQD" | "LYD" => 3,
-            _ => 2,
-        };
+        let entry = ISO_4217
+            .split_ascii_whitespace()
+            .find(|e| e.starts_with(code))?;
+        let exponent = entry[3..].parse().ok()?;
         Some(Currency {
             code: code.to_string(),
             exponent,
@@ -309,6 +328,12 @@ mod tests {
         let kwd = Currency::from_code("KWD").expect("KWD");
         assert_eq!(parse_minor("1.25", kwd.exponent, 2, LIMIT), Ok(1250));
         assert_eq!(Currency::from_code("cny"), None);
+        for made_up in ["XYZ", "ABC", "XAU", "CN", "CNYY", ""] {
+            assert_eq!(Currency::from_code(made_up), None, "{made_up}");
+        }
+        assert_eq!(Currency::from_code("XPF").map(|c| c.exponent), Some(0));
+        assert_eq!(Currency::from_code("CLF").map(|c| c.exponent), Some(4));
+        assert_eq!(Currency::from_code("ZWG").map(|c| c.exponent), Some(2));
         let c = Currency::from_code("CNY").expect("CNY");
         assert_eq!(c.format_major(9950), "99.50");
         assert_eq!(c.format_major(-5), "-0.05");

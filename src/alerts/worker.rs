@@ -165,6 +165,7 @@ impl Worker {
             };
             match outcome {
                 Outcome::Delivered => {
+                    tracing::debug!(hook = %name, kind, %host, attempt, "alert delivered");
                     report(attempt, DeliveryResult::Delivered);
                     return;
                 }
@@ -173,19 +174,22 @@ impl Worker {
                     report(attempt, DeliveryResult::Refused(why));
                     return;
                 }
+                // The last attempt's failure is the giving up, not a
+                // retry: one outcome, one log line, one delivery record.
+                Outcome::Retry { reason, .. } if attempt == ATTEMPTS => {
+                    tracing::error!(hook = %name, kind, %host, attempt, %reason, "alert delivery failed; giving up");
+                    report(
+                        attempt,
+                        DeliveryResult::GaveUp {
+                            attempts: ATTEMPTS,
+                            reason,
+                        },
+                    );
+                    return;
+                }
                 Outcome::Retry { after, reason } => {
-                    report(attempt, DeliveryResult::Retrying(reason.clone()));
-                    if attempt == ATTEMPTS {
-                        tracing::error!(hook = %name, kind, %host, %reason, "alert delivery failed; giving up");
-                        report(
-                            attempt,
-                            DeliveryResult::GaveUp {
-                                attempts: ATTEMPTS,
-                                reason,
-                            },
-                        );
-                        return;
-                    }
+                    tracing::warn!(hook = %name, kind, %host, attempt, %reason, "alert delivery failed; retrying");
+                    report(attempt, DeliveryResult::Retrying(reason));
                     let backoff = self
                         .retry_base
                         .saturating_mul(1 << (attempt - 1))
@@ -221,7 +225,105 @@ fn jitter_share(attempt: u32, ids: &[u64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
+    use crate::config::HookKind;
+
+    /// A log sink the test can read back.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut b) = self.0.lock() {
+                b.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn each_attempt_has_one_outcome_and_one_log_line() {
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        // A port nothing listens on: every attempt fails to connect.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = closed.local_addr().expect("addr");
+        drop(closed);
+        let reports = Arc::new(Mutex::new(Vec::new()));
+        let seen = reports.clone();
+        let worker = Worker {
+            hook: HookConfig {
+                name: "war-room".into(),
+                kind: HookKind::Slack,
+                url: format!("http://{addr}/hook").into(),
+                secret: None,
+                mobiles: vec![],
+                at_all: false,
+            },
+            lang: Lang::En,
+            public_url: None,
+            sale: "D11".into(),
+            retry_base: Duration::from_millis(1),
+            client: reqwest::Client::new(),
+            now_ms: Box::new(|| 0),
+            report: Box::new(move |r: Report| {
+                if let Ok(mut v) = seen.lock() {
+                    v.push((r.attempt, r.result));
+                }
+            }),
+        };
+        let batch = hooks::fixtures::batch(
+            crate::alerts::record::NoticeKind::Fire,
+            crate::config::Rule::Milestone,
+        );
+        let mut limiter = Limiter::new(&[]);
+        worker.deliver(&batch, &mut limiter).await;
+
+        let got = reports.lock().map(|v| v.clone()).unwrap_or_default();
+        let attempts: Vec<u32> = got.iter().map(|(a, _)| *a).collect();
+        assert_eq!(attempts, [1, 2, 3, 4, 5, 6], "one report per attempt");
+        assert!(
+            got[..5]
+                .iter()
+                .all(|(_, r)| matches!(r, DeliveryResult::Retrying(_))),
+            "{got:?}"
+        );
+        assert!(
+            matches!(got[5].1, DeliveryResult::GaveUp { attempts: 6, .. }),
+            "{got:?}"
+        );
+        let log = sink
+            .0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("alert deliver"))
+            .collect();
+        assert_eq!(lines.len(), 6, "{log}");
+        assert_eq!(
+            lines.iter().filter(|l| l.contains("retrying")).count(),
+            5,
+            "{log}"
+        );
+        assert!(
+            lines[5].contains("giving up") && lines[5].contains("attempt=6"),
+            "{log}"
+        );
+    }
 
     #[test]
     fn the_limiter_keeps_to_the_window() {

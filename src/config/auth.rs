@@ -75,7 +75,10 @@ pub fn resolve(entry: &str, base: &Path) -> Result<String, String> {
 
 impl super::build::Builder<'_> {
     /// `[auth]`: every entry resolved; at least one token somewhere.
-    pub(super) fn auth(&self, raw: &RawAuth) -> Result<AuthConfig, ConfigError> {
+    /// An empty `[auth]` is refused at its header's line: it would turn
+    /// auth on with no token to get in.
+    pub(super) fn auth(&self, spanned: &Spanned<RawAuth>) -> Result<AuthConfig, ConfigError> {
+        let raw = spanned.get_ref();
         let list = |entries: &[Spanned<Secret>], role: &str| -> Result<Vec<String>, ConfigError> {
             entries
                 .iter()
@@ -93,11 +96,10 @@ impl super::build::Builder<'_> {
             allowed_origins: raw.allowed_origins.clone(),
         };
         if out.admin.is_empty() && out.ingest.is_empty() && out.view.is_empty() {
-            return Err(ConfigError::new(
-                self.file,
-                None,
+            return self.err(
+                spanned.span(),
                 "[auth] lists no tokens: remove it, or add ingest, view or admin tokens",
-            ));
+            );
         }
         Ok(out)
     }

@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use toml::Spanned;
 
@@ -136,7 +135,10 @@ impl Builder<'_> {
         let Some(currency) = Currency::from_code(s.currency.get_ref()) else {
             return self.err(
                 s.currency.span(),
-                "sale.currency: must be an ISO 4217 code such as \"CNY\"",
+                format!(
+                    "sale.currency: {:?} is not an ISO 4217 currency code (such as \"CNY\", \"USD\", \"JPY\")",
+                    s.currency.get_ref()
+                ),
             );
         };
         let timezone: Tz = match s.timezone.get_ref().parse() {
@@ -174,7 +176,7 @@ impl Builder<'_> {
             Some(p) => Some(catalog::baseline(&self.resolve(p.get_ref()), &currency)?),
         };
         Ok(Sale {
-            name: s.name.clone(),
+            name: self.sale_name(&s.name)?,
             target: self.opt_amount(s.target.as_ref(), "sale.target", &currency)?,
             profit_target: self.opt_amount(
                 s.profit_target.as_ref(),
@@ -190,25 +192,13 @@ impl Builder<'_> {
         })
     }
 
-    pub(super) fn datetime(&self, v: &SValue, field: &str, tz: Tz) -> Result<i64, ConfigError> {
-        let text = match v.get_ref() {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Datetime(d) => d.to_string(),
-            _ => return self.err(v.span(), format!("{field}: must be an RFC 3339 date-time")),
-        };
-        if let Ok(dt) = DateTime::parse_from_rfc3339(&text) {
-            return Ok(dt.timestamp_millis());
+    /// The sale's name: shown on every screen, report and alert, so it
+    /// must say something.
+    fn sale_name(&self, name: &Spanned<String>) -> Result<String, ConfigError> {
+        if name.get_ref().trim().is_empty() {
+            return self.err(name.span(), "sale.name: must not be empty");
         }
-        // A local time without offset is read in the sale's time zone.
-        let local = NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
-            .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f"));
-        match local.ok().and_then(|n| tz.from_local_datetime(&n).single()) {
-            Some(dt) => Ok(dt.timestamp_millis()),
-            None => self.err(
-                v.span(),
-                format!("{field}: {text:?} is not a date-time (expected e.g. \"2026-11-11T00:00:00+08:00\")"),
-            ),
-        }
+        Ok(name.get_ref().clone())
     }
 
     fn id(

@@ -81,17 +81,19 @@ fn read_rows(path: &Path, allowed: &[&str]) -> Result<Sheet, ConfigError> {
         .map_err(|e| ConfigError::new(&file, None, format!("cannot read catalog: {e}")))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let header: Vec<String> = rdr
+    let record = rdr
         .headers()
-        .map_err(|e| ConfigError::new(&file, Some(1), format!("bad header row: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+        .map_err(|e| ConfigError::new(&file, Some(1), format!("bad header row: {e}")))?;
+    // The reader skips blank lines before the header (and its position
+    // still says line 1): name the header's own line.
+    let header_line = 1 + blank_lines_before_text(bytes);
+    let header: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
+    check_header(&file, header_line, &header)?;
     for h in &header {
         if !allowed.contains(&h.as_str()) {
             return Err(ConfigError::new(
                 &file,
-                Some(1),
+                Some(header_line),
                 format!(
                     "unknown column {h:?} (expected some of: {})",
                     allowed.join(", ")
@@ -108,7 +110,7 @@ fn read_rows(path: &Path, allowed: &[&str]) -> Result<Sheet, ConfigError> {
     if !header.iter().any(|h| h == key) {
         return Err(ConfigError::new(
             &file,
-            Some(1),
+            Some(header_line),
             format!("the header row has no {key} column"),
         ));
     }
@@ -122,6 +124,42 @@ fn read_rows(path: &Path, allowed: &[&str]) -> Result<Sheet, ConfigError> {
         rows.push((line, rec));
     }
     Ok(Sheet { file, header, rows })
+}
+
+/// How many empty lines (`\n` or `\r\n`) `bytes` starts with.
+fn blank_lines_before_text(bytes: &[u8]) -> usize {
+    let mut rest = bytes;
+    let mut n = 0;
+    loop {
+        rest = rest.strip_prefix(b"\r").unwrap_or(rest);
+        match rest.strip_prefix(b"\n") {
+            Some(r) => {
+                rest = r;
+                n += 1;
+            }
+            None => return n,
+        }
+    }
+}
+
+/// A column named twice would leave one of the two cells unread (the
+/// first silently wins): refused, naming both columns, 1-based as a
+/// spreadsheet counts them.
+fn check_header(file: &str, line: usize, header: &[String]) -> Result<(), ConfigError> {
+    for (i, h) in header.iter().enumerate() {
+        if let Some(first) = header[..i].iter().position(|x| x == h) {
+            return Err(ConfigError::new(
+                file,
+                Some(line),
+                format!(
+                    "column {}: duplicate column {h:?} (also column {})",
+                    i + 1,
+                    first + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads every row of the sheet at `path` through `build`; each result

@@ -10,6 +10,7 @@ mod alerts;
 mod auth;
 mod build;
 mod catalog;
+mod datetime;
 mod error;
 mod hook;
 mod limits;

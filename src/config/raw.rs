@@ -21,14 +21,14 @@ pub struct RawConfig {
     pub catalog: Option<RawCatalog>,
     pub server: Option<RawServer>,
     pub storage: Option<RawStorage>,
-    pub auth: Option<super::auth::RawAuth>,
+    pub auth: Option<Spanned<super::auth::RawAuth>>,
     pub alerts: Option<super::alerts::RawAlerts>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSale {
-    pub name: String,
+    pub name: Spanned<String>,
     pub currency: Spanned<String>,
     pub timezone: Spanned<String>,
     pub starts: SValue,

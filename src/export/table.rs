@@ -1,28 +1,82 @@
 //! The CSV files: UTF-8 with a BOM so Excel shows Chinese names, amounts in
 //! major units with the currency's decimals, fractions as decimals.
+//!
+//! The files are made for Excel, so a text cell must never be read as a
+//! formula: ids and names come from events and the config, and a store id
+//! `=HYPERLINK(…)` would otherwise run in the analyst's sheet. Each column
+//! is typed ([`Cell`]): text cells starting with `= + - @`, a tab or a
+//! carriage return get a leading `'` (OWASP's CSV-injection advice), and
+//! every text cell is quoted, so a `;`-separated locale cannot split one
+//! into a formula either. Figures are ours and stay bare numbers, negative
+//! ones included: the column decides, not the content.
 
 use super::facts::Facts;
 use crate::views::{RowFigures, StockWarning};
 
+/// One cell, typed by its column.
+enum Cell {
+    /// Text, possibly from outside: defused and quoted.
+    Text(String),
+    /// A figure warroom formatted (money, counts, fractions), or empty.
+    Num(String),
+}
+
+/// A text cell.
+fn t(s: impl ToString) -> Cell {
+    Cell::Text(s.to_string())
+}
+
+/// A figure cell.
+fn n(s: impl ToString) -> Cell {
+    Cell::Num(s.to_string())
+}
+
+/// What a spreadsheet would read as the start of a formula.
+const FORMULA_START: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
+/// `s` as a text cell that no spreadsheet evaluates.
+fn defuse(s: String) -> String {
+    if s.starts_with(FORMULA_START) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
+/// A CSV file being written. Writing to memory cannot fail, so this
+/// writes the few rules of RFC 4180 it needs itself: text quoted (quotes
+/// doubled), figures bare, a line feed after each row.
 struct Csv {
-    w: csv::Writer<Vec<u8>>,
+    buf: String,
 }
 
 impl Csv {
     fn new(header: &[&str]) -> Csv {
-        let mut buf = Vec::new();
-        buf.extend_from_slice("\u{feff}".as_bytes());
-        let mut w = csv::Writer::from_writer(buf);
-        let _ = w.write_record(header);
-        Csv { w }
+        let mut buf = String::from("\u{feff}");
+        buf.push_str(&header.join(","));
+        buf.push('\n');
+        Csv { buf }
     }
 
-    fn row(&mut self, cells: Vec<String>) {
-        let _ = self.w.write_record(&cells);
+    fn row(&mut self, cells: Vec<Cell>) {
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i > 0 {
+                self.buf.push(',');
+            }
+            match cell {
+                Cell::Text(s) => {
+                    self.buf.push('"');
+                    self.buf.push_str(&defuse(s).replace('"', "\"\""));
+                    self.buf.push('"');
+                }
+                Cell::Num(s) => self.buf.push_str(&s),
+            }
+        }
+        self.buf.push('\n');
     }
 
     fn finish(self) -> Vec<u8> {
-        self.w.into_inner().unwrap_or_default()
+        self.buf.into_bytes()
     }
 }
 
@@ -50,19 +104,19 @@ const FIGURES: &[&str] = &[
 ];
 
 /// The cells of [`FIGURES`] for a channel or store row; `m` formats money.
-fn figure_cells(r: &RowFigures, m: impl Fn(i64) -> String) -> Vec<String> {
+fn figure_cells(r: &RowFigures, m: impl Fn(i64) -> String) -> Vec<Cell> {
     vec![
-        m(r.gmv),
-        m(r.refunds),
-        m(r.net_gmv),
-        r.orders.to_string(),
-        r.units.to_string(),
-        r.buyers.to_string(),
-        opt(r.target.map(&m)),
-        frac(r.completion),
-        m(r.profit),
-        opt(r.profit_target.map(&m)),
-        frac(r.profit_completion),
+        n(m(r.gmv)),
+        n(m(r.refunds)),
+        n(m(r.net_gmv)),
+        n(r.orders),
+        n(r.units),
+        n(r.buyers),
+        n(opt(r.target.map(&m))),
+        n(frac(r.completion)),
+        n(m(r.profit)),
+        n(opt(r.profit_target.map(&m))),
+        n(frac(r.profit_completion)),
     ]
 }
 
@@ -70,13 +124,9 @@ pub fn stores(f: &Facts) -> Vec<u8> {
     let m = |v: i64| f.currency.format_major(v);
     let mut c = Csv::new(&[&["id", "name", "channel"], FIGURES].concat());
     for r in &f.stores {
-        c.row(
-            [
-                vec![r.id.clone(), r.name.clone(), r.channel.clone()],
-                figure_cells(&r.figures, m),
-            ]
-            .concat(),
-        );
+        let mut cells = vec![t(&r.id), t(&r.name), t(&r.channel)];
+        cells.extend(figure_cells(&r.figures, m));
+        c.row(cells);
     }
     c.finish()
 }
@@ -85,13 +135,9 @@ pub fn channels(f: &Facts) -> Vec<u8> {
     let m = |v: i64| f.currency.format_major(v);
     let mut c = Csv::new(&[&["id", "name"], FIGURES].concat());
     for r in &f.channels {
-        c.row(
-            [
-                vec![r.id.clone(), r.name.clone()],
-                figure_cells(&r.figures, m),
-            ]
-            .concat(),
-        );
+        let mut cells = vec![t(&r.id), t(&r.name)];
+        cells.extend(figure_cells(&r.figures, m));
+        c.row(cells);
     }
     c.finish()
 }
@@ -118,17 +164,17 @@ pub fn skus(f: &Facts) -> Vec<u8> {
             .find(|s| s.id == r.id)
             .map(|s| s.at.clone());
         c.row(vec![
-            r.id.clone(),
-            r.name.clone(),
-            r.units.to_string(),
-            m(r.gmv),
-            r.refund_units.to_string(),
-            opt(r.target_units),
-            frac(r.completion),
-            opt(r.stock),
-            opt(r.stock_left),
-            opt(r.warning.map(StockWarning::as_str)),
-            sold_out.unwrap_or_default(),
+            t(&r.id),
+            t(&r.name),
+            n(r.units),
+            n(m(r.gmv)),
+            n(r.refund_units),
+            n(opt(r.target_units)),
+            n(frac(r.completion)),
+            n(opt(r.stock)),
+            n(opt(r.stock_left)),
+            t(opt(r.warning.map(StockWarning::as_str))),
+            t(sold_out.unwrap_or_default()),
         ]);
     }
     c.finish()
@@ -140,14 +186,14 @@ pub fn timeline(f: &Facts) -> Vec<u8> {
     let mut c = Csv::new(crate::config::TIMELINE_COLUMNS);
     for (i, r) in f.timeline.iter().enumerate() {
         c.row(vec![
-            i.to_string(),
-            r.minute_start.clone(),
-            m(r.gmv),
-            r.orders.to_string(),
-            r.units.to_string(),
-            m(r.cumulative_gmv),
-            opt(f.plan_cumulative_gmv.get(i).copied().map(m)),
-            opt(r.baseline_gmv.map(m)),
+            n(i),
+            t(&r.minute_start),
+            n(m(r.gmv)),
+            n(r.orders),
+            n(r.units),
+            n(m(r.cumulative_gmv)),
+            n(opt(f.plan_cumulative_gmv.get(i).copied().map(m))),
+            n(opt(r.baseline_gmv.map(m))),
         ]);
     }
     c.finish()
@@ -164,12 +210,12 @@ pub fn alerts(f: &Facts) -> Vec<u8> {
     ]);
     for a in &f.alerts {
         c.row(vec![
-            a.fired_at.clone(),
-            a.resolved_at.clone().unwrap_or_default(),
-            a.rule.as_str().to_string(),
-            a.scope.to_string(),
-            a.severity.as_str().to_string(),
-            a.summary.clone(),
+            t(&a.fired_at),
+            t(a.resolved_at.clone().unwrap_or_default()),
+            t(a.rule.as_str()),
+            t(a.scope.to_string()),
+            t(a.severity.as_str()),
+            t(&a.summary),
         ]);
     }
     c.finish()

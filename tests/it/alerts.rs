@@ -20,7 +20,7 @@ use crate::support::{MIN, START, TestApp, spawn_app, spawn_app_manual_alerts, te
 type Answer = (u16, &'static str, Duration);
 
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<(Instant, String, Value)>>>,
     script: Arc<Mutex<VecDeque<Answer>>>,
     default: Arc<Mutex<Option<Answer>>>,
@@ -48,7 +48,7 @@ async fn receive(State(r): State<Receiver>, req: Request) -> Response {
 }
 
 impl Receiver {
-    async fn start(&self) -> String {
+    pub(crate) async fn start(&self) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -64,12 +64,12 @@ impl Receiver {
         self.got.lock().map(|g| g.len()).unwrap_or(0)
     }
 
-    fn requests(&self) -> Vec<(Instant, String, Value)> {
+    pub(crate) fn requests(&self) -> Vec<(Instant, String, Value)> {
         self.got.lock().map(|g| g.clone()).unwrap_or_default()
     }
 
     /// Waits (up to 10 s) until at least `n` requests arrived.
-    async fn wait_for(&self, n: usize) {
+    pub(crate) async fn wait_for(&self, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.count() < n {
             assert!(
@@ -82,7 +82,7 @@ impl Receiver {
     }
 }
 
-fn with_hook(kind: HookKind, url: String, secret: Option<&str>) -> Config {
+pub(crate) fn with_hook(kind: HookKind, url: String, secret: Option<&str>) -> Config {
     let mut cfg = test_config();
     cfg.alerts.hooks.push(HookConfig {
         name: "war-room".into(),
@@ -670,13 +670,33 @@ async fn a_hook_that_cannot_be_reached_never_shows_its_token() {
         .as_array()
         .map(|d| d.iter().filter_map(|x| x["result"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(results.len(), 7, "six tries and the giving up: {results:?}");
+    // Five retries, then the sixth attempt's failure is the giving up:
+    // one record per attempt, never "retrying" and "gave up" for one.
+    assert_eq!(results.len(), 6, "six tries: {results:?}");
+    assert!(
+        results[..5].iter().all(|r| r.starts_with("retrying: ")),
+        "{results:?}"
+    );
     assert!(
         results
             .last()
             .is_some_and(|r| r.starts_with("gave up after 6 attempts: cannot connect")),
         "{results:?}"
     );
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for (result, n) in [("retrying", 5), ("gave_up", 1)] {
+        let line =
+            format!("warroom_alert_deliveries_total{{hook=\"war-room\",result=\"{result}\"}} {n}");
+        assert!(metrics.contains(&line), "{line} in:\n{metrics}");
+    }
     let all = alerts.to_string();
     assert!(
         !all.contains("SECRETTOKEN") && !all.contains("access_token") && !all.contains("sign="),

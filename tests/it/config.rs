@@ -283,3 +283,107 @@ fn the_shipped_example_config_and_events_work() {
         (19_900 + 89_900 + 38_400, 9_950, 4_998)
     );
 }
+
+/// `file:line: message`, exactly, for a config that `parse` refuses.
+fn refused(text: &str) -> String {
+    parse(text).expect_err("refused").to_string()
+}
+
+#[test]
+fn made_up_currencies_empty_names_and_empty_auth_are_refused_at_their_line() {
+    let text = SALE_TOML.replace("currency = \"CNY\"", "currency = \"XYZ\"");
+    assert_eq!(
+        refused(&text),
+        format!(
+            "sale.toml:{}: sale.currency: \"XYZ\" is not an ISO 4217 currency code (such as \"CNY\", \"USD\", \"JPY\")",
+            line_of(&text, "currency =")
+        )
+    );
+    for name in ["\"\"", "\"   \""] {
+        let text = SALE_TOML.replace("name = \"Test Sale 测试\"", &format!("name = {name}"));
+        assert_eq!(
+            refused(&text),
+            format!(
+                "sale.toml:{}: sale.name: must not be empty",
+                line_of(&text, "name = ")
+            )
+        );
+    }
+    let text = format!("{SALE_TOML}\n[auth]\n\n[storage]\nfsync = \"always\"\n");
+    assert_eq!(
+        refused(&text),
+        format!(
+            "sale.toml:{}: [auth] lists no tokens: remove it, or add ingest, view or admin tokens",
+            line_of(&text, "[auth]")
+        )
+    );
+}
+
+#[test]
+fn local_times_in_a_dst_gap_or_overlap_say_so() {
+    let zoned = SALE_TOML.replace("Asia/Shanghai", "America/New_York");
+    // 2026-03-08 02:00 → 03:00 in New York: 02:30 never happens.
+    let text = zoned.replace(
+        "starts = \"2026-11-11T00:00:00+08:00\"",
+        "starts = \"2026-03-08T02:30:00\"",
+    );
+    assert_eq!(
+        refused(&text),
+        format!(
+            "sale.toml:{}: sale.starts: \"2026-03-08T02:30:00\" falls in a DST gap in America/New_York (the clocks jump over it): pick another time or give an offset",
+            line_of(&text, "starts =")
+        )
+    );
+    // 2026-11-01 02:00 → 01:00: 01:30 happens twice.
+    let text = zoned
+        .replace(
+            "ends = \"2026-11-12T00:00:00+08:00\"",
+            "ends = \"2026-11-01T01:30:00\"",
+        )
+        .replace("2026-11-11T00:00:00+08:00", "2026-10-31T00:00:00-04:00");
+    assert_eq!(
+        refused(&text),
+        format!(
+            "sale.toml:{}: sale.ends: \"2026-11-01T01:30:00\" happens twice in America/New_York (the clocks go back): give an offset, -04:00 or -05:00",
+            line_of(&text, "ends =")
+        )
+    );
+    // Outside the gap, a local time is read in the sale's zone.
+    let text = zoned.replace(
+        "starts = \"2026-11-11T00:00:00+08:00\"",
+        "starts = \"2026-03-08T03:30:00\"",
+    );
+    let cfg = parse(&text).expect("valid");
+    assert_eq!(cfg.sale.starts_ms, 1_772_955_000_000);
+}
+
+#[test]
+fn a_catalog_column_named_twice_is_refused_at_its_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sale.toml");
+    let toml = format!("{SALE_TOML}\n[catalog]\nstores = \"stores.csv\"\n");
+    std::fs::write(&path, toml).expect("write toml");
+    let stores = dir.path().join("stores.csv");
+    for (csv, want) in [
+        (
+            "id,id\ns9,s10\n",
+            "1: column 2: duplicate column \"id\" (also column 1)",
+        ),
+        (
+            "\u{feff}id,name,channel, name\ns9,a,tmall,b\n",
+            "1: column 4: duplicate column \"name\" (also column 2)",
+        ),
+        (
+            "\n\nid,target,target\ns9,1,2\n",
+            "3: column 3: duplicate column \"target\" (also column 2)",
+        ),
+    ] {
+        std::fs::write(&stores, csv).expect("write stores");
+        let err = config::load_file(&path).expect_err("duplicate column");
+        assert_eq!(
+            err.to_string(),
+            format!("{}:{want}", stores.display()),
+            "{csv:?}"
+        );
+    }
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::markup::Markup;
 use super::text::cut;
 use super::{Outgoing, Request, Verdict, hmac_b64};
 
@@ -37,7 +38,9 @@ fn url_encode(s: &str) -> String {
 }
 
 pub(super) fn request(r: &Request) -> Outgoing {
-    let (hook, t) = (r.hook, &r.text);
+    let hook = r.hook;
+    // The title shows as plain text in notifications; the text is markdown.
+    let (title, t) = (r.text(Markup::Plain).head, r.text(Markup::Markdown));
     let mut text = format!("### {}\n\n", t.head);
     for l in &t.lines {
         text.push_str(&format!("- {l}\n"));
@@ -56,7 +59,7 @@ pub(super) fn request(r: &Request) -> Outgoing {
     }
     let body = json!({
         "msgtype": "markdown",
-        "markdown": { "title": cut(&t.head, 64), "text": text },
+        "markdown": { "title": cut(&title, 64), "text": text },
         "at": { "atMobiles": hook.mobiles, "isAtAll": hook.at_all },
     });
     Outgoing {

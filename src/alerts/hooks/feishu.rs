@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::markup::Markup;
 use super::{Outgoing, Request, Verdict, hmac_b64};
 use crate::config::Lang;
 
@@ -20,7 +21,9 @@ pub fn sign(timestamp_s: i64, secret: &str) -> String {
 }
 
 pub(super) fn request(r: &Request) -> Outgoing {
-    let t = &r.text;
+    // `post` text elements and titles are plain text: no markup is read,
+    // but clients still link URLs.
+    let t = r.text(Markup::Plain);
     let mut content: Vec<Value> = t
         .lines
         .iter()

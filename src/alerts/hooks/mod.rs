@@ -8,6 +8,7 @@
 mod alertmanager;
 mod dingtalk;
 mod feishu;
+mod markup;
 mod slack;
 mod text;
 mod wecom;
@@ -25,6 +26,7 @@ pub use feishu::sign as feishu_sign;
 pub use text::Msg;
 
 use crate::config::{HookConfig, HookKind, Lang, Secret};
+use markup::Markup;
 use text::Text;
 
 /// A request to make. The URL is a [`Secret`]: it carries the robot's
@@ -49,7 +51,7 @@ pub enum Outcome {
 /// What a payload is made from; each service takes what it needs.
 struct Request<'a> {
     hook: &'a HookConfig,
-    text: Text,
+    lang: Lang,
     public_url: Option<&'a str>,
     sale: &'a str,
     batch: &'a [Msg],
@@ -57,6 +59,11 @@ struct Request<'a> {
 }
 
 impl Request<'_> {
+    /// The words of this request, escaped for a field read as `markup`.
+    fn text(&self, markup: Markup) -> Text {
+        Text::new(self.lang, self.public_url, self.batch, markup)
+    }
+
     /// A request posting `body` to the hook's URL as it is.
     fn post(&self, body: Value) -> Outgoing {
         Outgoing {
@@ -77,7 +84,7 @@ pub fn payload(
 ) -> Outgoing {
     let req = Request {
         hook,
-        text: Text::new(lang, public_url, batch),
+        lang,
         public_url,
         sale,
         batch,

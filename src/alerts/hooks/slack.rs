@@ -6,13 +6,17 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::markup::Markup;
 use super::text::cut;
 use super::{Outgoing, Request};
 
 pub(super) const LIMITS: &[(usize, Duration)] = &[(1, Duration::from_secs(1))];
 
 pub(super) fn request(r: &Request) -> Outgoing {
-    let t = &r.text;
+    // The section and the notification text are mrkdwn. The header is
+    // `plain_text`, where Slack still decodes `&lt;` and friends: it gets
+    // the same escaping (the zero-width spaces are invisible there).
+    let t = r.text(Markup::Mrkdwn);
     let mut text = t
         .lines
         .iter()

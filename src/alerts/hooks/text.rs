@@ -1,7 +1,9 @@
 //! The words every chat service shows: one line per alert, a heading for
-//! the batch, the link to the screen — made once per request in the sale's
-//! language, then laid out by each service's file.
+//! the batch, the link to the screen — made per request in the sale's
+//! language with the alert's own words escaped for the field's markup,
+//! then laid out by each service's file.
 
+use super::markup::Markup;
 use crate::alerts::record::{AlertRecord, Notice, NoticeKind};
 use crate::config::Lang;
 
@@ -24,14 +26,19 @@ impl Msg {
         self.kind == NoticeKind::Resolve
     }
 
-    /// `【title】summary`, or marked as resolved.
-    fn line(&self, lang: Lang) -> String {
-        let r = &self.record;
+    /// `【title】summary`, or marked as resolved. The title and summary
+    /// carry ids and names from outside: they are escaped as a whole (they
+    /// hold no markup of their own); the brackets around them are ours.
+    fn line(&self, lang: Lang, markup: Markup) -> String {
+        let (title, summary) = (
+            markup.escape(&self.record.title),
+            markup.escape(&self.record.summary),
+        );
         match (self.resolved(), lang) {
-            (true, Lang::Zh) => format!("【已恢复】{}：{}", r.title, r.summary),
-            (true, Lang::En) => format!("[Resolved] {}: {}", r.title, r.summary),
-            (false, Lang::Zh) => format!("【{}】{}", r.title, r.summary),
-            (false, Lang::En) => format!("[{}] {}", r.title, r.summary),
+            (true, Lang::Zh) => format!("【已恢复】{title}：{summary}"),
+            (true, Lang::En) => format!("[Resolved] {title}: {summary}"),
+            (false, Lang::Zh) => format!("【{title}】{summary}"),
+            (false, Lang::En) => format!("[{title}] {summary}"),
         }
     }
 }
@@ -48,10 +55,11 @@ pub struct Text {
 }
 
 impl Text {
-    pub fn new(lang: Lang, public_url: Option<&str>, batch: &[Msg]) -> Text {
-        let lines: Vec<String> = batch.iter().map(|m| m.line(lang)).collect();
+    /// The words for `batch`, escaped for `markup`.
+    pub fn new(lang: Lang, public_url: Option<&str>, batch: &[Msg], markup: Markup) -> Text {
+        let lines: Vec<String> = batch.iter().map(|m| m.line(lang, markup)).collect();
         let head = match (batch, lang) {
-            ([one], _) => one.line(lang),
+            ([one], _) => one.line(lang, markup),
             (_, Lang::Zh) => format!("告警汇总：{} 条", batch.len()),
             (_, Lang::En) => format!("warroom: {} alerts", batch.len()),
         };

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::markup::Markup;
 use super::text::cut;
 use super::{Outgoing, Request, Verdict};
 
@@ -17,7 +18,7 @@ pub(super) const LIMITS: &[(usize, Duration)] = &[(20, Duration::from_secs(60))]
 const THROTTLED: &[i64] = &[45_009];
 
 pub(super) fn request(r: &Request) -> Outgoing {
-    let t = &r.text;
+    let t = r.text(Markup::Markdown);
     let mut text = format!("**{}**\n", t.head);
     for l in &t.lines {
         text.push_str(&format!("> {l}\n"));
