@@ -19,6 +19,7 @@ mod plan;
 mod raw;
 mod rule;
 mod secret;
+mod server;
 
 pub use alerts::{AlertsConfig, Lang, RulesConfig, Silence};
 pub use auth::AuthConfig;
