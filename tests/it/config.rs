@@ -349,10 +349,12 @@ fn local_times_in_a_dst_gap_or_overlap_say_so() {
         )
     );
     // Outside the gap, a local time is read in the sale's zone.
-    let text = zoned.replace(
-        "starts = \"2026-11-11T00:00:00+08:00\"",
-        "starts = \"2026-03-08T03:30:00\"",
-    );
+    let text = zoned
+        .replace(
+            "starts = \"2026-11-11T00:00:00+08:00\"",
+            "starts = \"2026-03-08T03:30:00\"",
+        )
+        .replace("2026-11-12T00:00:00+08:00", "2026-03-09T00:00:00-04:00");
     let cfg = parse(&text).expect("valid");
     assert_eq!(cfg.sale.starts_ms, 1_772_955_000_000);
 }

@@ -139,10 +139,11 @@ async fn another_sale_is_refused_on_a_data_directory_until_adopted() {
     assert!(std::fs::read(data.join(SALE_FILE)).is_ok_and(|b| b == record));
 
     // Only the start differs: another sale too.
+    let later_end = (now + chrono::Duration::hours(47)).to_rfc3339();
     let next_year = write_config(
         &dir.path().join("later"),
         &data,
-        &sale("Double 11 2026", "CNY", &ends, "2099-01-01T00:00:00Z", "1"),
+        &sale("Double 11 2026", "CNY", &ends, &later_end, "1"),
         "",
     );
     let mut server = start(&next_year, &[]).expect("start");
@@ -153,13 +154,7 @@ async fn another_sale_is_refused_on_a_data_directory_until_adopted() {
     let edited = write_config(
         &dir.path().join("edited"),
         &data,
-        &sale(
-            "Double 11 2026",
-            "CNY",
-            &starts,
-            "2099-01-01T00:00:00Z",
-            "2000000",
-        ),
+        &sale("Double 11 2026", "CNY", &starts, &later_end, "2000000"),
         "\n[[skus]]\nid = \"k2\"\nstock = 5\n",
     );
     let mut server = start(&edited, &[]).expect("start");

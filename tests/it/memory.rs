@@ -72,7 +72,11 @@ async fn entities_accepted_once_replay_after_a_crash_even_under_a_lower_cap() {
     drop(server);
 
     // The cap lowered to 1 while down: replay keeps the three channels.
-    write_config(dir.path(), 1, 0, "max_unlisted_channels = 1");
+    // (The same sale: only the cap changes, so the start stays as written.)
+    let text = std::fs::read_to_string(&config).expect("config");
+    let lowered = text.replace("max_unlisted_channels = 3", "max_unlisted_channels = 1");
+    assert_ne!(text, lowered);
+    std::fs::write(&config, lowered).expect("write config");
     let mut server = process::start(&config, &[]).expect("restart");
     assert!(server.ready(&client).await, "{}", server.stderr());
     let channels: serde_json::Value = client
