@@ -64,11 +64,13 @@ macro_rules! twins {
 pub mod batch;
 pub mod checkpoint;
 mod checkpoint_v2;
+mod checkpoint_v3;
 pub mod identity;
 pub mod key_file;
 pub mod log;
 pub mod sale;
 mod state_v2;
+mod state_v3;
 
 /// Why a file cannot be read. The caller names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
