@@ -24,7 +24,7 @@ pub use handle::Engine;
 pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};
 pub use state::{Applied, OTHER_CHANNEL, State};
-pub use timeline::{CHUNK, Timeline};
+pub use timeline::{BadTimeline, CHUNK, Timeline};
 // For the checkpoint conversion in `storage::format`, which copies every
 // field of the state into storage's own types and back.
 pub(crate) use sharded::{ShardedMap, ShardedSet};

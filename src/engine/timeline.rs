@@ -15,10 +15,27 @@ use super::ring::{Bucket, Wv};
 /// Minutes per chunk: half an hour.
 pub const CHUNK: usize = 32;
 
+/// One chunk: its number and its minutes.
+pub type Chunk = (u32, Box<[Wv; CHUNK]>);
+
+/// The highest chunk number whose minutes all fit `u32`.
+const LAST_CHUNK: u32 = u32::MAX / CHUNK as u32;
+
+/// Why stored chunks cannot be a timeline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadTimeline {
+    #[error("chunk {chunk} comes after chunk {after} (chunks must rise)")]
+    Order { chunk: u32, after: u32 },
+    #[error("chunk {chunk} is past the last minute a timeline can hold")]
+    TooFar { chunk: u32 },
+    #[error("ends at minute {end}, before its chunk {chunk} starts")]
+    End { end: u32, chunk: u32 },
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timeline {
     /// `(chunk number, its minutes)`, sorted by chunk number.
-    chunks: Vec<(u32, Box<[Wv; CHUNK]>)>,
+    chunks: Vec<Chunk>,
     /// One past the latest minute added (0 when empty).
     end: u32,
 }
@@ -90,8 +107,38 @@ impl Timeline {
         self.chunks.len()
     }
 
+    /// Its chunks, `(chunk number, its minutes)` by rising number, and
+    /// `end()`: what a checkpoint of format 3 stores.
+    pub fn into_parts(self) -> (Vec<Chunk>, u32) {
+        (self.chunks, self.end)
+    }
+
+    /// From [`Timeline::into_parts`]'s output, checked: chunk numbers must
+    /// rise, every minute of a chunk must have a number that fits `u32`,
+    /// and `end` must lie past the start of the last chunk (a chunk exists
+    /// only once a minute in it was added).
+    pub fn from_parts(chunks: Vec<Chunk>, end: u32) -> Result<Timeline, BadTimeline> {
+        let mut before: Option<u32> = None;
+        for (no, _) in &chunks {
+            if before.is_some_and(|b| b >= *no) {
+                return Err(BadTimeline::Order {
+                    chunk: *no,
+                    after: before.unwrap_or_default(),
+                });
+            }
+            if *no > LAST_CHUNK {
+                return Err(BadTimeline::TooFar { chunk: *no });
+            }
+            before = Some(*no);
+        }
+        if let Some(last) = before.filter(|&no| end <= no * CHUNK as u32) {
+            return Err(BadTimeline::End { end, chunk: last });
+        }
+        Ok(Timeline { chunks, end })
+    }
+
     /// Every minute from 0 to `end()`, zeros included: the dense form
-    /// checkpoints of format 2 hold.
+    /// checkpoints of format 2 held.
     pub fn to_dense(&self) -> Vec<Wv> {
         let mut out = vec![Wv::default(); self.end()];
         for (no, chunk) in &self.chunks {
@@ -157,6 +204,46 @@ mod tests {
         let dense = t.to_dense();
         assert_eq!(dense.len(), 101);
         assert_eq!(Timeline::from_dense(&dense), t);
+    }
+
+    #[test]
+    fn parts_round_trip_and_are_checked() {
+        let mut t = Timeline::default();
+        for m in [44_000u32, 3, 40, 3] {
+            t.add(m, wv(i64::from(m)));
+        }
+        let (chunks, end) = t.clone().into_parts();
+        assert_eq!((chunks.len(), end), (3, 44_001));
+        assert_eq!(Timeline::from_parts(chunks.clone(), end), Ok(t));
+
+        let mut swapped = chunks.clone();
+        swapped.swap(0, 1);
+        assert_eq!(
+            Timeline::from_parts(swapped, end),
+            Err(BadTimeline::Order { chunk: 0, after: 1 })
+        );
+        let twice = vec![chunks[0].clone(), chunks[0].clone()];
+        assert!(matches!(
+            Timeline::from_parts(twice, end),
+            Err(BadTimeline::Order { .. })
+        ));
+        assert_eq!(
+            Timeline::from_parts(chunks.clone(), 1375 * 32),
+            Err(BadTimeline::End {
+                end: 44_000,
+                chunk: 1375
+            })
+        );
+        let far = vec![(u32::MAX / 32 + 1, Box::new([Wv::default(); CHUNK]))];
+        assert!(matches!(
+            Timeline::from_parts(far, u32::MAX),
+            Err(BadTimeline::TooFar { .. })
+        ));
+        assert_eq!(
+            Timeline::from_parts(Vec::new(), 7).map(|t| t.end()),
+            Ok(7),
+            "trailing zero minutes count towards the length"
+        );
     }
 
     #[test]

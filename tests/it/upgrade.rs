@@ -20,14 +20,14 @@ use warroom::metrics::HttpMetrics;
 use warroom::storage::{Opening, Storage};
 use warroom::views::{self, RowSort, SkuSort, TimelineScope};
 
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name)
 }
 
 /// A copy of the fixture's data directory, to recover without changing it.
-fn copy_of(name: &str) -> tempfile::TempDir {
+pub(crate) fn copy_of(name: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tempdir");
     for entry in std::fs::read_dir(fixture(name).join("data")).expect("fixture data") {
         let path = entry.expect("entry").path();
@@ -37,26 +37,26 @@ fn copy_of(name: &str) -> tempfile::TempDir {
     tmp
 }
 
-fn config(name: &str) -> Config {
+pub(crate) fn config(name: &str) -> Config {
     warroom::config::load_file(&fixture(name).join("sale.toml")).expect("fixture config")
 }
 
-fn expected(name: &str) -> Value {
+pub(crate) fn expected(name: &str) -> Value {
     let text = std::fs::read_to_string(fixture(name).join("expected.json")).expect("expected");
     serde_json::from_str(&text).expect("expected.json")
 }
 
-fn pick(row: &Value, keys: &[&str]) -> Value {
+pub(crate) fn pick(row: &Value, keys: &[&str]) -> Value {
     Value::Object(keys.iter().map(|&k| (k.into(), row[k].clone())).collect())
 }
 
-fn by_id(rows: Vec<Value>, keys: &[&str]) -> Value {
+pub(crate) fn by_id(rows: Vec<Value>, keys: &[&str]) -> Value {
     let mut rows: Vec<Value> = rows.iter().map(|r| pick(r, keys)).collect();
     rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     Value::Array(rows)
 }
 
-fn to_values<T: serde::Serialize>(rows: Vec<T>) -> Vec<Value> {
+pub(crate) fn to_values<T: serde::Serialize>(rows: Vec<T>) -> Vec<Value> {
     rows.into_iter()
         .map(|r| serde_json::to_value(r).expect("row"))
         .collect()
@@ -121,7 +121,7 @@ fn figures(engine: &Engine) -> Value {
 }
 
 /// Compares section by section, so a failure names what differs.
-fn assert_figures(got: &Value, want: &Value, when: &str) {
+pub(crate) fn assert_figures(got: &Value, want: &Value, when: &str) {
     for key in [
         "sale",
         "events_applied",
@@ -136,7 +136,7 @@ fn assert_figures(got: &Value, want: &Value, when: &str) {
     }
 }
 
-fn open(cfg: &Config, dir: &Path) -> (Engine, Storage) {
+pub(crate) fn open(cfg: &Config, dir: &Path) -> (Engine, Storage) {
     let engine = Engine::new(Arc::new(cfg.clone()), Arc::new(SystemClock));
     let (storage, _) = Storage::open(&cfg.storage, dir, engine.clone(), Opening::default())
         .expect("recover the directory");
@@ -145,7 +145,7 @@ fn open(cfg: &Config, dir: &Path) -> (Engine, Storage) {
 
 /// The fixture's orders and refunds (re-sending stock events would set
 /// the levels again: they carry no id and are never duplicates).
-fn keyed_events(name: &str) -> Vec<String> {
+pub(crate) fn keyed_events(name: &str) -> Vec<String> {
     (1..=3)
         .flat_map(|i| {
             let path = fixture(name).join(format!("events-{i}.ndjson"));
@@ -168,7 +168,7 @@ const FIXTURE_SECRETS: [&str; 5] = [
     "fixture-signing-secret-FAKE-0005",
 ];
 
-fn files_of(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+pub(crate) fn files_of(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("dir")
         .map(|e| e.expect("entry").path())
@@ -182,7 +182,7 @@ fn files_of(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     out
 }
 
-async fn submit(ingest: &Ingest, lines: &[String]) -> warroom::ingest::Reply {
+pub(crate) async fn submit(ingest: &Ingest, lines: &[String]) -> warroom::ingest::Reply {
     ingest
         .submit_durable(lines.join("\n").as_bytes(), None)
         .await
@@ -264,7 +264,7 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
     assert!(
         std::fs::read(&newest)
             .expect("read")
-            .starts_with(b"WRCP0002")
+            .starts_with(b"WRCP0003")
     );
     assert_eq!(
         files_of(dir.path(), "wal-").len(),
@@ -294,7 +294,7 @@ fn offline_export_reads_a_first_release_directory_and_changes_nothing() {
 }
 
 /// Every file of `dir`, by path, with its bytes.
-fn contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("dir")
         .map(|e| {
@@ -361,7 +361,7 @@ fn a_newer_format_is_refused_by_name_and_left_alone() {
             b
         }
     };
-    newer("checkpoint-00000000000000000014.bin", &magic(b"WRCP0003"));
+    newer("checkpoint-00000000000000000014.bin", &magic(b"WRCP0004"));
     newer("keys-00000000000000000007.bin", &magic(b"WRKY0002"));
     newer("wal-00000000000000000015.log", &|b| {
         [record(0, b"WRLG0003"), b].concat()

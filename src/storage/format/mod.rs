@@ -6,25 +6,27 @@
 //!
 //! | format | file | written | read |
 //! |---|---|---|---|
-//! | checkpoint | `checkpoint-<lsn>.bin` | 2 (`WRCP0002`) | 2; 1 is refused (never released in a readable form) |
+//! | checkpoint | `checkpoint-<lsn>.bin` | 3 (`WRCP0003`) | 2 (dense timelines, converted), 3; 1 is refused (never released in a readable form) |
 //! | key file | `keys-<lsn>.bin` | 1 (`WRKY0001`) | 1 |
 //! | log segment | `wal-<lsn>.log` | 2 (a marker record first) | 1 (no marker), 2 |
 //! | sale record | `sale.json` | 2 (`"version": 2`) | 1 (the whole config, no `version`; its secrets are dropped), 2 |
 //! | identity | `identity.json` | 1 (`"version": 1`) | 1; a directory without one takes the identity its `sale.json` records |
 //!
 //! The first release (data-directory generation 1, the `upgrade-v1`
-//! fixture) wrote checkpoint 2, key file 1, log 1 and sale record 1; this
-//! build (generation 2) writes log 2 and sale record 2. Going back to the
-//! first release loses nothing: it takes the log marker for a record its
-//! checkpoint covers, and its `serve` rewrites `sale.json` (only its
-//! `export --data-dir` cannot read a format 2 `sale.json`).
+//! fixture) wrote checkpoint 2, key file 1, log 1 and sale record 1;
+//! generation 2 (the `upgrade-v2` fixture) wrote log 2, sale record 2 and
+//! identity 1; this build (generation 3) writes checkpoint 3, whose
+//! timelines hold the chunks seen instead of every minute from the sale's
+//! start. A generation-2 build cannot read a checkpoint 3: going back
+//! needs the backup taken before the upgrade (docs/operations.md,
+//! Upgrades).
 //!
-//! A file in a format newer than this build is refused by name ("format 3
-//! is newer than this warroom (reads up to 2); upgrade warroom"), never
+//! A file in a format newer than this build is refused by name ("format 4
+//! is newer than this warroom (reads up to 3); upgrade warroom"), never
 //! taken for damage: start-up stops and `--repair` leaves it alone.
 //!
 //! The formats are storage's own types: the engine's in-memory structs do
-//! not define the bytes (`checkpoint_v2` mirrors them and `state_v2`
+//! not define the bytes (`checkpoint_v3` mirrors them and `state_v3`
 //! converts field by field, so an engine change fails to compile there
 //! instead of changing the format). When a format changes: add its new
 //! version beside the old one, convert old → new on read, bump the
@@ -32,8 +34,10 @@
 //! the last build before the change.
 //!
 //! - `checkpoint` — the checkpoint file: header, checksum, body by version.
-//! - `checkpoint_v2` — the checkpoint body of format 2.
+//! - `checkpoint_v2` — the checkpoint body of format 2 (read only).
+//! - `checkpoint_v3` — the checkpoint body of format 3.
 //! - `state_v2` — engine state ⇄ checkpoint body 2.
+//! - `state_v3` — engine state ⇄ checkpoint body 3, and body 2 → 3.
 //! - `key_file` — the idempotency key file.
 //! - `log` — log segments: record framing, the format marker.
 //! - `batch` — a log record's payload: a batch of events.
@@ -64,11 +68,13 @@ macro_rules! twins {
 pub mod batch;
 pub mod checkpoint;
 mod checkpoint_v2;
+mod checkpoint_v3;
 pub mod identity;
 pub mod key_file;
 pub mod log;
 pub mod sale;
 mod state_v2;
+mod state_v3;
 
 /// Why a file cannot be read. The caller names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,8 +4,12 @@
 //! and rings keep their lengths as array types: a field added to, removed
 //! from or resized in the engine fails to compile here rather than changing
 //! what a checkpoint holds. Converting moves the big parts (rows, buyer
-//! shards) instead of copying them; it runs on the checkpoint thread after
-//! the state was copied under the engine lock, never under it.
+//! shards) instead of copying them.
+//!
+//! Body 2 is only read now: body 2 → state is the first half of reading a
+//! format-2 file (`state_v3` goes on to body 3), and each dense timeline is
+//! taken into chunks one scope at a time. State → body 2 remains for the
+//! tests that write a format-2 file to prove it still reads.
 
 use super::FormatError;
 use super::checkpoint_v2::{
