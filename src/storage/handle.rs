@@ -106,6 +106,15 @@ impl Storage {
                 last_checkpoint_ms: AtomicU64::new(0),
             }),
         };
+        // `--repair` went on across missing records: a checkpoint now
+        // covers the gap, so a plain start reads the directory again (until
+        // it is written, a plain start stops on the gap, and `--repair`
+        // again gets past it).
+        if recovered.gap {
+            storage
+                .checkpoint()
+                .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+        }
         Ok((storage, recovered))
     }
 

@@ -29,6 +29,7 @@ mod keys;
 mod log;
 mod metrics;
 mod recovery;
+mod replay;
 mod sale_file;
 mod wal;
 
@@ -37,6 +38,6 @@ pub use format::FormatError;
 pub use format::batch as codec;
 pub use handle::{Storage, load_readonly};
 pub use log::{Log, Ticket};
-pub use recovery::{Mode, Recovered, RecoveryError};
+pub use recovery::{Dropped, Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;
 pub use wal::{Progress, Wal, WalError, WalStats};
