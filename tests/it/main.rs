@@ -10,6 +10,7 @@ mod browser;
 mod cdp;
 mod config;
 mod crash;
+mod damage;
 mod export;
 mod limits;
 mod live;
