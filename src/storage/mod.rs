@@ -28,6 +28,8 @@ mod handle;
 mod keys;
 mod log;
 mod metrics;
+#[doc(hidden)]
+pub mod probe;
 mod recovery;
 mod replay;
 mod sale_file;

@@ -12,6 +12,7 @@ mod config;
 mod crash;
 mod damage;
 mod export;
+mod fuzz_recovery;
 mod limits;
 mod live;
 mod metrics;
