@@ -246,7 +246,9 @@ fn damaged(rest: &[u8]) {
         .collect();
     let made_up = (0..log.len()).any(|at| match next_record(&log, at) {
         Next::Record { lsn, .. } => {
-            !(at == 0 && lsn == 0) && !intact.iter().any(|(r, _)| r.start == at)
+            let marker = at == 0 && lsn == 0;
+            let original = intact.iter().any(|(r, _)| r.start == at);
+            !marker && !original
         }
         _ => false,
     });
