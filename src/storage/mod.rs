@@ -18,7 +18,12 @@
 //! - `keys` — key files: the idempotency keys new since the previous
 //!   checkpoint.
 //! - `sale_file` — `sale.json`, the sale the directory holds (no secrets).
-//! - `recovery` — start-up: checkpoint + key files + log replay.
+//! - `recovery` — start-up: checkpoint + key files + log replay; a log
+//!   that stops short of its checkpoint.
+//! - `replay` — the log replay: torn tails, damaged records, missing
+//!   records, and what `--repair` keeps and sets aside.
+//! - `probe` — recovery of a directory made of arbitrary bytes with its
+//!   promises checked (the `recovery` fuzz target and its stable twin).
 //! - `format` — the bytes of every file, each with its version, and the
 //!   conversions from older versions; the versions are listed there.
 

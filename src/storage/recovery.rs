@@ -1,12 +1,13 @@
 //! Start-up: the newest valid checkpoint with its key files, then every log
-//! record after it.
+//! record after it (`replay` says what happens where the log is not whole
+//! records).
 //!
-//! A torn last record (the process died mid-write) is cut off with a
-//! warning: it was never acknowledged. A damaged record anywhere else stops
-//! start-up with the file and offset; `--repair` keeps everything before it
-//! and drops the rest (it says how much). A file in a format newer than
-//! this build stops start-up by name, even with `--repair`: it is not
-//! damaged, and nothing of it may be cut or set aside.
+//! A checkpoint at record N expects the log to go on at N + 1, and the
+//! checkpoint never deletes the segment that does (`checkpoint::drop_covered`):
+//! a log that does not reach back to it has lost a segment, which stops
+//! start-up by name unless `--repair`. A file in a format newer than this
+//! build stops start-up by name, even with `--repair`: it is not damaged,
+//! and nothing of it may be cut or set aside.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
