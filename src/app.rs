@@ -261,6 +261,9 @@ async fn recover(
         records = r.records,
         events = r.events,
         torn_bytes = r.torn_bytes,
+        dropped_records = r.dropped.records,
+        dropped_events = r.dropped.events,
+        dropped_bytes = r.dropped.bytes,
         ms = r.millis,
         fsync = ?cfg.storage.fsync,
         "recovered"

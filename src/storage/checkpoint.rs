@@ -86,11 +86,21 @@ pub fn retire(dir: &Path, path: &Path, lsn: u64, keys: u64) -> std::io::Result<u
     for (_, old) in list(dir)?.into_iter().skip(KEEP + 1) {
         let _ = std::fs::remove_file(old);
     }
+    drop_covered(dir, lsn)
+}
+
+/// Removes the log segments whose records the checkpoint at `lsn` all
+/// covers: those followed by a segment starting at or before `lsn + 1`.
+/// The segment the log goes on in — the one holding record `lsn + 1`, or
+/// starting there — is never removed, and neither is the last one: that
+/// is what lets recovery tell a deleted segment from a log that ended
+/// (`recovery`, docs/api.md, Files). Returns the segments removed.
+pub fn drop_covered(dir: &Path, lsn: u64) -> std::io::Result<usize> {
     let mut removed = 0;
     let segs = super::recovery::segments(dir)?;
     for pair in segs.windows(2) {
         let ((_, path), (next_first, _)) = (&pair[0], &pair[1]);
-        if next_first - 1 <= lsn {
+        if next_first.saturating_sub(1) <= lsn {
             std::fs::remove_file(path)?;
             removed += 1;
         }

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use super::format::checkpoint::Checkpoint;
@@ -91,6 +91,9 @@ struct Inner {
     checkpoint_events: AtomicU64,
     checkpoints: AtomicU64,
     last_checkpoint_ms: AtomicU64,
+    /// Checkpoint at the next tick, whatever the interval (records were
+    /// replayed at start).
+    checkpoint_soon: AtomicBool,
 }
 
 /// The log and checkpoints of one engine.
@@ -153,8 +156,29 @@ impl Storage {
                 checkpoint_events: AtomicU64::new(applied),
                 checkpoints: AtomicU64::new(0),
                 last_checkpoint_ms: AtomicU64::new(0),
+                checkpoint_soon: AtomicBool::new(false),
             }),
         };
+        // `--repair` went on across missing records: a checkpoint now
+        // covers the gap, so a plain start reads the directory again (until
+        // it is written, a plain start stops on the gap, and `--repair`
+        // again gets past it).
+        if recovered.gap {
+            storage
+                .checkpoint()
+                .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+        } else if recovered.last_lsn == recovered.checkpoint_lsn && recovered.checkpoint_lsn > 0 {
+            // The log goes on in the segment just opened: the older ones
+            // hold only records the checkpoint covers. Removing them now
+            // means that losing the new segment later shows as a gap
+            // instead of as a log that ended at the checkpoint.
+            checkpoint::drop_covered(dir, recovered.checkpoint_lsn)
+                .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+        } else if recovered.last_lsn > recovered.checkpoint_lsn {
+            // Records were replayed: checkpoint them soon, which drops the
+            // older segments for the same reason.
+            storage.inner.checkpoint_soon.store(true, Relaxed);
+        }
         Ok((storage, recovered))
     }
 
@@ -252,7 +276,8 @@ impl Storage {
                 let applied = inner.engine.read(|st, _| st.events_applied);
                 let by_events = applied.saturating_sub(inner.checkpoint_events.load(Relaxed))
                     >= inner.every_events;
-                if last.elapsed() < inner.every && !by_events {
+                let soon = inner.checkpoint_soon.swap(false, Relaxed);
+                if last.elapsed() < inner.every && !by_events && !soon {
                     continue;
                 }
                 last = Instant::now();

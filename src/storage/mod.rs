@@ -22,7 +22,12 @@
 //! - `sale_file` — `sale.json`, the sale the directory holds (no secrets).
 //! - `identity` — `identity.json`, the sale the directory belongs to,
 //!   checked before anything is replayed.
-//! - `recovery` — start-up: checkpoint + key files + log replay.
+//! - `recovery` — start-up: checkpoint + key files + log replay; a log
+//!   that stops short of its checkpoint.
+//! - `replay` — the log replay: torn tails, damaged records, missing
+//!   records, and what `--repair` keeps and sets aside.
+//! - `probe` — recovery of a directory made of arbitrary bytes with its
+//!   promises checked (the `recovery` fuzz target and its stable twin).
 //! - `format` — the bytes of every file, each with its version, and the
 //!   conversions from older versions; the versions are listed there.
 
@@ -33,7 +38,10 @@ mod identity;
 mod keys;
 mod log;
 mod metrics;
+#[doc(hidden)]
+pub mod probe;
 mod recovery;
+mod replay;
 mod room;
 mod sale_file;
 mod wal;
@@ -45,6 +53,6 @@ pub use format::batch as codec;
 pub use handle::{Opening, Storage, load_readonly};
 pub use identity::{DataDirId, DataDirIdentity, Found, IDENTITY_FILE, IdentityError, SaleIdentity};
 pub use log::{Claim, Log, Ticket};
-pub use recovery::{Mode, Recovered, RecoveryError};
+pub use recovery::{Dropped, Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;
 pub use wal::{Progress, Wal, WalError, WalStats};

@@ -1,23 +1,23 @@
 //! Start-up: the newest valid checkpoint with its key files, then every log
-//! record after it.
+//! record after it (`replay` says what happens where the log is not whole
+//! records).
 //!
-//! A torn last record (the process died mid-write) is cut off with a
-//! warning: it was never acknowledged. A damaged record anywhere else stops
-//! start-up with the file and offset; `--repair` keeps everything before it
-//! and drops the rest (it says how much). A file in a format newer than
-//! this build stops start-up by name, even with `--repair`: it is not
-//! damaged, and nothing of it may be cut or set aside.
+//! A checkpoint at record N expects the log to go on at N + 1, and the
+//! checkpoint never deletes the segment that does (`checkpoint::drop_covered`):
+//! a log that does not reach back to it has lost a segment, which stops
+//! start-up by name unless `--repair`. A file in a format newer than this
+//! build stops start-up by name, even with `--repair`: it is not damaged,
+//! and nothing of it may be cut or set aside.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::checkpoint;
 use super::format::FormatError;
-use super::format::log::{self, MARKER_LSN, Next, next_record};
 use super::keys;
+use super::replay::Replay;
 use super::wal::numbered_files;
 use crate::engine::{Engine, State};
-use crate::event::Batch;
 
 /// What recovery found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,9 +29,28 @@ pub struct Recovered {
     pub last_lsn: u64,
     pub records: u64,
     pub events: u64,
+    /// Bytes of a torn tail cut off (a write a crash cut short).
     pub torn_bytes: u64,
-    pub repaired_bytes: u64,
+    /// What was dropped as damaged or found missing.
+    pub dropped: Dropped,
+    /// Whether `--repair` went on across missing records, so the log's
+    /// LSNs after the checkpoint are no longer continuous: a checkpoint
+    /// must follow before a plain start can read the directory again.
+    pub gap: bool,
     pub millis: u64,
+}
+
+/// Log records recovery went on without: damaged (their bytes moved to
+/// `….damaged`) or missing (an LSN gap).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dropped {
+    /// Records: damaged ones, and LSNs missing from the log.
+    pub records: u64,
+    /// Events in the dropped records that still decode (a damaged record
+    /// may not, and a missing one cannot be read at all).
+    pub events: u64,
+    /// Bytes moved aside.
+    pub bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +76,10 @@ pub enum RecoveryError {
         expected: u64,
         found: u64,
     },
+    #[error(
+        "{file}: {detail} (start with --repair to go on without them; order systems may re-send what they covered)"
+    )]
+    Gap { file: PathBuf, detail: String },
     /// A file this build cannot read as it is (a newer format, foremost).
     #[error("{file}: {source}")]
     Format { file: PathBuf, source: FormatError },
@@ -85,11 +108,9 @@ pub enum Mode {
 
 /// Loads `dir` into `engine`.
 pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, RecoveryError> {
-    let repair = mode == Mode::Repair;
-    let readonly = mode == Mode::ReadOnly;
     let started = Instant::now();
     let io = |e| RecoveryError::Io(dir.to_path_buf(), e);
-    if !readonly {
+    if mode != Mode::ReadOnly {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
     let mut out = Recovered::default();
@@ -120,103 +141,73 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
     engine.track_new_keys();
     out.last_lsn = out.checkpoint_lsn;
     let segs = segments(dir).map_err(io)?;
-    let count = segs.len();
-    for (i, (_, path)) in segs.iter().enumerate() {
-        let last_segment = i + 1 == count;
-        let buf = read_segment(path).map_err(|e| RecoveryError::Io(path.clone(), e))?;
-        // Decoded events borrow from `buf`: one scratch batch per segment.
-        let mut batch = Batch::default();
-        let mut at = 0usize;
-        // Format 1 has no marker; a later one opens with it.
-        let mut version = 1;
-        if let Next::Record {
-            lsn: MARKER_LSN,
-            payload,
-            end,
-        } = next_record(&buf, 0)
-        {
-            version = log::marker_version(payload).map_err(|source| match source {
-                FormatError::Newer { .. } => RecoveryError::Format {
-                    file: path.clone(),
-                    source,
-                },
-                other => RecoveryError::Damaged {
-                    file: path.clone(),
-                    offset: 0,
-                    reason: other.to_string(),
-                },
-            })?;
-            at = end;
-        }
-        loop {
-            let damaged = |reason: &str| RecoveryError::Damaged {
-                file: path.clone(),
-                offset: at as u64,
-                reason: reason.to_string(),
-            };
-            match next_record(&buf, at) {
-                Next::End => break,
-                Next::Record {
-                    lsn: MARKER_LSN, ..
-                } => return Err(damaged("a segment marker after the segment's start")),
-                Next::Record { lsn, payload, end } => {
-                    if lsn > out.checkpoint_lsn {
-                        if lsn != out.last_lsn + 1 {
-                            return Err(damaged(&format!(
-                                "expected record {} but found {lsn}",
-                                out.last_lsn + 1
-                            )));
-                        }
-                        log::decode_payload(version, payload, &mut batch)
-                            .map_err(|e| damaged(&e.to_string()))?;
-                        engine.apply(&batch);
-                        out.records += 1;
-                        out.events += batch.len() as u64;
-                        out.last_lsn = lsn;
-                    }
-                    at = end;
-                }
-                // A damaged *last* record is a write cut short by a crash or a
-                // power cut (its pages half on disk): never acknowledged.
-                Next::Bad(_, end) if last_segment && end == buf.len() => {
-                    out.torn_bytes = (buf.len() - at) as u64;
-                    tracing::warn!(file = %path.display(), offset = at, "dropping a damaged last record (never acknowledged)");
-                    if !readonly {
-                        truncate(path, at)?;
-                    }
-                    break;
-                }
-                Next::Torn if last_segment => {
-                    out.torn_bytes = (buf.len() - at) as u64;
-                    tracing::warn!(file = %path.display(), offset = at, bytes = out.torn_bytes, "dropping a torn last record (never acknowledged)");
-                    if !readonly {
-                        truncate(path, at)?;
-                    }
-                    break;
-                }
-                Next::Torn | Next::Bad(..) if repair => {
-                    let reason = match next_record(&buf, at) {
-                        Next::Bad(r, _) => r,
-                        _ => "truncated",
-                    };
-                    out.repaired_bytes += (buf.len() - at) as u64;
-                    tracing::warn!(file = %path.display(), offset = at, reason, "repair: dropping the log from here on");
-                    truncate(path, at)?;
-                    for (_, later) in &segs[i + 1..] {
-                        out.repaired_bytes +=
-                            std::fs::metadata(later).map(|m| m.len()).unwrap_or(0);
-                        let _ = std::fs::remove_file(later);
-                    }
-                    out.millis = started.elapsed().as_millis() as u64;
-                    return Ok(out);
-                }
-                Next::Torn => return Err(damaged("truncated record in the middle of the log")),
-                Next::Bad(reason, _) => return Err(damaged(reason)),
-            }
-        }
+    // The log's tail is its last segment holding anything (a start that
+    // logged nothing may leave an empty one after it).
+    let tail = segs
+        .iter()
+        .rposition(|(_, p)| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+        .unwrap_or(0);
+    let mut replay = Replay {
+        engine,
+        mode,
+        out: &mut out,
+        max_seen: 0,
+    };
+    for (i, (first, path)) in segs.iter().enumerate() {
+        replay.segment(path, *first, i >= tail)?;
+    }
+    let reached = replay.max_seen;
+    log_reaches_checkpoint(dir, &segs, reached, &mut out, mode)?;
+    if out.dropped != Dropped::default() {
+        let d = out.dropped;
+        tracing::warn!(
+            records = d.records,
+            events = d.events,
+            bytes = d.bytes,
+            "log records dropped (damaged bytes are kept in wal-*.log.damaged); order systems may re-send what they covered: duplicates count once"
+        );
     }
     out.millis = started.elapsed().as_millis() as u64;
     Ok(out)
+}
+
+/// A checkpoint at record `c` expects the log to go on at `c + 1`, and a
+/// checkpoint never deletes the segment that does (docs/api.md, Files):
+/// one named `wal-<c + 1>.log`, or one holding record `c` or later. With
+/// neither, the log after the checkpoint is lost (a deleted segment).
+fn log_reaches_checkpoint(
+    dir: &Path,
+    segs: &[(u64, PathBuf)],
+    reached: u64,
+    out: &mut Recovered,
+    mode: Mode,
+) -> Result<(), RecoveryError> {
+    let c = out.checkpoint_lsn;
+    if c == 0 || reached >= c || segs.iter().any(|(first, _)| *first == c + 1) {
+        return Ok(());
+    }
+    let ends = if reached == 0 {
+        "has no record".to_string()
+    } else {
+        format!("ends at record {reached}")
+    };
+    let detail = format!(
+        "expects the log to go on at record {} ({}, or a segment holding record {c} or later), but the log {ends}: the records after the checkpoint are missing (a deleted or lost segment)",
+        c + 1,
+        super::wal::segment_name(c + 1),
+    );
+    if mode != Mode::Repair {
+        return Err(RecoveryError::Gap {
+            file: dir.join(checkpoint::name(c)),
+            detail,
+        });
+    }
+    tracing::warn!(
+        checkpoint = c,
+        "repair: the checkpoint {detail}; going on from it"
+    );
+    out.gap = true;
+    Ok(())
 }
 
 /// Loads the key files at or below checkpoint `lsn` into `state`; removes
@@ -287,25 +278,4 @@ fn load_keys(dir: &Path, lsn: u64, state: &mut State, mode: Mode) -> Result<u64,
             .map_err(|e| RecoveryError::Io(dir.join(checkpoint::name(lsn)), e))?;
     }
     Ok(loaded)
-}
-
-/// A segment's bytes, as many as its size says (never more: a path that
-/// is not a regular file reads as empty rather than without end).
-fn read_segment(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let len = std::fs::metadata(path)?.len();
-    let mut buf = Vec::with_capacity(len as usize);
-    std::fs::File::open(path)?.take(len).read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
-fn truncate(path: &Path, len: usize) -> Result<(), RecoveryError> {
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(|e| RecoveryError::Io(path.to_path_buf(), e))?;
-    f.set_len(len as u64)
-        .map_err(|e| RecoveryError::Io(path.to_path_buf(), e))?;
-    f.sync_all()
-        .map_err(|e| RecoveryError::Io(path.to_path_buf(), e))
 }

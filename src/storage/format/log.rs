@@ -111,6 +111,62 @@ pub fn next_record(buf: &[u8], at: usize) -> Next<'_> {
     Next::Record { lsn, payload, end }
 }
 
+/// Where the next record that verifies starts, after a record at `from`
+/// failed (damaged, or cut short); `None` if none follows.
+///
+/// `prev_lsn` is the LSN of the last whole record before `from` (the
+/// segment's first LSN − 1 if none). A record found after `k` bytes of
+/// damage can have no LSN above `prev_lsn + k / HEADER + 1` (every record
+/// takes at least a header), so only positions whose LSN field falls in
+/// that window are checksummed: the scan is one pass over the bytes, and
+/// a checksum that happens to match in garbage also needs a fitting LSN.
+pub fn resync(buf: &[u8], from: usize, prev_lsn: u64) -> Option<usize> {
+    let last = buf.len().checked_sub(HEADER)?;
+    (from + 1..=last).find(|&p| {
+        let mut l = [0u8; 8];
+        l.copy_from_slice(&buf[p + 8..p + HEADER]);
+        let lsn = u64::from_le_bytes(l);
+        let most = prev_lsn.saturating_add(((p - from) / HEADER) as u64 + 1);
+        lsn > prev_lsn
+            && lsn <= most
+            && matches!(next_record(buf, p), Next::Record { lsn: found, .. } if found != MARKER_LSN)
+    })
+}
+
+/// How a segment that fails at byte `at` ends, when no record that
+/// verifies follows (see [`resync`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tail {
+    /// Cut short: the record's header claims more bytes than the file
+    /// holds, or the file is zeros to its end from where the record
+    /// starts, or from inside it where a disk loses writes (a 512-byte
+    /// sector boundary) or for longer than a payload's own trailing zeros
+    /// run (a header's worth). That is what a crash or a power cut leaves
+    /// of a write that never completed: a file extended before its data
+    /// reached the disk reads as zeros.
+    Torn,
+    /// A whole record whose checksum fails and whose end is not such a
+    /// zero fill: damage to bytes that were written, perhaps of an
+    /// acknowledged record.
+    Damaged,
+}
+
+/// Classifies the end of `buf` from a failed record at `at`.
+pub fn tail(buf: &[u8], at: usize) -> Tail {
+    let Next::Bad(_, end) = next_record(buf, at) else {
+        return Tail::Torn;
+    };
+    // Where the zeros that run to the end of the file start.
+    let zeros = buf.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let zero_filled =
+        zeros <= at || (zeros < end && (buf.len() - zeros >= HEADER || zeros % 512 == 0));
+    if zero_filled {
+        Tail::Torn
+    } else {
+        Tail::Damaged
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +208,63 @@ mod tests {
             next_record(&bad, end),
             Next::Bad("checksum mismatch", buf.len())
         );
+    }
+
+    fn records(n: u64) -> (Vec<u8>, Vec<usize>) {
+        let mut buf = marker();
+        let mut starts = Vec::new();
+        for lsn in 1..=n {
+            starts.push(buf.len());
+            frame(lsn, &[lsn as u8 | 0x80; 40], &mut buf);
+        }
+        (buf, starts)
+    }
+
+    #[test]
+    fn resync_finds_the_next_record_that_verifies() {
+        let (mut buf, starts) = records(5);
+        buf[starts[2] + HEADER + 3] ^= 0x10;
+        assert!(matches!(next_record(&buf, starts[2]), Next::Bad(..)));
+        assert_eq!(resync(&buf, starts[2], 2), Some(starts[3]));
+        // Damage across a header: the scan still lands on record 5.
+        let (mut buf, starts) = records(5);
+        buf[starts[3]..starts[3] + 20].fill(0xee);
+        buf[starts[2] + 1] ^= 1;
+        assert_eq!(resync(&buf, starts[2], 2), Some(starts[4]));
+        // A record whose LSN is out of reach is not taken.
+        assert_eq!(resync(&buf, starts[2], 9), None);
+        assert_eq!(resync(&buf[..starts[4] + 10], starts[2], 2), None);
+        assert_eq!(resync(b"short", 0, 0), None);
+    }
+
+    #[test]
+    fn tails_are_torn_when_short_or_zero_filled_else_damaged() {
+        let (buf, starts) = records(3);
+        let cut = &buf[..buf.len() - 5];
+        assert_eq!(tail(cut, starts[2]), Tail::Torn);
+        // Zeros from inside the last record to well past it.
+        let mut zeroed = buf.clone();
+        zeroed[starts[2] + 20..].fill(0);
+        zeroed.extend([0u8; 64]);
+        assert_eq!(tail(&zeroed, starts[2]), Tail::Torn);
+        // Zeros from a record boundary (a header of zeros).
+        let mut zeros = buf.clone();
+        zeros.extend([0u8; 20]);
+        assert_eq!(tail(&zeros, buf.len()), Tail::Torn);
+        // One flipped byte in a whole last record: damaged, not torn.
+        let mut flipped = buf.clone();
+        flipped[starts[2] + HEADER] ^= 1;
+        assert_eq!(tail(&flipped, starts[2]), Tail::Damaged);
+        // Also when the payload itself ends in a few zeros (a batch often
+        // does: an item's flags byte).
+        let mut own = marker();
+        frame(1, &[7, 7, 7, 7, 0, 0], &mut own);
+        own[HEADER + 8 + HEADER] ^= 1;
+        assert_eq!(tail(&own, HEADER + 8), Tail::Damaged);
+        // Zeros from a sector boundary inside the record: torn.
+        let mut long = marker();
+        frame(1, &[9u8; 1000], &mut long);
+        long[512..].fill(0);
+        assert_eq!(tail(&long, HEADER + 8), Tail::Torn);
     }
 }
