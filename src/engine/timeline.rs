@@ -41,26 +41,32 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// Adds `v` to minute `m`.
+    /// Adds `v` to minute `m`. Inlined: the common case (the newest chunk)
+    /// is a compare and an add on the hot path; the rest is out of line.
+    #[inline]
     pub fn add(&mut self, m: u32, v: Wv) {
         let no = m / CHUNK as u32;
         let at = m as usize % CHUNK;
-        let slot = match self.chunks.last_mut() {
-            Some((last, chunk)) if *last == no => &mut chunk[at],
-            _ => {
-                let i = match self.chunks.binary_search_by_key(&no, |c| c.0) {
-                    Ok(i) => i,
-                    Err(i) => {
-                        self.chunks
-                            .insert(i, (no, Box::new([Wv::default(); CHUNK])));
-                        i
-                    }
-                };
-                &mut self.chunks[i].1[at]
+        match self.chunks.last_mut() {
+            Some((last, chunk)) if *last == no => chunk[at].add(v),
+            _ => self.add_elsewhere(no, at, v),
+        }
+        self.end = self.end.max(m + 1);
+    }
+
+    /// An older chunk, or one not made yet.
+    #[cold]
+    #[inline(never)]
+    fn add_elsewhere(&mut self, no: u32, at: usize, v: Wv) {
+        let i = match self.chunks.binary_search_by_key(&no, |c| c.0) {
+            Ok(i) => i,
+            Err(i) => {
+                self.chunks
+                    .insert(i, (no, Box::new([Wv::default(); CHUNK])));
+                i
             }
         };
-        slot.add(v);
-        self.end = self.end.max(m + 1);
+        self.chunks[i].1[at].add(v);
     }
 
     /// One past the latest minute with data (0 when empty).
