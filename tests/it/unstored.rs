@@ -16,7 +16,7 @@ use crate::cdp::{Browser, chromium};
 use crate::crash::{stream, write_config};
 use crate::process::{Server, start};
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A server whose log segment is `/dev/full`, ready (nothing written yet).
@@ -45,7 +45,8 @@ async fn post_unstorable(client: &reqwest::Client, server: &Server) {
     assert_eq!(status, 503, "{}", r.text().await.unwrap_or_default());
 }
 
-async fn connect(server: &Server) -> Ws {
+/// A live socket to the server, unfiltered.
+pub(crate) async fn connect(server: &Server) -> Ws {
     let url = format!("{}/api/v1/live", server.base.replacen("http", "ws", 1));
     let (ws, _) = tokio_tungstenite::connect_async(url)
         .await
@@ -54,7 +55,7 @@ async fn connect(server: &Server) -> Ws {
 }
 
 /// Reads frames until one satisfies `pred` (10 s at most).
-async fn frame_where(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn frame_where(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
