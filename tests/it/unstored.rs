@@ -3,7 +3,7 @@
 //! segment is `/dev/full`, which cannot reserve space, so the batch is
 //! applied before its write fails), the live socket says so in its ticks
 //! and in the snapshot a new screen gets, and the web screen shows a red
-//! banner across the top.
+//! banner across the top (screenshot: `target/screen-unstored.png`).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -15,6 +15,12 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::cdp::{Browser, chromium};
 use crate::crash::{stream, write_config};
 use crate::process::{Server, start};
+
+fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
 
 pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -160,6 +166,8 @@ async fn the_screen_shows_a_banner_while_figures_are_not_yet_stored() {
         serde_json::json!([]),
         "no script errors on the page"
     );
+    b.screenshot(&target_dir().join("screen-unstored.png"))
+        .await;
 
     // In English too.
     b.open(&format!("{}/?lang=en", server.base)).await;
