@@ -160,6 +160,8 @@ impl App {
             ));
         }
         st.ingest.attach(log);
+        // The screens say when the figures they show are not yet stored.
+        st.hub.watch_storage(st.ingest.log().clone());
         st.ingest.set_ready(true);
         // Rules run once the state is whole (a half-recovered state would
         // look like a rate drop or a silent feed).

@@ -21,7 +21,9 @@ import { lineChart, barChart } from './charts.js';
  * @typedef {{type:'snapshot'|'tick', seq:number, server_time_ms:number, events_applied:number, totals:Totals,
  *   windows:{'1m':Window,'5m':Window,'15m':Window}, rates:{orders_per_s:number, gmv_per_s:number},
  *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:Row[],
- *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[]}} DataFrame
+ *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[], storage?:Storage}} DataFrame
+ * @typedef {{ok:boolean, unstored?:number, reason?:('write_failed'|'disk_full')}} Storage
+ *   Present while the server's log is failing (and once, ok, when it recovers).
  */
 
 const params = new URLSearchParams(location.search);
@@ -40,6 +42,7 @@ const state = {
   channels: new Map(), stores: new Map(), topSkus: [], warnings: [], alerts: [],
   lastFrame: 0, clockOffset: 0, haveSnapshot: false, shownGmv: 0,
   storePage: 0, pageTurned: 0, dirty: true,
+  /** @type {?Storage} the server's log is failing (null: all stored) */ storage: null,
 };
 window.warroom = { state, fmt, errors: [] };
 // Kept for the browser test (and anyone debugging a wall screen).
@@ -167,6 +170,8 @@ function applySnapshot(f) {
     state.alerts = [...seen.values()].sort((x, y) => y.fired_at_ms - x.fired_at_ms || y.id - x.id).slice(0, 50);
   }
   state.shownGmv = f.totals.gmv; // a new connection may start anywhere: no roll
+  // A snapshot says so only while storage is failing.
+  state.storage = f.storage && !f.storage.ok ? f.storage : null;
 }
 
 /** @param {DataFrame} f */
@@ -185,6 +190,8 @@ function applyTick(f) {
   for (const r of f.stores) state.stores.set(r.id, { ...state.stores.get(r.id), ...r });
   if (f.top_skus) state.topSkus = f.top_skus;
   if (f.stock_warnings) state.warnings = f.stock_warnings;
+  // Ticks carry it while failing and once (ok) on recovery.
+  if (f.storage) state.storage = f.storage.ok ? null : f.storage;
 }
 
 // ---- drawing ----------------------------------------------------------
@@ -398,6 +405,21 @@ function drawLists(nowMs) {
   }));
 }
 
+/** The red banner across the top while figures shown are not yet stored. */
+function drawStorage() {
+  const el = $('storage-alarm');
+  const s = state.storage;
+  el.hidden = !s;
+  if (!s) {
+    el.dataset.unstored = '';
+    return;
+  }
+  const n = s.unstored ?? 0;
+  el.dataset.unstored = String(n);
+  const key = n > 0 ? 'storage_unstored' : s.reason === 'disk_full' ? 'storage_disk_full' : 'storage_write_failed';
+  text('storage-alarm', fmt.word(key).replace('{n}', fmt.count(n)));
+}
+
 function drawScope() {
   if (!state.sale) return;
   text('sale-name', state.sale.name);
@@ -420,8 +442,8 @@ function frameLoop(now) {
     lastFull = now;
     state.dirty = false;
     // One failing panel must never stop the others (or the loop).
-    const panels = [drawClock, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now)];
-    for (const draw of state.totals ? panels : panels.slice(0, 1)) {
+    const panels = [drawClock, drawStorage, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now)];
+    for (const draw of state.totals ? panels : panels.slice(0, 2)) {
       try {
         draw();
       } catch (e) {

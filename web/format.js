@@ -13,6 +13,9 @@ const WORDS = {
     on_plan: '按计划', since_start: '已开始', to_end: '距结束', to_start: '距开始', ended: '已结束',
     out: '售罄', low: '低库存', eta: '售罄于', no_alerts: '暂无告警', no_warnings: '库存正常',
     no_data: '暂无数据', margin: '毛利率', vs_baseline: '同比', baseline: '去年同期',
+    storage_unstored: '数据未落盘：屏上数字含 {n} 批尚未保存的事件，新事件暂未计入',
+    storage_write_failed: '存储故障：数据无法写入，新事件暂未计入',
+    storage_disk_full: '磁盘已满：新事件暂未计入',
   },
   en: {
     gmv: 'GMV', net_gmv: 'Net GMV', orders: 'Orders', buyers: 'Buyers', aov: 'AOV',
@@ -24,6 +27,9 @@ const WORDS = {
     on_plan: 'on plan', since_start: 'since start', to_end: 'to end', to_start: 'to start', ended: 'ended',
     out: 'SOLD OUT', low: 'LOW', eta: 'out in', no_alerts: 'No alerts', no_warnings: 'Stock OK',
     no_data: 'No data yet', margin: 'margin', vs_baseline: 'vs last sale', baseline: 'last sale',
+    storage_unstored: 'Not stored: the figures include {n} batch(es) not yet saved; new events are not being counted',
+    storage_write_failed: 'Storage failing: data cannot be written; new events are not being counted',
+    storage_disk_full: 'Disk full: new events are not being counted',
   },
 };
 

@@ -173,6 +173,8 @@ pub fn snapshot(
         top_skus: top_skus(st, now_ms),
         stock_warnings: stock_warnings(st, now_ms),
         alerts,
+        // The hub's: it reads the log, the engine's state does not know.
+        storage: None,
     }
 }
 
@@ -219,6 +221,7 @@ pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u
             .collect(),
         top_skus: ctx.top_skus.clone(),
         stock_warnings: ctx.warnings.clone(),
+        storage: None,
     }
 }
 

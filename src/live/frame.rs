@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::filter::Filter;
 use super::scope::ScopeView;
+use super::stored::StorageNote;
 use crate::alerts::{AlertRecord, NoticeKind, RuleCount, ScreenNotice};
 use crate::config::Rule;
 use crate::views::{ChannelRow, SaleInfo, SkuRow, StoreDelta, StoreRow, fmt_time};
@@ -76,6 +77,9 @@ pub struct Snapshot {
     pub top_skus: Vec<SkuRow>,
     pub stock_warnings: Vec<SkuRow>,
     pub alerts: Vec<AlertRecord>,
+    /// Present only while the log is failing (see `stored`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageNote>,
 }
 
 /// Every `tick_ms`: absolute totals, and what changed since the last tick.
@@ -94,6 +98,10 @@ pub struct Tick {
     pub top_skus: Option<Vec<SkuRow>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stock_warnings: Option<Vec<SkuRow>>,
+    /// Every tick while the log is failing, one `{"ok":true}` when it
+    /// recovers, otherwise absent (see `stored`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageNote>,
 }
 
 /// `{"type":"alert","event":"fire"|"repeat"|"resolve",…,"alert":{…}}`.

@@ -10,10 +10,12 @@
 //! Alert frames ride with the tick after them: one wake-up per screen per
 //! tick carries both, instead of one more per alert for 10,000 sockets.
 //! The alert side sends typed notices; the hub makes each an `alert`
-//! [`Frame`] and serialises it once for every topic.
+//! [`Frame`] and serialises it once for every topic. Once the log is
+//! attached ([`Hub::watch_storage`]) every tick and snapshot also says
+//! whether the figures it shows are stored (`stored`).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
@@ -23,9 +25,11 @@ use tokio::sync::watch;
 use super::build::{self, Diff, TickContext};
 use super::filter::Filter;
 use super::frame::{Frame, Tick};
+use super::stored::{Shown, StorageNote};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
+use crate::storage::{Health, Log};
 
 /// What a topic publishes each tick: the serialised tick, its sequence
 /// number, and the alert frames since the previous tick (sent before it).
@@ -67,6 +71,9 @@ struct Inner {
     topics: DashMap<Filter, Arc<Topic>>,
     seq: AtomicU64,
     stats: LiveStats,
+    /// The log behind ingest, read (never written) for its health; set
+    /// once it is recovered.
+    storage: OnceLock<Log>,
 }
 
 /// Cloneable handle to the live side.
@@ -99,7 +106,9 @@ impl Subscription {
         let engine = &hub.inner.engine;
         let cfg = engine.config().clone();
         let recent = hub.inner.alerts.recent(build::SNAPSHOT_ALERTS);
-        let snap = engine.read(|st, now| build::snapshot(st, &cfg, now, &self.filter, seq, recent));
+        let mut snap =
+            engine.read(|st, now| build::snapshot(st, &cfg, now, &self.filter, seq, recent));
+        snap.storage = StorageNote::failing(hub.storage_health());
         let bytes = encode(&Frame::Snapshot(&snap));
         stats.snapshots_built.fetch_add(1, Relaxed);
         stats.last_snapshot_bytes.store(bytes.len() as u64, Relaxed);
@@ -124,6 +133,7 @@ impl Hub {
                 topics: DashMap::new(),
                 seq: AtomicU64::new(0),
                 stats: LiveStats::default(),
+                storage: OnceLock::new(),
             }),
         }
     }
@@ -140,6 +150,18 @@ impl Hub {
         &self.inner.alerts
     }
 
+    /// From now on ticks and snapshots say when figures shown are not
+    /// yet stored in `log` (set once, when the log is attached to ingest;
+    /// a second call is ignored).
+    pub fn watch_storage(&self, log: Log) {
+        let _ = self.inner.storage.set(log);
+    }
+
+    /// The health of the log watched; `Ok` before one is attached.
+    fn storage_health(&self) -> Health {
+        self.inner.storage.get().map_or(Health::Ok, Log::health)
+    }
+
     /// The sequence number of the newest tick.
     pub fn seq(&self) -> u64 {
         self.inner.seq.load(Relaxed)
@@ -150,6 +172,7 @@ impl Hub {
         let hub = self.clone();
         let every = Duration::from_millis(self.inner.engine.config().server.tick_ms);
         let mut diff = Diff::default();
+        let mut shown = Shown::default();
         let mut alerts = hub.inner.alerts.subscribe();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(every);
@@ -160,7 +183,7 @@ impl Hub {
                 tokio::select! {
                     _ = every.tick() => {
                         let fired: Arc<[Utf8Bytes]> = std::mem::take(&mut pending).into();
-                        hub.tick_once(&mut diff, &fired);
+                        hub.tick_once(&mut diff, &mut shown, &fired);
                     }
                     alert = alerts.recv() => match alert {
                         Ok(notice) => pending.push(encode(&Frame::notice(&notice, tz))),
@@ -213,8 +236,11 @@ impl Hub {
     }
 
     /// Builds and publishes one tick for every topic with screens.
-    fn tick_once(&self, diff: &mut Diff, alerts: &Arc<[Utf8Bytes]>) {
+    fn tick_once(&self, diff: &mut Diff, shown: &mut Shown, alerts: &Arc<[Utf8Bytes]>) {
         let inner = &self.inner;
+        // Read whether or not anyone watches, so a recovery while nobody
+        // did is not announced to the next screen as news.
+        let storage = shown.next(self.storage_health());
         inner.topics.retain(|_, t| t.clients.load(Relaxed) > 0);
         inner.stats.topics.store(inner.topics.len() as u64, Relaxed);
         let seq = inner.seq.fetch_add(1, Relaxed) + 1;
@@ -237,14 +263,15 @@ impl Hub {
         let cfg = inner.engine.config().clone();
         // Top SKUs and stock warnings about once a second (they scan every SKU).
         let sku_every = (1000 / cfg.server.tick_ms.max(1)).max(1);
-        let ticks: Vec<Tick> = inner.engine.read(|st, now| {
+        let mut ticks: Vec<Tick> = inner.engine.read(|st, now| {
             let ctx = TickContext::new(st, now, diff, seq.is_multiple_of(sku_every));
             topics
                 .iter()
                 .map(|(f, _)| build::tick(st, &cfg, &ctx, f, seq))
                 .collect()
         });
-        for ((filter, topic), tick) in topics.iter().zip(&ticks) {
+        for ((filter, topic), tick) in topics.iter().zip(&mut ticks) {
+            tick.storage = storage;
             let bytes = encode(&Frame::Tick(tick));
             if filter.is_all() {
                 inner

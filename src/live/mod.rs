@@ -7,7 +7,8 @@
 //! same bytes, and a slow screen simply finds the newest frame when it is
 //! ready (it skips, it is never queued for). `frame` is the screen protocol
 //! (one [`Frame`] enum), `build` makes frames from the engine's state,
-//! `scope` says what a filter covers and sums its figures. The socket that
+//! `scope` says what a filter covers and sums its figures, `stored` what
+//! the screens are told when figures shown are not yet stored. The socket that
 //! serves one screen is the HTTP side's (`http::live`).
 
 mod build;
@@ -16,6 +17,7 @@ mod frame;
 mod hub;
 mod metrics;
 mod scope;
+mod stored;
 
 /// Kept for callers that still name it here; the type is the views'.
 pub use crate::views::StoreDelta;
@@ -24,3 +26,4 @@ pub use filter::Filter;
 pub use frame::{AlertFrame, DigestFrame, Frame, Hello, Snapshot, Stamp, Tick};
 pub use hub::{Hub, LiveStats};
 pub use scope::ScopeView;
+pub use stored::{StorageNote, StorageReason};

@@ -12,7 +12,7 @@
 //! with checkpoints; a replicated stream for cluster mode is a third variant
 //! here, not an `if` in ingest, the app or the handlers.
 
-use super::{Storage, Wal};
+use super::{Health, Storage, Wal};
 use crate::metrics::{Exposition, Report};
 
 /// Where accepted batches go before their reply.
@@ -105,6 +105,15 @@ impl Log {
                 let wal = s.wal();
                 wal.end().saturating_sub(wal.progress().written)
             }
+        }
+    }
+
+    /// Whether everything on the screens is stored; cheap enough for the
+    /// live hub to ask every tick (see [`Health`]).
+    pub fn health(&self) -> Health {
+        match self {
+            Log::Memory => Health::Ok,
+            Log::Local(s) => s.wal().health(),
         }
     }
 

@@ -6,6 +6,8 @@
 //! - `log` — [`Log`], the seam between ingest and whatever makes a batch
 //!   durable (memory only, or the local log).
 //! - `metrics` — the log's figures on `/metrics`.
+//! - `health` — [`Health`]: whether everything the screens show is stored,
+//!   read by the live hub each tick.
 //! - `handle` — [`Storage`], which ties the files to an engine: ingest logs
 //!   each batch under the engine lock (so the log's order is the apply
 //!   order) and waits for durability before it replies; a background task
@@ -34,6 +36,7 @@
 mod checkpoint;
 mod format;
 mod handle;
+mod health;
 mod identity;
 mod keys;
 mod log;
@@ -51,6 +54,7 @@ pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
 pub use handle::{Opening, Storage, load_readonly};
+pub use health::{Cause, Health};
 pub use identity::{DataDirId, DataDirIdentity, Found, IDENTITY_FILE, IdentityError, SaleIdentity};
 pub use log::{Claim, Log, Ticket};
 pub use recovery::{Dropped, Mode, Recovered, RecoveryError};

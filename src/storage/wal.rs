@@ -30,6 +30,7 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
 use super::format::log::{HEADER, frame};
+use super::health::Health;
 use super::room::Room;
 use super::writer::Writer;
 use crate::config::FsyncMode;
@@ -221,6 +222,19 @@ impl Wal {
 
     pub fn progress(&self) -> Progress {
         self.inner.progress.borrow().clone()
+    }
+
+    /// Whether everything applied is written, for the screens each tick:
+    /// while all is well, a read of the published progress (nothing
+    /// cloned) and of the room; the appends' lock only while failing.
+    pub fn health(&self) -> Health {
+        let (failed, written) = {
+            let p = self.inner.progress.borrow();
+            (p.error.is_some(), p.written)
+        };
+        let room = &self.inner.room;
+        let out_of_room = || room.left() < super::room::MIN_STEP && room.short().is_some();
+        Health::of(failed, written, || self.end(), !failed && out_of_room())
     }
 
     /// Waits until every record up to `lsn` is as durable as the mode

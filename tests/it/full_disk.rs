@@ -4,7 +4,9 @@
 //!
 //! A batch answered `503` because the log has no room is not applied: the
 //! figures never include it, so a `kill -9` and a restart never take
-//! figures back. When space comes back, ingest resumes by itself.
+//! figures back. Screens are told the disk is full (all shown is stored)
+//! and, once, that storage is ok again. When space comes back, ingest
+//! resumes by itself.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -14,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::process::{Server, start_under};
+use crate::unstored::{connect, frame_where};
 
 /// A tmpfs of `size` on `dir`, in a mount namespace held open by a
 /// sleeping process; `None` where namespaces or mounts are not allowed
@@ -192,6 +195,13 @@ async fn a_batch_refused_for_a_full_disk_is_never_shown() {
         .expect("readyz");
     assert_eq!(ready.status(), 503);
     assert_eq!(applied(&client, &server).await, accepted);
+    // A screen joining now is told: nothing unstored, but no room.
+    let mut ws = connect(&server).await;
+    let snap = frame_where(&mut ws, |f| f["type"] == "snapshot").await;
+    assert_eq!(
+        snap["storage"],
+        serde_json::json!({"ok": false, "unstored": 0, "reason": "disk_full"})
+    );
 
     // Space comes back: within a few seconds the log has room again.
     mount.resize(&data, "64m");
@@ -206,6 +216,15 @@ async fn a_batch_refused_for_a_full_disk_is_never_shown() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(applied(&client, &server).await, accepted);
+    // The screen is told once that storage is ok again.
+    let ok = frame_where(&mut ws, |f| {
+        f["type"] == "tick" && f["storage"]["ok"] == true
+    })
+    .await;
+    assert_eq!(ok["storage"], serde_json::json!({"ok": true}));
+    let next = frame_where(&mut ws, |f| f["type"] == "tick").await;
+    assert!(next.get("storage").is_none(), "{}", next["storage"]);
+    drop(ws);
 
     // kill -9 and a restart: the figures are where they were.
     drop(server);

@@ -27,6 +27,7 @@ mod process;
 mod props;
 mod rules;
 mod secrets;
+mod unstored;
 mod upgrade;
 mod upgrade_v2;
 mod windows;
