@@ -169,7 +169,9 @@ impl Wal {
         if self.inner.room.take(bytes) {
             return Ok(bytes);
         }
-        // Off the hot path: have the writer reserve more now.
+        // Off the hot path: have the writer reserve more now, at least
+        // this record's bytes.
+        self.inner.room.want(bytes);
         self.inner.wake.notify_one();
         let why = self.inner.room.short().unwrap_or_else(|| {
             "the space reserved for it is used up; the log writer is reserving more".into()
@@ -314,5 +316,30 @@ mod tests {
             let seg = dir.path().join(segment_name(first));
             assert_eq!(reserved_past_end(&seg), 0, "round {round}");
         }
+    }
+
+    /// A record bigger than the writer's usual top-up (a large
+    /// `max_body_bytes`) is refused once, and fits when sent again: the
+    /// writer reserves for it instead of topping up to its usual mark
+    /// forever.
+    #[test]
+    fn a_record_bigger_than_the_usual_room_fits_when_sent_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wal = Wal::open(dir.path(), 1, FsyncMode::Interval).expect("open");
+        let big = (3 * super::super::room::LOW_WATER) as usize;
+        let mut fitted = None;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while fitted.is_none() && Instant::now() < deadline {
+            match wal.reserve(big) {
+                Ok(bytes) => fitted = Some(bytes),
+                Err(e) => {
+                    assert!(e.0.contains("reserving more"), "{e}");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        }
+        assert_eq!(fitted, Some((HEADER + big) as u64), "never fitted");
+        wal.unreserve((HEADER + big) as u64);
+        wal.close();
     }
 }
