@@ -52,8 +52,8 @@ pub struct Options {
     pub web: WebAssets,
     /// Start on a damaged log, keeping what precedes the damage.
     pub repair: bool,
-    /// Start on another sale's data directory, making it this sale's.
-    pub adopt_data_dir: bool,
+    /// Whether another sale's data directory may become this sale's.
+    pub adopt_data_dir: storage::Adopt,
     /// Listen on a non-loopback address without `[auth]`.
     pub allow_open: bool,
     /// Feed the demo's simulated traffic once recovered.

@@ -20,6 +20,7 @@ use crate::config::{self, Config, ServerConfig};
 use crate::demo::{self, DemoOptions};
 use crate::http::WebAssets;
 use crate::server;
+use crate::storage::Adopt;
 
 #[derive(Debug, Parser)]
 #[command(name = "warroom", version, about = "Live sales war-room server")]
@@ -149,7 +150,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let options = Options {
                 web: WebAssets { dir: web_dir },
                 repair,
-                adopt_data_dir,
+                adopt_data_dir: if adopt_data_dir {
+                    Adopt::AnySale
+                } else {
+                    Adopt::No
+                },
                 allow_open,
                 demo: None,
                 manual_alerts: false,
@@ -197,7 +202,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 repair: false,
                 // The demo's sale starts when it is run: a kept demo
                 // directory is the same demo started again, not a mistake.
-                adopt_data_dir: true,
+                // Another sale's directory is one, and is refused.
+                adopt_data_dir: Adopt::AnotherStart,
                 allow_open,
                 demo: (rate > 0).then_some((catalog, opts)),
                 manual_alerts: false,

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use super::format::checkpoint::Checkpoint;
-use super::identity::{self, Found, IDENTITY_FILE};
+use super::identity::{self, Adopt, Found, IDENTITY_FILE};
 use super::recovery::{self, Mode, Recovered, RecoveryError};
 use super::sale_file::{self, SALE_FILE};
 use super::wal::Wal;
@@ -50,8 +50,8 @@ pub fn load_readonly(dir: &Path) -> Result<Engine, String> {
 pub struct Opening {
     /// `--repair`: a damaged log or key file is cut off or set aside.
     pub repair: bool,
-    /// `--adopt-data-dir`: another sale's directory becomes this sale's.
-    pub adopt: bool,
+    /// `--adopt-data-dir` (or the demo): whose directory becomes this sale's.
+    pub adopt: Adopt,
 }
 
 /// Says at start what the identity check recorded.

@@ -25,6 +25,33 @@ use crate::money::Currency;
 
 pub const IDENTITY_FILE: &str = "identity.json";
 
+/// Whether a start may take over another sale's data directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Adopt {
+    /// Another sale is refused (a plain start).
+    #[default]
+    No,
+    /// `--adopt-data-dir`: any other sale's directory becomes this one's.
+    AnySale,
+    /// Only another start of this sale (same name and currency): the demo,
+    /// whose sale starts when it is run. Any other sale is refused, so a
+    /// demo pointed at a real sale's directory changes nothing.
+    AnotherStart,
+}
+
+impl Adopt {
+    /// Whether a directory recording `recorded` (`None`: unreadable) may
+    /// become `configured`'s.
+    fn allows(self, recorded: Option<&SaleIdentity>, configured: &SaleIdentity) -> bool {
+        match self {
+            Adopt::No => false,
+            Adopt::AnySale => true,
+            Adopt::AnotherStart => recorded
+                .is_some_and(|r| r.name == configured.name && r.currency == configured.currency),
+        }
+    }
+}
+
 /// A random 128-bit id, made when a data directory is created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DataDirId(pub u128);
@@ -170,8 +197,8 @@ impl DataDirId {
 }
 
 /// Checks `dir` against `sale` before anything in it is read; changes
-/// nothing. With `adopt`, another sale's directory becomes this one's.
-pub fn check(dir: &Path, sale: &Sale, adopt: bool) -> Result<Found, IdentityError> {
+/// nothing. As `adopt` allows, another sale's directory becomes this one's.
+pub fn check(dir: &Path, sale: &Sale, adopt: Adopt) -> Result<Found, IdentityError> {
     let configured = SaleIdentity::of(sale);
     let file = dir.join(IDENTITY_FILE);
     let mine = |id| DataDirIdentity {
@@ -184,7 +211,7 @@ pub fn check(dir: &Path, sale: &Sale, adopt: bool) -> Result<Found, IdentityErro
             Err(source) if source.is_newer() => {
                 return Err(IdentityError::Newer { file, source });
             }
-            Err(_) if adopt => {
+            Err(_) if adopt.allows(None, &configured) => {
                 return Ok(Found::Adopted {
                     identity: mine(DataDirId::random()),
                     was: None,
@@ -218,7 +245,7 @@ pub fn check(dir: &Path, sale: &Sale, adopt: bool) -> Result<Found, IdentityErro
     if recorded == configured {
         return Ok(Found::Same(mine(id)));
     }
-    if adopt {
+    if adopt.allows(Some(&recorded), &configured) {
         return Ok(Found::Adopted {
             identity: mine(id),
             was: Some(recorded),

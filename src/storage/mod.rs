@@ -55,7 +55,9 @@ pub use format::FormatError;
 pub use format::batch as codec;
 pub use handle::{Opening, Storage, load_readonly};
 pub use health::{Cause, Health};
-pub use identity::{DataDirId, DataDirIdentity, Found, IDENTITY_FILE, IdentityError, SaleIdentity};
+pub use identity::{
+    Adopt, DataDirId, DataDirIdentity, Found, IDENTITY_FILE, IdentityError, SaleIdentity,
+};
 pub use log::{Claim, Log, Ticket};
 pub use recovery::{Dropped, Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;

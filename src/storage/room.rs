@@ -42,6 +42,10 @@ const UNLIMITED: u64 = u64::MAX / 4;
 #[derive(Debug, Default)]
 pub struct Room {
     bytes: AtomicU64,
+    /// The biggest claim refused since the last refill: a refill reserves
+    /// at least this much, so a record bigger than [`LOW_WATER`] fits
+    /// when sent again instead of never.
+    wanted: AtomicU64,
     /// Why the last refill failed, while the disk refuses more.
     short: Mutex<Option<String>>,
 }
@@ -59,6 +63,11 @@ impl Room {
     #[inline]
     pub fn give(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// Notes a claim of `n` bytes that did not fit (off the hot path).
+    pub fn want(&self, n: u64) {
+        self.wanted.fetch_max(n, Ordering::AcqRel);
     }
 
     pub fn left(&self) -> u64 {
@@ -131,13 +140,14 @@ impl Reservation {
         marker: u64,
         alloc: &mut dyn FnMut(u64, u64) -> io::Result<()>,
     ) {
-        if !self.reserving || room.left() >= LOW_WATER {
+        let target = LOW_WATER.max(room.wanted.load(Ordering::Acquire));
+        if !self.reserving || room.left() >= target {
             return;
         }
         if self.retry_at.is_some_and(|at| Instant::now() < at) {
             return;
         }
-        let mut step = LOW_WATER;
+        let mut step = LOW_WATER.max(target - room.left());
         loop {
             let at = self.cap.max(len);
             match alloc(at, step).map_err(classify) {
@@ -146,6 +156,9 @@ impl Reservation {
                     self.cap = at + step;
                     room.give(self.free(len, marker) - before);
                     room.set_short(None);
+                    if room.left() >= target {
+                        room.wanted.store(0, Ordering::Release);
+                    }
                     // Less than a full step: the disk is nearly full, so
                     // the next attempt waits instead of probing each write.
                     self.retry_at = (step < LOW_WATER).then(|| Instant::now() + RETRY_EVERY);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use warroom::clock::SystemClock;
 use warroom::engine::Engine;
-use warroom::storage::{IDENTITY_FILE, Opening, SALE_FILE, Storage};
+use warroom::storage::{Adopt, IDENTITY_FILE, Opening, SALE_FILE, Storage};
 
 use crate::process::{Server, start};
 
@@ -207,7 +207,7 @@ fn fixture_config() -> warroom::config::Config {
 fn open(cfg: &warroom::config::Config, dir: &Path, adopt: bool) -> Result<(), String> {
     let engine = Engine::new(Arc::new(cfg.clone()), Arc::new(SystemClock));
     let opening = Opening {
-        adopt,
+        adopt: if adopt { Adopt::AnySale } else { Adopt::No },
         ..Opening::default()
     };
     let (storage, _) =
@@ -272,4 +272,80 @@ fn a_newer_or_damaged_identity_file_is_refused_by_name() {
     );
     open(&cfg, dir.path(), true).expect("adopted");
     open(&cfg, dir.path(), false).expect("recorded again");
+}
+
+/// `warroom demo --data-dir DIR`, its stdout and stderr once it exits, or
+/// `None` while it still runs after `wait` (then it is killed).
+fn demo_on(data: &Path, wait: Duration) -> Option<(ExitStatus, String)> {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "demo",
+            "--rate",
+            "0",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the demo");
+    let deadline = Instant::now() + wait;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            let out = child.wait_with_output().expect("output");
+            return Some((out.status, String::from_utf8_lossy(&out.stderr).into()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// The demo adopts a directory only when it is a demo's (the demo's sale
+/// starts when it is run): pointed at a real sale's directory by mistake,
+/// it is refused like any other sale and changes nothing, instead of
+/// taking the directory over and logging simulated orders into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_adopts_only_a_demo_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let client = reqwest::Client::new();
+    let now = chrono::Utc::now();
+    let starts = (now - chrono::Duration::hours(1)).to_rfc3339();
+    let ends = (now + chrono::Duration::hours(23)).to_rfc3339();
+    let double11 = write_config(
+        &dir.path().join("double11"),
+        &data,
+        &sale("Double 11 2026", "CNY", &starts, &ends, "1000000"),
+        "",
+    );
+    let mut server = start(&double11, &[]).expect("start");
+    assert!(server.ready(&client).await, "{}", server.stderr());
+    drop(server);
+    let identity = std::fs::read(data.join(IDENTITY_FILE)).expect("identity.json");
+    let record = std::fs::read(data.join(SALE_FILE)).expect("sale.json");
+
+    let (status, err) =
+        demo_on(&data, Duration::from_secs(30)).expect("the demo must not start on a sale's data");
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("\"Double 11 2026\" (CNY"), "{err}");
+    assert!(std::fs::read(data.join(IDENTITY_FILE)).is_ok_and(|b| b == identity));
+    assert!(std::fs::read(data.join(SALE_FILE)).is_ok_and(|b| b == record));
+
+    // A demo's own directory, started again later: adopted as before.
+    let demo = dir.path().join("demo");
+    assert!(demo_on(&demo, Duration::from_secs(3)).is_none(), "runs");
+    let first = std::fs::read_to_string(demo.join(IDENTITY_FILE)).expect("demo identity");
+    std::thread::sleep(Duration::from_millis(1100));
+    let again = demo_on(&demo, Duration::from_secs(3));
+    assert!(
+        again.is_none(),
+        "the demo starts again on its directory: {again:?}"
+    );
+    let second = std::fs::read_to_string(demo.join(IDENTITY_FILE)).expect("demo identity");
+    assert_ne!(first, second, "another start of the demo sale");
 }

@@ -25,6 +25,7 @@ mod memory;
 mod metrics;
 mod process;
 mod props;
+mod restart;
 mod rules;
 mod secrets;
 mod unstored;
