@@ -56,7 +56,7 @@ pub struct Dropped {
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryError {
     #[error(
-        "{file}: damaged log record at byte {offset}: {reason} (start with --repair to keep what precedes it)"
+        "{file}: damaged log record at byte {offset}: {reason} (a start with `serve --repair` keeps every record that verifies and sets the damaged bytes aside)"
     )]
     Damaged {
         file: PathBuf,
@@ -64,11 +64,11 @@ pub enum RecoveryError {
         reason: String,
     },
     #[error(
-        "{file}: damaged key file: {reason} (start with --repair to go on without it; events it covered would count again if re-sent)"
+        "{file}: damaged key file: {reason} (a start with `serve --repair` goes on without it; events it covered would count again if re-sent)"
     )]
     Keys { file: PathBuf, reason: String },
     #[error(
-        "{dir}: the checkpoint at record {lsn} held {expected} idempotency keys but the key files hold {found}: a key file is missing (start with --repair to go on without it; events it covered would count again if re-sent)"
+        "{dir}: the checkpoint at record {lsn} held {expected} idempotency keys but the key files hold {found}: a key file is missing (a start with `serve --repair` goes on without it; events it covered would count again if re-sent)"
     )]
     KeysMissing {
         dir: PathBuf,
@@ -77,7 +77,7 @@ pub enum RecoveryError {
         found: u64,
     },
     #[error(
-        "{file}: {detail} (start with --repair to go on without them; order systems may re-send what they covered)"
+        "{file}: {detail} (a start with `serve --repair` goes on without them; order systems may re-send what they covered)"
     )]
     Gap { file: PathBuf, detail: String },
     /// A file this build cannot read as it is (a newer format, foremost).
