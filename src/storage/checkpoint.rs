@@ -8,7 +8,8 @@
 //! the old checkpoint or the new one, never half of one. Then it is read
 //! back from disk — checksum and a full decode — and only a checkpoint that
 //! reads back makes anything redundant ([`retire`]): older checkpoints
-//! beyond the fallback, and the log segments it covers.
+//! beyond the fallback, and the log segments the fallback covers (so the
+//! fallback can still be replayed from if the newest is damaged).
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -86,7 +87,19 @@ pub fn retire(dir: &Path, path: &Path, lsn: u64, keys: u64) -> std::io::Result<u
     for (_, old) in list(dir)?.into_iter().skip(KEEP + 1) {
         let _ = std::fs::remove_file(old);
     }
-    drop_covered(dir, lsn)
+    drop_behind_fallback(dir)
+}
+
+/// Removes the log segments the *fallback* checkpoint (the older one
+/// kept) covers, not those the newest covers: if the newest turns out
+/// unreadable, recovery loads the fallback and replays the log from there,
+/// so that log must still be on disk. Costs up to one checkpoint interval
+/// more of log. With no fallback yet, nothing is removed.
+pub fn drop_behind_fallback(dir: &Path) -> std::io::Result<usize> {
+    match list(dir)?.get(KEEP) {
+        Some((fallback, _)) => drop_covered(dir, *fallback),
+        None => Ok(0),
+    }
 }
 
 /// Removes the log segments whose records the checkpoint at `lsn` all
@@ -157,9 +170,16 @@ mod tests {
         assert!(retire(d, &path, 8, 3).is_err());
         assert!(segs.iter().all(|s| s.exists()), "every segment kept");
 
-        // As written: the segments it covers go (records 1–4 and 5–8).
+        // As written, but the only checkpoint: no fallback yet, so every
+        // segment stays (a damaged newest would need the log from 1).
         let path = write(d, &Checkpoint::of(8, with_keys(3))).expect("write");
-        assert_eq!(retire(d, &path, 8, 3).expect("retire"), 2);
+        assert_eq!(retire(d, &path, 8, 3).expect("retire"), 0);
+        assert!(segs.iter().all(|s| s.exists()), "every segment kept");
+
+        // A newer one at 12: the one at 8 is its fallback, so the segments
+        // 8 covers go (records 1–4 and 5–8) and the one holding 9 stays.
+        let path = write(d, &Checkpoint::of(12, with_keys(3))).expect("write");
+        assert_eq!(retire(d, &path, 12, 3).expect("retire"), 2);
         assert!(!segs[0].exists() && !segs[1].exists() && segs[2].exists());
     }
 }

@@ -167,16 +167,9 @@ impl Storage {
             storage
                 .checkpoint()
                 .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
-        } else if recovered.last_lsn == recovered.checkpoint_lsn && recovered.checkpoint_lsn > 0 {
-            // The log goes on in the segment just opened: the older ones
-            // hold only records the checkpoint covers. Removing them now
-            // means that losing the new segment later shows as a gap
-            // instead of as a log that ended at the checkpoint.
-            checkpoint::drop_covered(dir, recovered.checkpoint_lsn)
-                .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
         } else if recovered.last_lsn > recovered.checkpoint_lsn {
-            // Records were replayed: checkpoint them soon, which drops the
-            // older segments for the same reason.
+            // Records were replayed: checkpoint them soon, so the next
+            // start replays less.
             storage.inner.checkpoint_soon.store(true, Relaxed);
         }
         Ok((storage, recovered))

@@ -24,6 +24,7 @@
 //! - `sale_file` — `sale.json`, the sale the directory holds (no secrets).
 //! - `identity` — `identity.json`, the sale the directory belongs to,
 //!   checked before anything is replayed.
+//! - `head` — `log-head.json`, the newest segment, so losing it shows.
 //! - `recovery` — start-up: checkpoint + key files + log replay; a log
 //!   that stops short of its checkpoint.
 //! - `replay` — the log replay: torn tails, damaged records, missing
@@ -36,6 +37,7 @@
 mod checkpoint;
 mod format;
 mod handle;
+mod head;
 mod health;
 mod identity;
 mod keys;

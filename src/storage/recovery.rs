@@ -80,6 +80,8 @@ pub enum RecoveryError {
         "{file}: {detail} (a start with `serve --repair` goes on without them; order systems may re-send what they covered)"
     )]
     Gap { file: PathBuf, detail: String },
+    #[error(transparent)]
+    Head(super::head::HeadError),
     /// A file this build cannot read as it is (a newer format, foremost).
     #[error("{file}: {source}")]
     Format { file: PathBuf, source: FormatError },
@@ -141,6 +143,7 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
     engine.track_new_keys();
     out.last_lsn = out.checkpoint_lsn;
     let segs = segments(dir).map_err(io)?;
+    newest_segment_is_there(dir, &segs, &mut out, mode)?;
     // The log's tail is its last segment holding anything (a start that
     // logged nothing may leave an empty one after it).
     let tail = segs
@@ -157,6 +160,9 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
         replay.segment(path, *first, i >= tail)?;
     }
     let reached = replay.max_seen;
+    if mode != Mode::ReadOnly {
+        give_back_reserved_space(&segs);
+    }
     log_reaches_checkpoint(dir, &segs, reached, &mut out, mode)?;
     if out.dropped != Dropped::default() {
         let d = out.dropped;
@@ -206,6 +212,64 @@ fn log_reaches_checkpoint(
         checkpoint = c,
         "repair: the checkpoint {detail}; going on from it"
     );
+    out.gap = true;
+    Ok(())
+}
+
+/// Frees the disk space a killed writer left reserved past the end of its
+/// segments (docs/api.md, Disk full): no old segment is written again (the
+/// writer opens a new one), and they are kept back to the fallback
+/// checkpoint, so a crash loop would otherwise pile reservations up.
+/// Truncating a file to its own length frees the blocks past its end.
+fn give_back_reserved_space(segs: &[(u64, PathBuf)]) {
+    for (_, path) in segs {
+        let trimmed = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|f| {
+                let len = f.metadata()?.len();
+                f.set_len(len)
+            });
+        if let Err(e) = trimmed {
+            tracing::warn!(file = %path.display(), error = %e, "cannot free the space reserved past the end of a log segment");
+        }
+    }
+}
+
+/// The segment `log-head.json` names as the newest must exist: without it
+/// the records it held are lost, even where an older segment reaches the
+/// checkpoint and the log would look as if it simply ended (`head`).
+fn newest_segment_is_there(
+    dir: &Path,
+    segs: &[(u64, PathBuf)],
+    out: &mut Recovered,
+    mode: Mode,
+) -> Result<(), RecoveryError> {
+    let newest = match super::head::read(dir) {
+        Ok(Some(first)) => first,
+        Ok(None) => return Ok(()),
+        Err(e @ super::head::HeadError::Newer(..)) => return Err(RecoveryError::Head(e)),
+        // The writer rewrites the head when it opens; repair goes on.
+        Err(e) if mode == Mode::Repair => {
+            tracing::warn!(error = %e, "repair: the log head is unreadable; going on without it");
+            return Ok(());
+        }
+        Err(e) => return Err(RecoveryError::Head(e)),
+    };
+    if segs.iter().any(|(first, _)| *first == newest) {
+        return Ok(());
+    }
+    let name = super::wal::segment_name(newest);
+    let detail = format!(
+        "names {name} as the newest log segment, but it is missing: the records from {newest} on are lost (a deleted or lost segment)"
+    );
+    if mode != Mode::Repair {
+        return Err(RecoveryError::Gap {
+            file: dir.join(super::head::HEAD_FILE),
+            detail,
+        });
+    }
+    tracing::warn!("repair: the log head {detail}; going on without them");
     out.gap = true;
     Ok(())
 }

@@ -37,6 +37,8 @@ pub(super) struct Writer {
 impl Writer {
     pub(super) fn new(dir: PathBuf, first_lsn: u64, inner: Arc<Inner>) -> std::io::Result<Writer> {
         let file = Self::create(&dir, first_lsn)?;
+        // The head names it before any record goes in (see `head`).
+        super::head::write(&dir, first_lsn)?;
         // Normally a new file; one left empty (or holding only its marker)
         // by a start that logged nothing is continued.
         let len = file.metadata()?.len();
@@ -103,6 +105,7 @@ impl Writer {
             if let Some(n) = need {
                 fallocate_keep_size(&file, 0, n)?;
             }
+            super::head::write(&self.dir, first)?;
             Ok(file)
         });
         let file = match next {

@@ -571,8 +571,10 @@ async fn a_full_disk_answers_503_and_a_stop_still_ends() {
     let err = server.stderr();
     assert!(err.contains("No space left on device"), "{err}");
 
-    // The disk is back.
+    // The disk is back: the segment is an (empty) file again. (Deleting
+    // it instead would be a lost segment: the log head names it.)
     std::fs::remove_file(&segment).expect("unlink");
+    std::fs::write(&segment, b"").expect("an empty segment");
     let mut server = start(&config, &[]).expect("restart");
     assert!(server.ready(&client).await, "{}", server.stderr());
     let reply = post(&client, &server.base, lines[..200].join("\n"))

@@ -191,9 +191,12 @@ async fn a_deleted_segment_stops_start_up_until_repair() {
     let mut server = start(&config, &[]).expect("start");
     assert!(!server.ready(&client).await, "start-up must stop");
     let err = server.stderr();
+    // Segments are kept back to the fallback checkpoint, so the one holding
+    // records 1–10 still reaches the checkpoint: the log head is what
+    // tells the newest segment is gone.
     assert!(
-        err.contains(&format!("checkpoint-{:020}.bin", 10))
-            && err.contains("record 11")
+        err.contains("log-head.json")
+            && err.contains(&format!("wal-{:020}.log", 11))
             && err.contains("missing")
             && err.contains("--repair"),
         "{err}"
@@ -205,4 +208,50 @@ async fn a_deleted_segment_stops_start_up_until_repair() {
     let (n, _) = events_applied(&config, &[]).await;
     assert_eq!(n, 1_000);
     assert!(!named(&data, ".log").is_empty());
+}
+
+/// The newest checkpoint is unreadable: start-up falls back to the older
+/// one and replays the log from there (segments are kept back to it), so
+/// nothing is lost. It used to stop on the missing records: the start
+/// before the kill had removed the segment the fallback needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_newest_checkpoint_falls_back_to_the_older_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), "interval");
+    let data = dir.path().join("data");
+    let client = reqwest::Client::new();
+    let (lines, _) = stream(1_500, 31);
+
+    // Two runs, each ending with a clean stop and its checkpoint (at
+    // records 5 and 10), then a third killed after logging 11–15.
+    for part in lines[..1_000].chunks(500) {
+        let mut server = start(&config, &[]).expect("start");
+        assert!(server.ready(&client).await, "{}", server.stderr());
+        for chunk in part.chunks(100) {
+            assert!(
+                post(&client, &server.base, chunk.join("\n"))
+                    .await
+                    .is_some()
+            );
+        }
+        stop(&mut server);
+    }
+    logged_then_killed(&config, &lines[1_000..]).await;
+    let checkpoints = named(&data, ".bin")
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("checkpoint-"))
+        .collect::<Vec<_>>();
+    assert_eq!(checkpoints.len(), 2, "the newest and its fallback");
+    let newest = checkpoints.last().expect("newest");
+    let mut bytes = std::fs::read(newest).expect("read");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x5a;
+    std::fs::write(newest, &bytes).expect("damage the newest checkpoint");
+
+    let (n, err) = events_applied(&config, &[]).await;
+    assert_eq!(n, 1_500, "{err}");
+    assert!(err.contains("checkpoint unusable"), "{err}");
+    // Once more, now that a start has replayed from the fallback.
+    let (n, _) = events_applied(&config, &[]).await;
+    assert_eq!(n, 1_500);
 }

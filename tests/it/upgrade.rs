@@ -266,11 +266,27 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
             .expect("read")
             .starts_with(b"WRCP0003")
     );
-    assert_eq!(
-        files_of(dir.path(), "wal-").len(),
-        1,
-        "the segments it covers are gone"
-    );
+    // Segments are kept back to the fallback (the older checkpoint kept):
+    // none of those left ends at or before it.
+    let checkpoints = files_of(dir.path(), "checkpoint-");
+    assert_eq!(checkpoints.len(), 2, "the newest and its fallback");
+    let lsn_of = |p: &Path, prefix: &str| -> u64 {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        name.trim_start_matches(prefix)
+            .split('.')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("numbered file")
+    };
+    let fallback = lsn_of(&checkpoints[0], "checkpoint-");
+    let segs = files_of(dir.path(), "wal-");
+    for pair in segs.windows(2) {
+        assert!(
+            lsn_of(&pair[1], "wal-") > fallback + 1,
+            "{} holds only records the fallback at {fallback} covers",
+            pair[0].display()
+        );
+    }
     storage.close();
     drop((storage, engine));
     let (engine, storage) = open(&cfg, dir.path());

@@ -10,6 +10,7 @@
 //! | key file | `keys-<lsn>.bin` | 1 (`WRKY0001`) | 1 |
 //! | log segment | `wal-<lsn>.log` | 2 (a marker record first) | 1 (no marker), 2 |
 //! | sale record | `sale.json` | 2 (`"version": 2`) | 1 (the whole config, no `version`; its secrets are dropped), 2 |
+//! | log head | `log-head.json` | 1 (`"version": 1`, see `storage::head`) | 1; a directory without one is not checked |
 //! | identity | `identity.json` | 1 (`"version": 1`) | 1; a directory without one takes the identity its `sale.json` records |
 //!
 //! The first release (data-directory generation 1, the `upgrade-v1`
