@@ -47,7 +47,10 @@ impl AppState {
 /// Each guard is the `route_layer` of its method router, so it runs only for
 /// the methods the route has: a wrong method is `405` with `Allow` before
 /// any token is asked for. Outside the routes, in order: timing, the `Host`
-/// check, origins (and CORS preflights), errors as JSON.
+/// check, origins (and CORS preflights), errors as JSON. These wrap the
+/// routed service as a whole (its fallback), not each route: a layer on the
+/// routes themselves runs inside the method router, before it adds `Allow`
+/// to a `405`, so the JSON reason could not name the methods allowed.
 pub fn router(state: AppState) -> Router {
     let guard =
         |access: Access| middleware::from_fn_with_state((state.clone(), access), auth::require);
@@ -57,7 +60,7 @@ pub fn router(state: AppState) -> Router {
         guard(Access::Screen),
         guard(Access::Admin),
     );
-    Router::new()
+    let routes = Router::new()
         .route(
             "/api/v1/events",
             post(events::post_events).route_layer(ingest),
@@ -107,11 +110,13 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/assets/{version}/{file}", get(web::asset))
+        .with_state(state.clone());
+    Router::new()
+        .fallback_service(routes)
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), auth::origins))
         .layer(middleware::from_fn_with_state(state.clone(), auth::hosts))
-        .layer(middleware::from_fn_with_state(state.clone(), timed))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state, timed))
 }
 
 /// Records each request's duration (the live socket, long-lived, is left out).

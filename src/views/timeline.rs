@@ -57,7 +57,9 @@ pub struct TimelineRange {
 /// Why a timeline cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimelineError {
-    #[error("no such scope: {0}")]
+    /// A channel or store never seen: `no channel "x"`, as the other
+    /// reads name one.
+    #[error("{0}")]
     UnknownScope(String),
     #[error("{0}")]
     BadRange(String),
@@ -86,18 +88,16 @@ pub fn timeline(
     scope: &TimelineScope,
     range: &TimelineRange,
 ) -> Result<Vec<TimelineRow>, TimelineError> {
-    let unknown = || TimelineError::UnknownScope(format!("{scope:?}"));
+    let unknown = |kind: &str, id: &str| TimelineError::UnknownScope(format!("no {kind} {id:?}"));
     let line: &Timeline = match scope {
         TimelineScope::Sale => &st.sale.timeline,
         TimelineScope::Channel(id) => {
-            &st.channels[st.channel_index(id).ok_or_else(unknown)?]
-                .scope
-                .timeline
+            let i = st.channel_index(id).ok_or_else(|| unknown("channel", id))?;
+            &st.channels[i].scope.timeline
         }
         TimelineScope::Store(id) => {
-            &st.stores[st.store_index(id).ok_or_else(unknown)?]
-                .scope
-                .timeline
+            let i = st.store_index(id).ok_or_else(|| unknown("store", id))?;
+            &st.stores[i].scope.timeline
         }
     };
     let minutes = cfg.sale.minutes();

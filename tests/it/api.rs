@@ -456,3 +456,24 @@ async fn every_api_error_is_json() {
         );
     }
 }
+
+/// A timeline scope never seen is `404` naming the kind and the id as
+/// given, as `/api/v1/stores/{id}` does, not a debug form of the scope.
+#[tokio::test]
+async fn an_unknown_timeline_scope_is_named_plainly() {
+    let app = spawn_app(test_config(), START + MIN).await;
+    for (scope, said) in [
+        ("channel:nope", r#"no channel "nope""#),
+        ("store:a%2Cb", r#"no store "a,b""#),
+    ] {
+        let r = app
+            .client
+            .get(format!("{}/api/v1/timeline?scope={scope}", app.base))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(r.status(), 404, "{scope}");
+        let v: Value = r.json().await.expect("JSON");
+        assert_eq!(v["error"], said, "{scope}");
+    }
+}

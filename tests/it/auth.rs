@@ -415,3 +415,30 @@ async fn a_wrong_method_is_405_with_allow_before_any_token() {
         );
     }
 }
+
+/// The JSON reason of a `405` names the methods the path takes, as its
+/// `Allow` header does (docs/api.md, conventions): the error layer must
+/// see the response after the router has added `Allow`.
+#[tokio::test]
+async fn a_405_reason_names_the_methods_allowed() {
+    let app = app_with_auth().await;
+    for (method, path, allowed) in [
+        (reqwest::Method::DELETE, "/api/v1/events", "POST"),
+        (reqwest::Method::PUT, "/api/v1/silences", "GET,HEAD,POST"),
+    ] {
+        let r = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), 405, "{method} {path}");
+        assert_eq!(r.headers()["allow"], allowed, "{method} {path}");
+        let body: serde_json::Value = r.json().await.expect("a JSON error");
+        let error = body["error"].as_str().unwrap_or_default().to_string();
+        assert!(
+            error.contains(&format!("(allowed: {allowed})")),
+            "{method} {path}: {error}"
+        );
+    }
+}
