@@ -42,7 +42,8 @@ pub enum Command {
         /// Data directory (overrides [storage] dir).
         #[arg(long)]
         data_dir: Option<PathBuf>,
-        /// Start even if the log is damaged, keeping what precedes the damage.
+        /// Start even if the log is damaged or records are missing: keeps every
+        /// record that verifies and sets the damaged bytes aside.
         #[arg(long)]
         repair: bool,
         /// Start even if the data directory belongs to another sale (another
@@ -78,6 +79,10 @@ pub enum Command {
         /// Listen on a non-loopback address (the demo has no [auth]).
         #[arg(long)]
         allow_open: bool,
+        /// A host name screens may use besides IP addresses and `localhost`
+        /// (e.g. `laptop.local`); repeat for more ([server] allowed_hosts).
+        #[arg(long = "allowed-host", value_name = "NAME")]
+        allowed_hosts: Vec<String>,
         /// Serve the screen from this folder instead of the embedded copy.
         #[arg(long)]
         web_dir: Option<PathBuf>,
@@ -173,11 +178,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             fsync_always,
             allow_open,
+            allowed_hosts,
             web_dir,
         } => {
             let opts = DemoOptions { rate, seed };
+            let allowed_hosts = allowed_hosts
+                .iter()
+                .map(|h| {
+                    config::host_name(h).with_context(|| {
+                        format!("--allowed-host {h:?}: must be a host name such as \"laptop.local\" (no scheme, port or path)")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let server = ServerConfig {
                 listen,
+                allowed_hosts,
                 ..ServerConfig::default()
             };
             let (mut cfg, catalog) =

@@ -35,3 +35,4 @@ pub use model::{
 pub use plan::Plan;
 pub use rule::{RULES, Rule};
 pub use secret::Secret;
+pub use server::host_name;

@@ -63,16 +63,7 @@ impl Builder<'_> {
             out.header_timeout_ms = v as u64;
         }
         for h in raw.allowed_hosts.iter().flatten() {
-            let name = h
-                .get_ref()
-                .trim()
-                .trim_end_matches('.')
-                .to_ascii_lowercase();
-            let plain = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-            if !plain {
+            let Some(name) = host_name(h.get_ref()) else {
                 return self.err(
                     h.span(),
                     format!(
@@ -80,7 +71,7 @@ impl Builder<'_> {
                         h.get_ref()
                     ),
                 );
-            }
+            };
             out.allowed_hosts.push(name);
         }
         let caps = [
@@ -160,4 +151,16 @@ impl Builder<'_> {
         }
         Ok(out)
     }
+}
+
+/// A name for `[server] allowed_hosts` (or `--allowed-host`) as the Host
+/// check compares it: trimmed, lowercase, without a trailing dot; `None`
+/// if it is not a plain host name (a scheme, port or path in it).
+pub fn host_name(raw: &str) -> Option<String> {
+    let name = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    plain.then_some(name)
 }

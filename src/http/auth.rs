@@ -96,9 +96,11 @@ fn token(req: &Request, url_ok: bool) -> Option<String> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
+        // The scheme's name is case-insensitive (RFC 9110, 11.1).
         .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
+            v.get(..7)
+                .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                .and_then(|_| v.get(7..))
         });
     if let Some(t) = bearer {
         return Some(t.trim().to_string());

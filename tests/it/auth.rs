@@ -442,3 +442,68 @@ async fn a_405_reason_names_the_methods_allowed() {
         );
     }
 }
+
+/// The scheme's name in `Authorization` is case-insensitive.
+#[tokio::test]
+async fn the_bearer_scheme_is_read_in_any_case() {
+    let app = app_with_auth().await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let r = app
+            .client
+            .get(format!("{}/api/v1/summary", app.base))
+            .header("authorization", format!("{scheme} {VIEW}"))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(r.status(), 200, "{scheme}");
+    }
+}
+
+/// `warroom demo --allowed-host NAME`: a demo shown on a LAN by its host
+/// name passes the Host check; other names still get 421.
+#[tokio::test]
+async fn the_demo_takes_allowed_host_names_from_the_command_line() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["demo", "--rate", "0", "--listen", "127.0.0.1:0"])
+        .args(["--allowed-host", "Laptop.Local."])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the demo");
+    let out = child.stdout.take().expect("stdout");
+    let addr: std::net::SocketAddr = BufReader::new(out)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            let url = l.split_whitespace().find(|w| w.starts_with("http://"))?;
+            url.trim_start_matches("http://")
+                .trim_end_matches('/')
+                .parse()
+                .ok()
+        })
+        .expect("the demo's address");
+    let ask = |host: &str| {
+        format!(
+            "GET /api/v1/summary HTTP/1.1\r\nHost: {host}:{}\r\nConnection: close\r\n\r\n",
+            addr.port()
+        )
+    };
+    let wait = std::time::Duration::from_secs(5);
+    let ok = raw_request(addr, ask("laptop.local").as_bytes(), wait).await;
+    let other = raw_request(addr, ask("evil.example").as_bytes(), wait).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    assert!(other.starts_with("HTTP/1.1 421"), "{other}");
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["demo", "--rate", "0", "--listen", "127.0.0.1:0"])
+        .args(["--allowed-host", "http://x:1/"])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--allowed-host \"http://x:1/\""), "{err}");
+}
