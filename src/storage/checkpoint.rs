@@ -105,10 +105,9 @@ pub fn drop_behind_fallback(dir: &Path) -> std::io::Result<usize> {
 /// Removes the log segments whose records the checkpoint at `lsn` all
 /// covers: those followed by a segment starting at or before `lsn + 1`.
 /// The segment the log goes on in — the one holding record `lsn + 1`, or
-/// starting there — is never removed, and neither is the last one: that
-/// is what lets recovery tell a deleted segment from a log that ended
-/// (`recovery`, docs/api.md, Files). Returns the segments removed.
-pub fn drop_covered(dir: &Path, lsn: u64) -> std::io::Result<usize> {
+/// starting there — is never removed, and neither is the last one (the
+/// one `log-head.json` names). Returns the segments removed.
+fn drop_covered(dir: &Path, lsn: u64) -> std::io::Result<usize> {
     let mut removed = 0;
     let segs = super::recovery::segments(dir)?;
     for pair in segs.windows(2) {

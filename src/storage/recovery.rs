@@ -2,10 +2,11 @@
 //! record after it (`replay` says what happens where the log is not whole
 //! records).
 //!
-//! A checkpoint at record N expects the log to go on at N + 1, and the
-//! checkpoint never deletes the segment that does (`checkpoint::drop_covered`):
-//! a log that does not reach back to it has lost a segment, which stops
-//! start-up by name unless `--repair`. A file in a format newer than this
+//! A checkpoint at record N expects the log to go on at N + 1 (segments
+//! are kept back to the fallback checkpoint, `checkpoint::retire`), and
+//! `log-head.json` names the newest segment (`head`): a log that does not
+//! reach back to the checkpoint, or lacks the segment the head names, has
+//! lost records, which stops start-up by name unless `--repair`. A file in a format newer than this
 //! build stops start-up by name, even with `--repair`: it is not damaged,
 //! and nothing of it may be cut or set aside.
 
