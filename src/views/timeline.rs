@@ -102,9 +102,11 @@ pub fn timeline(
     };
     let minutes = cfg.sale.minutes();
     let from = range.from.unwrap_or(0);
+    // Without `to`, up to the minutes shown so far: a page that starts
+    // past them is empty (not yet), not an error.
     let to = range
         .to
-        .unwrap_or_else(|| minutes_shown(cfg, now_ms, line.end()));
+        .unwrap_or_else(|| minutes_shown(cfg, now_ms, line.end()).max(from));
     if from > to || to > minutes {
         return Err(TimelineError::BadRange(format!(
             "from, to: must satisfy 0 <= from <= to <= {minutes} (minutes since the start), got {from} and {to}"

@@ -111,6 +111,24 @@ fn timelines_cost_the_minutes_seen_and_reads_are_bounded() {
         })
         .is_err()
     );
+    // A page past the minutes so far (without `to`) is empty, not an
+    // error; past the sale's end it is one.
+    let ahead = ingest.engine().read(|st, _| {
+        let early = START + 10 * MIN;
+        let range = TimelineRange {
+            from: Some(20),
+            ..Default::default()
+        };
+        let s1 = TimelineScope::Store("s1".into());
+        views::timeline(st, &cfg, early, &s1, &range).map(|rows| rows.len())
+    });
+    assert!(matches!(ahead, Ok(0)), "{ahead:?}");
+    let beyond = read(TimelineRange {
+        from: Some(31 * 24 * 60 + 1),
+        ..Default::default()
+    })
+    .expect_err("past the sale");
+    assert!(beyond.contains("from, to"), "{beyond}");
 
     // A screen's snapshot: bounded too, ending with the last hour minute
     // by minute, each row's cumulative exact.
