@@ -10,7 +10,7 @@ use warroom::config::FsyncMode;
 use warroom::ingest::{Rules, parse};
 use warroom::money::Currency;
 use warroom::sim::{Traffic, TrafficOptions, demo_catalog};
-use warroom::storage::{Wal, codec};
+use warroom::storage::{self, Wal};
 
 const NOW: i64 = 1_794_326_400_000;
 
@@ -28,7 +28,7 @@ fn record() -> Vec<u8> {
     let rules = Rules::new(&cur, NOW + 1000);
     let parsed = parse(&body, false, &rules).expect("parse");
     let mut out = Vec::new();
-    codec::encode(&parsed.batch, &mut out);
+    storage::encode_record(&parsed.batch, &mut out);
     out
 }
 

@@ -59,32 +59,42 @@ impl Engine {
     /// Applies a batch from the log in order (recovery), without the
     /// first-sight caps: the log holds only what they admitted when it was
     /// written, and replay must reach that same state whatever the caps
-    /// are now.
-    pub fn apply(&self, batch: &Batch<'_>) -> Applied {
+    /// are now. `stamp` is the receive time the batch was first applied
+    /// with (logs before format 3 have none: then it is now), so replay
+    /// reads no clock and reaches the very same state.
+    pub fn replay(&self, batch: &Batch<'_>, stamp: Option<i64>) -> Applied {
         if batch.is_empty() {
             return Applied::default();
         }
-        let now = self.now_ms();
+        let now = stamp.unwrap_or_else(|| self.now_ms());
         self.inner
             .state
             .lock()
             .apply(batch, &self.inner.config.sale, now, None)
     }
 
+    /// Applies a batch at the clock's now, without caps (benchmarks and
+    /// tests of the engine alone).
+    pub fn apply(&self, batch: &Batch<'_>) -> Applied {
+        self.replay(batch, None)
+    }
+
     /// Applies a batch from a client, with the first-sight caps, and, under
-    /// the same lock, runs `then` (the log append: records must be logged
-    /// in exactly the order batches are applied, and hold only the events
-    /// applied — `Applied::refused` says which were not).
+    /// the same lock, runs `then` with the receive time it was applied at
+    /// (the log append: records must be logged in exactly the order
+    /// batches are applied, stamped with that time, and hold only the
+    /// events applied — `Applied::refused` says which were not).
     pub fn apply_and<R>(
         &self,
         batch: &Batch<'_>,
-        then: impl FnOnce(&Applied) -> R,
+        then: impl FnOnce(&Applied, i64) -> R,
     ) -> (Applied, R) {
-        let now = self.now_ms();
         let mut st = self.inner.state.lock();
+        // Read under the lock, so stamps rise in log order.
+        let now = self.now_ms();
         let caps = Some(&self.inner.caps);
         let applied = st.apply(batch, &self.inner.config.sale, now, caps);
-        let r = then(&applied);
+        let r = then(&applied, now);
         (applied, r)
     }
 

@@ -22,7 +22,7 @@ pub use validate::{MAX_FUTURE_MS, Rules};
 
 use crate::engine::Engine;
 use crate::metrics::HttpMetrics;
-use crate::storage::{Log, Ticket, codec};
+use crate::storage::{self, Log, Ticket};
 
 /// The reply to one ingest request (docs/api.md, Events).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -141,21 +141,23 @@ impl Ingest {
         // Encode outside the lock; only the append happens under it.
         let mut record = Vec::new();
         if log.is_durable() && !parsed.batch.is_empty() {
-            codec::encode(&parsed.batch, &mut record);
+            storage::encode_record(&parsed.batch, &mut record);
         }
         // Room in the log first: a batch it could not take is not applied
         // (figures on the screens never include what a restart would lose).
         let claim = log
             .reserve(record.len())
             .map_err(IngestError::Unavailable)?;
-        let (applied, ticket) = self.engine.apply_and(&parsed.batch, |applied| {
+        let (applied, ticket) = self.engine.apply_and(&parsed.batch, |applied, now| {
             if !applied.refused.is_empty() && log.is_durable() {
                 // Rare (a first-sight cap refused lines): log only what was
                 // applied, so replay needs no caps to reach this state.
                 let skip: Vec<usize> = applied.refused.iter().map(|r| r.index).collect();
                 record.clear();
-                codec::encode(&parsed.batch.without(&skip), &mut record);
+                storage::encode_record(&parsed.batch.without(&skip), &mut record);
             }
+            // Replay applies it at the same time, not its own.
+            storage::stamp_record(&mut record, now);
             log.append(&record, claim, applied.accepted > 0)
         });
         let mut parsed = parsed;

@@ -55,6 +55,7 @@ mod writer;
 pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
+pub use format::log::{encode_payload as encode_record, stamp as stamp_record};
 pub use handle::{Opening, Storage, load_readonly};
 pub use health::{Cause, Health};
 pub use identity::{

@@ -67,7 +67,8 @@ fn payloads() -> &'static [(Vec<u8>, u64)] {
                 let body = body.join("\n");
                 let parsed = crate::ingest::parse(body.as_bytes(), false, &rules).ok()?;
                 let mut out = Vec::new();
-                super::codec::encode(&parsed.batch, &mut out);
+                super::encode_record(&parsed.batch, &mut out);
+                super::stamp_record(&mut out, NOW_MS);
                 Some((out, parsed.batch.len() as u64))
             })
             .collect()
@@ -292,7 +293,7 @@ pub fn seeds() -> Vec<Vec<u8>> {
     // Bytes of a batch, for the fuzzer's dictionary of shapes.
     if let Some((p, _)) = payloads().first() {
         let mut b = Batch::default();
-        if super::codec::decode(p, &mut b).is_ok() {
+        if super::format::log::decode_payload(super::format::log::VERSION, p, &mut b).is_ok() {
             out.push([&[0u8][..], &p[..p.len().min(HEADER)]].concat());
         }
     }

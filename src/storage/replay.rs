@@ -81,11 +81,14 @@ impl Replay<'_> {
                     if lsn > expected {
                         self.gap(&seg, expected, lsn, seg.at == opening)?;
                     }
-                    if let Err(e) = log::decode_payload(seg.version, payload, &mut batch) {
-                        self.bad_record(&mut seg, end, &e.to_string())?;
-                        continue;
-                    }
-                    self.engine.apply(&batch);
+                    let stamp = match log::decode_payload(seg.version, payload, &mut batch) {
+                        Ok(stamp) => stamp,
+                        Err(e) => {
+                            self.bad_record(&mut seg, end, &e.to_string())?;
+                            continue;
+                        }
+                    };
+                    self.engine.replay(&batch, stamp);
                     self.out.records += 1;
                     self.out.events += batch.len() as u64;
                     self.out.last_lsn = lsn;

@@ -297,6 +297,39 @@ mod tests {
         (meta.blocks() * 512).saturating_sub(meta.len().div_ceil(4096) * 4096)
     }
 
+    /// An empty segment left by an older build holds only its older
+    /// marker: this build's records must not follow it, so the writer
+    /// starts the segment over with its own marker.
+    #[test]
+    fn a_segment_holding_an_older_marker_starts_over() {
+        use super::super::format::log::{Next, frame, marker, marker_version, next_record};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let seg = dir.path().join(segment_name(1));
+        let mut old = Vec::new();
+        frame(0, b"WRLG0002", &mut old);
+        std::fs::write(&seg, &old).expect("an older marker");
+        let wal = Wal::open(dir.path(), 1, FsyncMode::Interval).expect("open");
+        wal.reserve(3).expect("room");
+        wal.append(b"abc");
+        wal.close();
+        let bytes = std::fs::read(&seg).expect("segment");
+        assert!(
+            bytes.starts_with(&marker()),
+            "opens with this build's marker"
+        );
+        let Next::Record { payload, end, .. } = next_record(&bytes, 0) else {
+            panic!("a marker");
+        };
+        assert_eq!(
+            marker_version(payload),
+            Ok(super::super::format::log::VERSION)
+        );
+        assert!(matches!(
+            next_record(&bytes, end),
+            Next::Record { lsn: 1, .. }
+        ));
+    }
+
     /// `close` returns once the writer has stopped and given back the
     /// space reserved past the segment's end, not merely once everything
     /// is synced (a process exiting right after it kept 32–64 MiB).

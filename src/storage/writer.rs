@@ -40,13 +40,23 @@ impl Writer {
         // The head names it before any record goes in (see `head`).
         super::head::write(&dir, first_lsn)?;
         // Normally a new file; one left empty (or holding only its marker)
-        // by a start that logged nothing is continued.
-        let len = file.metadata()?.len();
+        // by a start that logged nothing is continued — unless that marker
+        // names an older format (left by an older build): records of this
+        // build's format must not follow it, so it starts over.
+        let mut len = file.metadata()?.len();
+        let ours = marker();
+        if len > 0
+            && len <= ours.len() as u64
+            && std::fs::read(dir.join(segment_name(first_lsn)))? != ours
+        {
+            file.set_len(0)?;
+            len = 0;
+        }
         let mut writer = Writer {
             dir,
             file,
             len,
-            marker: marker(),
+            marker: ours,
             inner,
             written: first_lsn - 1,
             synced: first_lsn - 1,

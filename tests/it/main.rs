@@ -25,6 +25,7 @@ mod memory;
 mod metrics;
 mod process;
 mod props;
+mod replay;
 mod restart;
 mod rules;
 mod secrets;

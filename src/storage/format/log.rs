@@ -12,13 +12,26 @@
 //! a segment and nothing per record. A later format that changes the
 //! payload says so in its marker, and [`decode_payload`] picks the decoder
 //! by the segment's format.
+//!
+//! Format 3 opens each payload with a **stamp**: the tag `WRTS` and the
+//! receive time (epoch ms, `i64` LE) the batch was applied with. Apply
+//! reads no clock of its own on replay: it takes the stamp, so the state a
+//! log replays to is the state it was when written, to the byte (future
+//! timestamps counted as "now" land in the same window; the last-apply
+//! time is the same). The stamp is filled in under the engine lock
+//! ([`stamp`]), after the payload was encoded outside it
+//! ([`encode_payload`]). The tag makes a payload say itself whether it is
+//! stamped — a format 1 or 2 batch can never begin with it (its first
+//! bytes are an event count and an event kind of 0–2) — so a record
+//! decodes the same even where its segment's marker is damaged. Records
+//! without a stamp replay at the time of replay, as they always did.
 
 use super::batch::{self, DecodeError};
 use super::{FormatError, magic, magic_version, not_newer};
 use crate::event::Batch;
 
 /// The format this build writes and the newest it reads.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// Bytes before a record's payload.
 pub const HEADER: usize = 16;
 /// The LSN of a segment's marker record.
@@ -57,16 +70,47 @@ pub fn marker_version(payload: &[u8]) -> Result<u32, FormatError> {
     not_newer(version, VERSION)
 }
 
-/// Decodes a record's payload as the segment's format says.
+/// The tag that opens a stamped (format 3) payload.
+const STAMP_TAG: &[u8; 4] = b"WRTS";
+/// Bytes of the stamp that opens a format-3 payload: the tag and the time.
+pub const STAMP: usize = 12;
+
+/// Encodes `batch` as a payload of this build's format, its stamp's time
+/// still zero (filled in by [`stamp`] when the batch is applied).
+pub fn encode_payload(batch: &Batch<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(STAMP_TAG);
+    out.extend_from_slice(&[0; 8]);
+    batch::encode(batch, out);
+}
+
+/// Sets the receive time a payload from [`encode_payload`] was applied with.
+#[inline]
+pub fn stamp(payload: &mut [u8], now_ms: i64) {
+    if let Some(s) = payload.get_mut(STAMP_TAG.len()..STAMP) {
+        s.copy_from_slice(&now_ms.to_le_bytes());
+    }
+}
+
+/// Decodes a record's payload; returns its stamp (`None` for a payload
+/// without one, as formats 1 and 2 wrote). The payload says itself whether
+/// it is stamped, so `version` only has to be one this build reads.
 pub fn decode_payload<'a>(
     version: u32,
     payload: &'a [u8],
     out: &mut Batch<'a>,
-) -> Result<(), DecodeError> {
-    match version {
-        // The payload has not changed since the first release.
-        1 | 2 => batch::decode(payload, out),
-        _ => Err(DecodeError("no decoder for this log format")),
+) -> Result<Option<i64>, DecodeError> {
+    if version > VERSION {
+        return Err(DecodeError("no decoder for this log format"));
+    }
+    match payload.strip_prefix(STAMP_TAG) {
+        Some(rest) => {
+            let (ms, rest) = rest
+                .split_first_chunk::<8>()
+                .ok_or(DecodeError("a record shorter than its stamp"))?;
+            batch::decode(rest, out)?;
+            Ok(Some(i64::from_le_bytes(*ms)))
+        }
+        None => batch::decode(payload, out).map(|()| None),
     }
 }
 
@@ -179,13 +223,38 @@ mod tests {
             panic!("the marker is a whole record");
         };
         assert_eq!((lsn, end), (MARKER_LSN, m.len()));
-        assert_eq!(payload, b"WRLG0002");
-        assert_eq!(marker_version(payload), Ok(2));
-        let err = marker_version(b"WRLG0003").expect_err("newer");
+        assert_eq!(payload, b"WRLG0003");
+        assert_eq!(marker_version(payload), Ok(3));
+        assert_eq!(marker_version(b"WRLG0002"), Ok(2));
+        let err = marker_version(b"WRLG0004").expect_err("newer");
         assert!(err.is_newer(), "{err}");
         assert!(marker_version(b"WRLG0001").is_err());
-        assert!(marker_version(b"WRLG00021").is_err());
+        assert!(marker_version(b"WRLG00031").is_err());
         assert!(marker_version(b"hello").is_err());
+    }
+
+    #[test]
+    fn format_3_payloads_carry_their_stamp_and_older_ones_none() {
+        let mut batch = Batch::default();
+        let mut payload = Vec::new();
+        encode_payload(&batch, &mut payload);
+        stamp(&mut payload, 1_794_330_000_123);
+        let got = decode_payload(3, &payload, &mut batch).expect("decodes");
+        assert_eq!(got, Some(1_794_330_000_123));
+        // The payload says it is stamped, whatever the segment's marker.
+        assert_eq!(
+            decode_payload(1, &payload, &mut batch),
+            Ok(Some(1_794_330_000_123))
+        );
+        let mut old = Vec::new();
+        batch::encode(&Batch::default(), &mut old);
+        assert_eq!(decode_payload(2, &old, &mut batch), Ok(None));
+        assert_eq!(decode_payload(3, &old, &mut batch), Ok(None));
+        assert!(
+            decode_payload(3, b"WRTS\x01\x02", &mut batch).is_err(),
+            "shorter than a stamp"
+        );
+        assert!(decode_payload(4, &payload, &mut batch).is_err(), "newer");
     }
 
     #[test]

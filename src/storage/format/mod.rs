@@ -8,7 +8,7 @@
 //! |---|---|---|---|
 //! | checkpoint | `checkpoint-<lsn>.bin` | 3 (`WRCP0003`) | 2 (dense timelines, converted), 3; 1 is refused (never released in a readable form) |
 //! | key file | `keys-<lsn>.bin` | 1 (`WRKY0001`) | 1 |
-//! | log segment | `wal-<lsn>.log` | 2 (a marker record first) | 1 (no marker), 2 |
+//! | log segment | `wal-<lsn>.log` | 3 (marker `WRLG0003`; each payload stamped with its receive time) | 1 (no marker), 2, 3 |
 //! | sale record | `sale.json` | 2 (`"version": 2`) | 1 (the whole config, no `version`; its secrets are dropped), 2 |
 //! | log head | `log-head.json` | 1 (`"version": 1`, see `storage::head`) | 1; a directory without one is not checked |
 //! | identity | `identity.json` | 1 (`"version": 1`) | 1; a directory without one takes the identity its `sale.json` records |
@@ -18,7 +18,9 @@
 //! generation 2 (the `upgrade-v2` fixture) wrote log 2, sale record 2 and
 //! identity 1; this build (generation 3) writes checkpoint 3, whose
 //! timelines hold the chunks seen instead of every minute from the sale's
-//! start. A generation-2 build cannot read a checkpoint 3: going back
+//! start, and log 3, whose records carry the time they were applied at
+//! (replay reads no clock). A generation-2 build cannot read a checkpoint
+//! 3 or a log 3 (it refuses both by name): going back
 //! needs the backup taken before the upgrade (docs/operations.md,
 //! Upgrades).
 //!
