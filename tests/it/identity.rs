@@ -82,20 +82,31 @@ async fn exited(server: &mut Server) -> ExitStatus {
     }
 }
 
+/// "Double 11 2026" (CNY), an hour in, its config written under `dir`
+/// with `data` as its data directory: (starts, ends, config path).
+fn double11(
+    dir: &Path,
+    data: &Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (String, String, PathBuf) {
+    let starts = (now - chrono::Duration::hours(1)).to_rfc3339();
+    let ends = (now + chrono::Duration::hours(23)).to_rfc3339();
+    let config = write_config(
+        &dir.join("double11"),
+        data,
+        &sale("Double 11 2026", "CNY", &starts, &ends, "1000000"),
+        "",
+    );
+    (starts, ends, config)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_sale_is_refused_on_a_data_directory_until_adopted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let client = reqwest::Client::new();
     let now = chrono::Utc::now();
-    let starts = (now - chrono::Duration::hours(1)).to_rfc3339();
-    let ends = (now + chrono::Duration::hours(23)).to_rfc3339();
-    let double11 = write_config(
-        &dir.path().join("double11"),
-        &data,
-        &sale("Double 11 2026", "CNY", &starts, &ends, "1000000"),
-        "",
-    );
+    let (starts, ends, double11) = double11(dir.path(), &data, now);
     let mut server = start(&double11, &[]).expect("start");
     assert!(server.ready(&client).await, "{}", server.stderr());
     let r = client
@@ -315,14 +326,7 @@ async fn the_demo_adopts_only_a_demo_directory() {
     let data = dir.path().join("data");
     let client = reqwest::Client::new();
     let now = chrono::Utc::now();
-    let starts = (now - chrono::Duration::hours(1)).to_rfc3339();
-    let ends = (now + chrono::Duration::hours(23)).to_rfc3339();
-    let double11 = write_config(
-        &dir.path().join("double11"),
-        &data,
-        &sale("Double 11 2026", "CNY", &starts, &ends, "1000000"),
-        "",
-    );
+    let (_, _, double11) = double11(dir.path(), &data, now);
     let mut server = start(&double11, &[]).expect("start");
     assert!(server.ready(&client).await, "{}", server.stderr());
     drop(server);

@@ -68,22 +68,9 @@ fn figures(engine: &Engine) -> Value {
     let cfg = engine.config().clone();
     engine.read(|st, now| {
         let summary = serde_json::to_value(views::summary(st, &cfg, now)).expect("summary");
-        let scope = [
-            "id",
-            "name",
-            "gmv",
-            "refunds",
-            "net_gmv",
-            "orders",
-            "units",
-            "buyers",
-            "target",
-            "profit",
-            "profit_target",
-        ];
-        let store_keys: Vec<&str> = scope.iter().copied().chain(["channel"]).collect();
         let timeline: Vec<Value> = to_values(
-            views::timeline(st, &cfg, now, &TimelineScope::Sale, &Default::default()).expect("sale timeline"),
+            views::timeline(st, &cfg, now, &TimelineScope::Sale, &Default::default())
+                .expect("sale timeline"),
         )
         .into_iter()
         .enumerate()
@@ -102,22 +89,51 @@ fn figures(engine: &Engine) -> Value {
             )
         })
         .collect();
-        json!({
-            "sale": pick(&summary["sale"], &["name", "currency", "starts", "ends", "timezone"]),
-            "events_applied": summary["events_applied"],
-            "duplicates": summary["duplicates"],
-            "totals": pick(&summary["totals"], &[
-                "gmv", "refunds", "net_gmv", "orders", "refund_count", "units",
-                "refund_units", "buyers", "new_buyers", "profit", "target", "profit_target",
-            ]),
-            "channels": by_id(to_values(views::channel_rows(st, now, RowSort::Gmv, usize::MAX)), &scope),
-            "stores": by_id(to_values(views::store_rows(st, now, RowSort::Gmv, usize::MAX)), &store_keys),
-            "skus": by_id(to_values(views::sku_rows(st, now, SkuSort::Gmv, usize::MAX)), &[
-                "id", "name", "units", "gmv", "refund_units", "target_units", "stock", "stock_left",
-            ]),
-            "timeline": timeline,
-        })
+        let mut out = totals_and_rows(st, now, &summary);
+        out.insert("timeline".into(), Value::Array(timeline));
+        Value::Object(out)
     })
+}
+
+/// The sections every fixture's `expected.json` holds besides its
+/// timelines: the sale, totals, and the channel, store and SKU rows.
+pub(crate) fn totals_and_rows(
+    st: &warroom::engine::State,
+    now: i64,
+    summary: &Value,
+) -> serde_json::Map<String, Value> {
+    let scope = [
+        "id",
+        "name",
+        "gmv",
+        "refunds",
+        "net_gmv",
+        "orders",
+        "units",
+        "buyers",
+        "target",
+        "profit",
+        "profit_target",
+    ];
+    let store_keys: Vec<&str> = scope.iter().copied().chain(["channel"]).collect();
+    let v = json!({
+        "sale": pick(&summary["sale"], &["name", "currency", "starts", "ends", "timezone"]),
+        "events_applied": summary["events_applied"],
+        "duplicates": summary["duplicates"],
+        "totals": pick(&summary["totals"], &[
+            "gmv", "refunds", "net_gmv", "orders", "refund_count", "units",
+            "refund_units", "buyers", "new_buyers", "profit", "target", "profit_target",
+        ]),
+        "channels": by_id(to_values(views::channel_rows(st, now, RowSort::Gmv, usize::MAX)), &scope),
+        "stores": by_id(to_values(views::store_rows(st, now, RowSort::Gmv, usize::MAX)), &store_keys),
+        "skus": by_id(to_values(views::sku_rows(st, now, SkuSort::Gmv, usize::MAX)), &[
+            "id", "name", "units", "gmv", "refund_units", "target_units", "stock", "stock_left",
+        ]),
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// Compares section by section, so a failure names what differs.

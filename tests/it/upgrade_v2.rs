@@ -11,10 +11,11 @@
 
 use serde_json::{Value, json};
 use warroom::engine::Engine;
-use warroom::views::{self, RowSort, SkuSort, TimelineRange, TimelineScope};
+use warroom::views::{self, TimelineRange, TimelineScope};
 
 use super::upgrade::{
-    by_id, config, copy_of, expected, files_of, keyed_events, open, pick, submit, to_values,
+    config, copy_of, expected, files_of, keyed_events, open, pick, submit, to_values,
+    totals_and_rows,
 };
 
 const NAME: &str = "upgrade-v2";
@@ -56,35 +57,9 @@ fn figures(engine: &Engine) -> Value {
             "sale, whole".into(),
             Value::Array(rows(&TimelineScope::Sale, TimelineRange::default())),
         );
-        let scope = [
-            "id",
-            "name",
-            "gmv",
-            "refunds",
-            "net_gmv",
-            "orders",
-            "units",
-            "buyers",
-            "target",
-            "profit",
-            "profit_target",
-        ];
-        let store_keys: Vec<&str> = scope.iter().copied().chain(["channel"]).collect();
-        json!({
-            "sale": pick(&summary["sale"], &["name", "currency", "starts", "ends", "timezone"]),
-            "events_applied": summary["events_applied"],
-            "duplicates": summary["duplicates"],
-            "totals": pick(&summary["totals"], &[
-                "gmv", "refunds", "net_gmv", "orders", "refund_count", "units",
-                "refund_units", "buyers", "new_buyers", "profit", "target", "profit_target",
-            ]),
-            "channels": by_id(to_values(views::channel_rows(st, now, RowSort::Gmv, usize::MAX)), &scope),
-            "stores": by_id(to_values(views::store_rows(st, now, RowSort::Gmv, usize::MAX)), &store_keys),
-            "skus": by_id(to_values(views::sku_rows(st, now, SkuSort::Gmv, usize::MAX)), &[
-                "id", "name", "units", "gmv", "refund_units", "target_units", "stock", "stock_left",
-            ]),
-            "timelines": timelines,
-        })
+        let mut out = totals_and_rows(st, now, &summary);
+        out.insert("timelines".into(), Value::Object(timelines));
+        Value::Object(out)
     })
 }
 
