@@ -57,6 +57,13 @@ pub enum Command {
         /// Serve the screen from this folder instead of the embedded copy.
         #[arg(long)]
         web_dir: Option<PathBuf>,
+        /// Cluster mode: NATS server URLs, comma-separated (sets [cluster]
+        /// nats; the stream becomes the log).
+        #[arg(long, value_delimiter = ',', value_name = "URL,…")]
+        nats: Vec<String>,
+        /// This node's name in cluster status (sets [cluster] node).
+        #[arg(long, requires = "nats")]
+        node: Option<String>,
     },
     /// Run the built-in demo sale with a simulated midnight spike.
     Demo {
@@ -143,6 +150,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             adopt_data_dir,
             allow_open,
             web_dir,
+            nats,
+            node,
         } => {
             let mut cfg = config::load_file(&config)?;
             if let Some(l) = listen {
@@ -151,6 +160,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if data_dir.is_some() {
                 cfg.storage.dir = data_dir;
             }
+            config::apply_nats_flags(&mut cfg, nats, node).map_err(anyhow::Error::msg)?;
             let name = cfg.sale.name.clone();
             let options = Options {
                 web: WebAssets { dir: web_dir },

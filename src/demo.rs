@@ -102,6 +102,7 @@ pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Co
         storage: StorageConfig::default(),
         alerts: AlertsConfig::defaults(100),
         auth: None,
+        cluster: None,
     };
     (config, cat)
 }

@@ -35,6 +35,7 @@ pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod engine;

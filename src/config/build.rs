@@ -59,6 +59,7 @@ impl Builder<'_> {
     fn build(&self, raw: RawConfig) -> Result<Config, ConfigError> {
         let sale = self.sale(&raw.sale)?;
         let sale_currency = sale.currency.clone();
+        let sale_name = sale.name.clone();
         let sale_tz = sale.timezone;
         let cur = &sale.currency;
 
@@ -127,6 +128,7 @@ impl Builder<'_> {
             storage: self.storage(raw.storage.as_ref())?,
             alerts: self.alerts(raw.alerts.as_ref(), &sale_currency, sale_tz)?,
             auth: raw.auth.as_ref().map(|a| self.auth(a)).transpose()?,
+            cluster: self.cluster(raw.cluster.as_ref(), &sale_name)?,
         })
     }
 

@@ -28,6 +28,10 @@ pub struct Config {
     pub alerts: super::alerts::AlertsConfig,
     /// `None`: no `[auth]`, the server is open.
     pub auth: Option<super::auth::AuthConfig>,
+    /// `None`: one node on its local log. Never written out (it may hold
+    /// NATS credentials): a data directory does not say how it was fed.
+    #[serde(skip)]
+    pub cluster: Option<super::cluster::ClusterConfig>,
 }
 
 /// The promotion itself.

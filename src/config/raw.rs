@@ -23,6 +23,7 @@ pub struct RawConfig {
     pub storage: Option<RawStorage>,
     pub auth: Option<Spanned<super::auth::RawAuth>>,
     pub alerts: Option<super::alerts::RawAlerts>,
+    pub cluster: Option<Spanned<super::cluster::RawCluster>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -168,6 +168,7 @@ impl SaleRecord {
             storage: _,
             alerts: _,
             auth: _,
+            cluster: _,
         } = cfg;
         let Sale {
             name,
@@ -268,6 +269,7 @@ impl SaleRecord {
             storage: StorageConfig::default(),
             alerts,
             auth: None,
+            cluster: None,
         })
     }
 }
