@@ -23,6 +23,7 @@ mod limits;
 mod live;
 mod memory;
 mod metrics;
+mod nats;
 mod process;
 mod props;
 mod replay;
