@@ -86,6 +86,18 @@ pub async fn after(
     e: &Expected,
     slack: &Expected,
 ) -> anyhow::Result<Vec<NodeCheck>> {
+    after_within(client, nodes, token, before, e, slack, SETTLE).await
+}
+
+async fn after_within(
+    client: &reqwest::Client,
+    nodes: &Nodes,
+    token: Option<&str>,
+    before: &[Value],
+    e: &Expected,
+    slack: &Expected,
+    settle: Duration,
+) -> anyhow::Result<Vec<NodeCheck>> {
     if let [base] = nodes.list() {
         let after = summary(client, base, token).await?;
         let rows = rows(&before[0], &after, e, slack);
@@ -104,7 +116,7 @@ pub async fn after(
                 Ok(after) => rows(before, after, e, slack).iter().all(Row::ok),
                 Err(_) => false,
             };
-            if settled || started.elapsed() >= SETTLE {
+            if settled || started.elapsed() >= settle {
                 break read;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -265,5 +277,65 @@ mod tests {
             .map(|r| r.name)
             .collect();
         assert_eq!(bad, ["orders", "GMV (minor units)"]);
+    }
+
+    #[tokio::test]
+    async fn every_node_is_read_a_lagging_one_given_time_and_a_wrong_one_fails() {
+        use crate::mock::{self, Answer};
+        let at =
+            |applied: i64, orders: i64| Answer::Json(summary_of(applied, 0, orders, 0).to_string());
+        let exact = mock::node(vec![at(100, 10), at(110, 20)]).await;
+        // Still catching up on its first read after the run.
+        let lagging = mock::node(vec![at(100, 10), at(105, 15), at(110, 20)]).await;
+        let wrong = mock::node(vec![at(100, 10), at(110, 29)]).await;
+        let nodes: Nodes = format!("{},{},{}", exact.url, lagging.url, wrong.url)
+            .parse()
+            .expect("list");
+        let client = reqwest::Client::new();
+        let before = super::before(&client, &nodes, None).await.expect("before");
+        let e = Expected {
+            events: 10,
+            lines: 10,
+            orders: 10,
+            ..Expected::default()
+        };
+        let checks = after_within(
+            &client,
+            &nodes,
+            None,
+            &before,
+            &e,
+            &Expected::default(),
+            Duration::from_secs(1),
+        )
+        .await
+        .expect("after");
+        let verdicts: Vec<bool> = checks.iter().map(|c| c.exact).collect();
+        assert_eq!(verdicts, [true, true, false]);
+        assert_eq!(checks[2].url, wrong.url);
+        assert_eq!(
+            lagging.bodies.lock().len(),
+            3,
+            "read again until it caught up"
+        );
+
+        let gone: Nodes = format!("{},{}", exact.url, mock::dead_url())
+            .parse()
+            .expect("list");
+        let checks = after_within(
+            &client,
+            &gone,
+            None,
+            &before[..2],
+            &e,
+            &Expected::default(),
+            Duration::ZERO,
+        )
+        .await
+        .expect("after");
+        assert!(
+            !checks[1].exact,
+            "a node that cannot be read fails the check"
+        );
     }
 }

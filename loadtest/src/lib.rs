@@ -22,6 +22,8 @@
 
 mod args;
 mod check;
+#[cfg(test)]
+mod mock;
 mod new_ids;
 mod nodes;
 mod profile;

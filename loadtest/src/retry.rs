@@ -145,3 +145,69 @@ async fn once(
         Err(e) => Err(Fault::Uncertain(format!("request: {e}"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::{self, Answer};
+
+    async fn send(urls: &[String], node: &mut usize, body: &[u8]) -> (Delivery, Tally) {
+        let client = reqwest::Client::new();
+        let errors = Mutex::new(BTreeMap::new());
+        let mut tally = Tally::default();
+        let d = post(&client, urls, node, None, body, &errors, &mut tally).await;
+        (d, tally)
+    }
+
+    #[tokio::test]
+    async fn a_node_that_refuses_sends_the_body_to_the_next_which_keeps_the_connection() {
+        let live = mock::node(vec![Answer::Ok]).await;
+        let urls = [mock::dead_url(), live.url.clone()];
+        let mut node = 0;
+        let (d, tally) = send(&urls, &mut node, b"{\"a\":1}\n").await;
+        assert_eq!(d.result.expect("delivered").accepted, 1);
+        assert_eq!(d.uncertain, 0, "a refused connection applied nothing");
+        assert_eq!((tally.retries, tally.failovers), (1, 1));
+        assert_eq!(node, 1, "the connection stays on the node that answered");
+        assert_eq!(*live.bodies.lock(), [b"{\"a\":1}\n".to_vec()]);
+    }
+
+    #[tokio::test]
+    async fn a_reply_lost_mid_failover_sends_the_same_body_and_is_counted_uncertain() {
+        let dying = mock::node(vec![Answer::Drop]).await;
+        let live = mock::node(vec![Answer::Ok]).await;
+        let urls = [dying.url.clone(), live.url.clone()];
+        let body = b"{\"id\":\"o1\"}\n{\"id\":\"o2\"}\n";
+        let mut node = 0;
+        let (d, tally) = send(&urls, &mut node, body).await;
+        assert!(d.result.is_ok());
+        assert_eq!(d.uncertain, 1, "the dropped node may have applied it");
+        assert_eq!(tally.failovers, 1);
+        assert_eq!(*dying.bodies.lock(), [body.to_vec()]);
+        assert_eq!(*live.bodies.lock(), [body.to_vec()], "the very same bytes");
+    }
+
+    #[tokio::test]
+    async fn shed_is_retried_as_untouched_and_a_4xx_is_not_retried() {
+        let busy = mock::node(vec![Answer::Shed, Answer::Ok]).await;
+        let mut node = 0;
+        let (d, tally) = send(std::slice::from_ref(&busy.url), &mut node, b"x\n").await;
+        assert!(d.result.is_ok());
+        assert_eq!((d.uncertain, tally.retries, tally.failovers), (0, 1, 0));
+
+        let bad = mock::node(vec![Answer::Bad]).await;
+        let live = mock::node(vec![Answer::Ok]).await;
+        let (d, tally) = send(&[bad.url.clone(), live.url.clone()], &mut 0, b"x\n").await;
+        assert_eq!(d.result.err().as_deref(), Some("HTTP 400"));
+        assert_eq!(tally.retries, 0);
+        assert!(live.bodies.lock().is_empty());
+    }
+
+    #[tokio::test]
+    async fn every_node_down_gives_up_after_the_retries_of_each() {
+        let urls = [mock::dead_url(), mock::dead_url()];
+        let (d, tally) = send(&urls, &mut 0, b"x\n").await;
+        assert_eq!(d.result.err().as_deref(), Some("connect"));
+        assert_eq!(tally.retries as usize, (RETRIES + 1) * 2 - 1);
+    }
+}

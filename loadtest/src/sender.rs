@@ -299,3 +299,67 @@ pub async fn touch_all(client: &reqwest::Client, base: &str, args: &Args) -> any
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::{self, Answer};
+    use clap::Parser;
+
+    /// A node that drops every request once the body is in, and one that
+    /// answers: each body is acknowledged by the second exactly once, and
+    /// the ledger holds each exactly once, with the dropped attempt allowed
+    /// for only in what a second application can add.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_body_retried_on_another_node_is_expected_once() {
+        let dying = mock::node(vec![Answer::Drop]).await;
+        let live = mock::node(vec![Answer::Ok]).await;
+        let urls = format!("{},{}", dying.url, live.url);
+        let args = Args::try_parse_from([
+            "loadtest",
+            "--url",
+            &urls,
+            "--rate",
+            "max",
+            "--duration",
+            "300ms",
+            "--connections",
+            "2",
+            "--batch",
+            "50",
+        ])
+        .expect("flags");
+        let templates = Arc::new(Templates::build(&args));
+        let sent = run(
+            &args,
+            &reqwest::Client::new(),
+            templates,
+            Arc::new(BatchLog::default()),
+        )
+        .await;
+
+        let acked = live.bodies.lock().clone();
+        let dropped = dying.bodies.lock().clone();
+        assert_eq!(dropped.len(), 1, "connection 0 left the dying node at once");
+        assert!(
+            acked.contains(&dropped[0]),
+            "and sent that body on, unchanged"
+        );
+        let mut distinct = acked.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), acked.len(), "no body acknowledged twice");
+        assert_eq!(sent.batches, acked.len() as u64);
+        assert_eq!(
+            sent.expected.lines,
+            50 * sent.batches,
+            "each body in the ledger once"
+        );
+        assert!(sent.errors.keys().all(|k| k.starts_with("retried")));
+        assert_eq!((sent.retries, sent.failovers, sent.uncertain), (1, 1, 1));
+        // The dropped body may be in twice: its 50 lines again, as
+        // duplicates (orders, refunds) or stock events; no money.
+        assert_eq!(sent.slack.events + sent.slack.duplicates, 50);
+        assert_eq!(sent.slack.orders, 0);
+    }
+}
