@@ -46,20 +46,22 @@ pub struct Parsed<'a> {
     pub lines: Vec<usize>,
     pub rejected: usize,
     pub errors: Vec<LineError>,
+    /// How many errors are listed (`Rules::max_listed`).
+    listed: usize,
 }
 
 impl Parsed<'_> {
     /// Rejects a line; errors stay in line order, the first
-    /// [`MAX_LISTED_ERRORS`] listed (also for lines refused at apply).
+    /// `Rules::max_listed` listed (also for lines refused at apply).
     pub fn reject(&mut self, line: usize, error: String) {
         self.rejected += 1;
         if self.errors.last().is_some_and(|last| last.line > line) {
             let at = self.errors.partition_point(|x| x.line < line);
             self.errors.insert(at, LineError { line, error });
-            self.errors.truncate(MAX_LISTED_ERRORS);
+            self.errors.truncate(self.listed);
             return;
         }
-        if self.errors.len() < MAX_LISTED_ERRORS {
+        if self.errors.len() < self.listed {
             self.errors.push(LineError { line, error });
         }
     }
@@ -77,7 +79,10 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
     // A UTF-8 byte order mark (Windows tools write one) is not part of the
     // first event.
     let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
-    let mut out = Parsed::default();
+    let mut out = Parsed {
+        listed: rules.max_listed,
+        ..Parsed::default()
+    };
     let mut scratch = Scratch::default();
     let start = body.iter().position(|b| !b.is_ascii_whitespace());
     let Some(start) = start else {
@@ -156,6 +161,33 @@ pub fn parse<'a>(body: &'a [u8], json: bool, rules: &Rules<'_>) -> Result<Parsed
     Ok(out)
 }
 
+/// The text of lines `wanted` (1-based, as in [`LineError::line`]) of a
+/// body framed as [`parse`] frames it, for the bus source's dead letters,
+/// which carry each rejected line as it was sent. Array elements are their
+/// JSON text; NDJSON lines keep everything but the newline. A line the
+/// body does not have gives `b""`.
+pub fn line_texts<'a>(body: &'a [u8], json: bool, wanted: &[usize]) -> Vec<&'a [u8]> {
+    let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    let all: Vec<&[u8]> = match start {
+        None => Vec::new(),
+        Some(s) if body[s] == b'[' => serde_json::from_slice::<Vec<&RawValue>>(body)
+            .map(|elems| elems.into_iter().map(|r| r.get().as_bytes()).collect())
+            .unwrap_or_default(),
+        Some(_) if json && serde_json::from_slice::<&RawValue>(body).is_ok() => vec![body],
+        Some(_) => body.split(|&b| b == b'\n').collect(),
+    };
+    wanted
+        .iter()
+        .map(|&n| {
+            n.checked_sub(1)
+                .and_then(|i| all.get(i))
+                .copied()
+                .unwrap_or(b"")
+        })
+        .collect()
+}
+
 /// Per-line working space, reused for every line of a body.
 #[derive(Default)]
 struct Scratch<'a> {
@@ -212,4 +244,23 @@ fn json_error(e: &serde_json::Error, at: FieldPath, rules: &Rules<'_>) -> LineFa
         "{at}: invalid JSON at column {}: {msg}",
         e.column()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_texts_follow_the_framing() {
+        let nd = b"\xEF\xBB\xBF{\"a\":1}\n\nbad\r\n{\"b\":2}";
+        assert_eq!(
+            line_texts(nd, false, &[3, 1, 9]),
+            vec![&b"bad\r"[..], &b"{\"a\":1}"[..], &b""[..]]
+        );
+        let array = b" [ {\"a\":1}, 7 ,\"x\"]";
+        assert_eq!(line_texts(array, false, &[2, 3]), vec![&b"7"[..], &b"\"x\""[..]]);
+        let pretty = b"{\n \"a\": 1\n}";
+        assert_eq!(line_texts(pretty, true, &[1]), vec![&pretty[..]]);
+        assert_eq!(line_texts(pretty, false, &[2]), vec![&b" \"a\": 1"[..]]);
+    }
 }

@@ -16,7 +16,7 @@ mod validate;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-pub use body::{BodyError, LineError, MAX_LISTED_ERRORS, Parsed, parse};
+pub use body::{BodyError, LineError, MAX_LISTED_ERRORS, Parsed, line_texts, parse};
 pub use encoding::{Encoding, EncodingError};
 pub use validate::{MAX_FUTURE_MS, Rules};
 
@@ -118,7 +118,7 @@ impl Ingest {
                 "cluster mode: batches go through the stream".into(),
             ));
         }
-        let parsed = self.parse_checked(body, content_type)?;
+        let parsed = self.parse_checked(body, content_type, self.arrival())?;
         // Encode outside the lock; only the append happens under it.
         let mut record = Vec::new();
         if log.is_durable() && !parsed.batch.is_empty() {
@@ -159,12 +159,21 @@ impl Ingest {
         })
     }
 
+    /// An HTTP body's arrival: now, and the reply's listing cap.
+    fn arrival(&self) -> Arrival {
+        Arrival {
+            now_ms: self.engine.now_ms(),
+            max_listed: MAX_LISTED_ERRORS,
+        }
+    }
+
     /// Readiness, the log's availability, and the body parsed and
     /// validated (a bad body is counted here).
     fn parse_checked<'b>(
         &self,
         body: &'b [u8],
         content_type: Option<&str>,
+        arrival: Arrival,
     ) -> Result<Parsed<'b>, IngestError> {
         if !self.is_ready() {
             return Err(IngestError::NotReady);
@@ -177,17 +186,13 @@ impl Ingest {
                 "storage unavailable: {e}"
             )));
         }
-        let json = content_type.is_some_and(|ct| {
-            ct.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
         let rules = Rules {
             currency: &self.engine.sale().currency,
-            now_ms: self.engine.now_ms(),
+            now_ms: arrival.now_ms,
             max_line_bytes: self.engine.config().server.max_line_bytes,
+            max_listed: arrival.max_listed,
         };
-        parse(body, json, &rules).map_err(|e| {
+        parse(body, is_json(content_type), &rules).map_err(|e| {
             self.metrics.record_bad_body();
             e.into()
         })
@@ -200,8 +205,9 @@ impl Ingest {
         stream: &StreamLog,
         body: &[u8],
         content_type: Option<&str>,
+        arrival: Arrival,
     ) -> Result<Reply, IngestError> {
-        let mut parsed = self.parse_checked(body, content_type)?;
+        let mut parsed = self.parse_checked(body, content_type, arrival)?;
         // The caps are checked here, against this node's replica, not at
         // apply: apply must not depend on a node's config (docs/operations.md,
         // Cluster mode).
@@ -241,7 +247,9 @@ impl Ingest {
         content_type: Option<&str>,
     ) -> Result<Reply, IngestError> {
         if let Some(stream) = self.log().stream() {
-            return self.submit_to_stream(stream, body, content_type).await;
+            return self
+                .submit_to_stream(stream, body, content_type, self.arrival())
+                .await;
         }
         let s = self.submit(body, content_type)?;
         if let Some(ticket) = s.durable_at {
@@ -249,4 +257,47 @@ impl Ingest {
         }
         Ok(s.reply)
     }
+
+    /// Cluster mode, one message of the bus source (docs/operations.md,
+    /// Reading the order bus): framed, validated, capped and published
+    /// exactly as an HTTP body, but parsed at `received_ms` — when the
+    /// source stream stored the message — so a redelivered message parses
+    /// to the same events (an event without `ts` gets that time, not the
+    /// time of this delivery) and publishes to the same message ids; and
+    /// every rejected line is listed, for the dead letters.
+    pub async fn submit_message(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+        received_ms: i64,
+    ) -> Result<Reply, IngestError> {
+        let Some(stream) = self.log().stream() else {
+            return Err(IngestError::Unavailable(
+                "the bus source needs cluster mode".into(),
+            ));
+        };
+        let arrival = Arrival {
+            now_ms: received_ms,
+            max_listed: usize::MAX,
+        };
+        self.submit_to_stream(stream, body, content_type, arrival)
+            .await
+    }
+}
+
+/// When a body arrived (the time an event without `ts` gets, and what the
+/// future bound is measured from) and how many line errors its reply lists.
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    now_ms: i64,
+    max_listed: usize,
+}
+
+/// Whether a content type asks for one JSON value (docs/api.md, Framing).
+pub fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|ct| {
+        ct.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    })
 }

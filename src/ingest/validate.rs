@@ -24,12 +24,15 @@ pub const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
 const MIN_PLAUSIBLE_MS: i64 = 100_000_000_000;
 
 /// What the rules need from outside the event: the sale's currency, now,
-/// and the longest line accepted.
+/// the longest line accepted, and how many rejected lines a reply lists.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules<'c> {
     pub currency: &'c Currency,
     pub now_ms: i64,
     pub max_line_bytes: usize,
+    /// Line errors listed (all are counted): `MAX_LISTED_ERRORS` for an
+    /// HTTP reply; the bus source lists every one, for its dead letters.
+    pub max_listed: usize,
 }
 
 impl<'c> Rules<'c> {
@@ -39,6 +42,7 @@ impl<'c> Rules<'c> {
             currency,
             now_ms,
             max_line_bytes: 1024 * 1024,
+            max_listed: super::MAX_LISTED_ERRORS,
         }
     }
 }
