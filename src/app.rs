@@ -143,9 +143,9 @@ impl App {
         let cfg = engine.config().clone();
         let log = match &cfg.storage.dir {
             _ if cfg.cluster.is_some() => {
-                let (stream, follow) =
+                let (stream, tasks) =
                     cluster::join(&engine, self.opening, shutdown.clone()).await?;
-                self.tasks.push(follow);
+                self.tasks.extend(tasks);
                 Log::Stream(stream)
             }
             Some(dir) => Log::Local(recover(&cfg, dir, &engine, self.opening).await?),
