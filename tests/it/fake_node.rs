@@ -40,6 +40,8 @@ impl FakeNode {
         let task = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 let mut uri = String::new();
+                // The handshake callback's error type is tungstenite's, not ours.
+                #[allow(clippy::result_large_err)]
                 let seen = |req: &Request, resp: Response| {
                     uri = req.uri().to_string();
                     Ok(resp)
