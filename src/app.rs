@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 
 use crate::alerts::Alerts;
 use crate::clock::SharedClock;
+use crate::cluster;
 use crate::config::Config;
 use crate::demo::{self, DemoOptions};
 use crate::engine::Engine;
@@ -141,6 +142,12 @@ impl App {
         self.tasks.push(st.hub.start(shutdown.clone()));
         let cfg = engine.config().clone();
         let log = match &cfg.storage.dir {
+            _ if cfg.cluster.is_some() => {
+                let (stream, follow) =
+                    cluster::join(&engine, self.opening, shutdown.clone()).await?;
+                self.tasks.push(follow);
+                Log::Stream(stream)
+            }
             Some(dir) => Log::Local(recover(&cfg, dir, &engine, self.opening).await?),
             None => {
                 tracing::warn!(

@@ -10,8 +10,23 @@
 //!
 //! - `link` — [`Link`]: the connection, and the stream created or checked.
 //! - `progress` — [`Progress`]: how far this node has applied.
+//! - `publish` — [`StreamLog`]: ingest's log in cluster mode; publish,
+//!   acknowledgement, and the wait for this node's apply.
+//! - `waiters` — replies waiting for their record to be applied.
+//! - `follow` — the apply loop.
+//! - `join` — start-up: link, checkpoint, apply loop.
+//! - `metrics` — the cluster's figures on `/metrics`.
+mod follow;
+mod join;
 mod link;
+mod metrics;
 mod progress;
+mod publish;
+mod waiters;
 
+pub use follow::{FollowStats, follow};
+pub use join::{join, node_name};
 pub use link::{Link, LinkError, StreamIdentity, subject_of};
 pub use progress::{Position, Progress};
+pub use publish::{PublishError, PublishStats, StreamLog};
+pub use waiters::{Outcome, Waiters};

@@ -24,6 +24,8 @@ mod limits;
 mod live;
 mod memory;
 mod metrics;
+mod nats;
+mod nats_harness;
 mod process;
 mod props;
 mod replay;
