@@ -78,6 +78,7 @@ mod tests {
     use crate::alerts::Alerts;
     use crate::clock::ManualClock;
     use crate::engine::Engine;
+    use crate::event::{Batch, Event};
     use crate::live::{Filter, Hub};
 
     const SALE: &str = r#"
@@ -109,6 +110,49 @@ target = "1000000"
         hub.tick_now();
         let published = sub.rx.borrow().clone();
         json(&published.tick)
+    }
+
+    /// The apply loop sets the sequence under the engine lock; frames read
+    /// it under the same lock as their figures. Here one event per record,
+    /// so `events_applied` must equal `stream.seq` in every frame, however
+    /// the tick falls between two records. (The writer lingers inside the
+    /// lock, so a frame that read the sequence before or after its figures
+    /// would be caught within a few frames.)
+    #[test]
+    fn a_frame_names_exactly_the_sequence_its_figures_reflect() {
+        let hub = hub();
+        let progress = Arc::new(Progress::new(0, 3_000));
+        progress.set_caught_up();
+        hub.watch_stream(progress.clone(), "a".into(), Vec::new());
+        let engine = hub.engine().clone();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let writer = std::thread::spawn(move || {
+            let mut seq = 0;
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                seq += 1;
+                let mut batch = Batch::default();
+                batch
+                    .events
+                    .push(Event::stock(NOW_MS, "k1".into(), seq as i64));
+                engine.replay_then(&batch, NOW_MS, |_| {
+                    progress.set_applied(seq, NOW_MS);
+                    std::thread::sleep(std::time::Duration::from_micros(50));
+                });
+            }
+            seq
+        });
+        let sub = hub.subscribe(Filter::default());
+        for _ in 0..200 {
+            hub.tick_now();
+            let tick = json(&sub.rx.borrow().tick);
+            assert_eq!(tick["events_applied"], tick["stream"]["seq"], "a tick");
+            let snap = json(&sub.snapshot().1);
+            assert_eq!(snap["events_applied"], snap["stream"]["seq"], "a snapshot");
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let last = writer.join().unwrap_or_default();
+        assert!(last > 1, "the writer ran: {last}");
     }
 
     #[test]

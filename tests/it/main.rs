@@ -16,6 +16,7 @@ mod crash;
 mod damage;
 mod export;
 mod export_cells;
+mod failover;
 mod fake_node;
 mod full_disk;
 mod fuzz_recovery;
