@@ -7,6 +7,7 @@
 
 import { Format } from './format.js';
 import { lineChart, barChart } from './charts.js';
+import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './figures.js';
 
 /**
  * @typedef {{gmv:number, orders:number, units:number}} Window
@@ -37,35 +38,14 @@ const $ = (id) => document.getElementById(id);
 
 const STORE_PAGE = 10;
 const PAGE_EVERY_MS = 8000;
-const SERIES_S = 300;
-/** A node held below the figures shown this long is left for the next. */
-const HELD_MOVE_MS = 10000;
-/**
- * A node at the stream's end (not behind) that is still below the figures
- * shown after this long is on another stream (the stream was recreated):
- * its figures are taken, the only time the counter may go back.
- */
-const HELD_RESET_MS = 30000;
-
-/** The figures a snapshot sets and ticks update: shown, or held (see below). */
-function emptyFigures() {
-  return {
-    seq: 0, eventsApplied: 0, /** @type {?Totals} */ totals: null, rates: null, windows: null,
-    series: new Map(), /** @type {TimelineRow[]} */ timeline: [],
-    channels: new Map(), stores: new Map(), topSkus: [], warnings: [],
-    /** @type {?Storage} the server's log is failing (null: all stored) */ storage: null,
-  };
-}
 
 const state = {
   sale: null, plan: [[0, 0], [1, 1]], tickMs: 250, alerts: [],
   ...emptyFigures(),
   lastFrame: 0, clockOffset: 0, haveSnapshot: false, shownGmv: 0,
   storePage: 0, pageTurned: 0, dirty: true,
-  // Cluster mode. The screen never shows a lower figure than it has shown:
-  // `streamSeq` is the highest stream sequence displayed; a node whose
-  // frames are below it is *held* — its snapshot and ticks are merged into
-  // `held`, not shown, until they reach `streamSeq`.
+  // Cluster mode: the highest stream sequence shown, and a node's figures
+  // held out of sight while they are below it (see figures.js).
   /** @type {?number} */ streamSeq: null,
   /** @type {?Stream} the newest frame's note, shown or held */ stream: null,
   /** @type {?ReturnType<typeof emptyFigures>} */ held: null, heldSince: 0,
@@ -183,12 +163,13 @@ function onFrame(f) {
     fmt.setCurrency(f.sale.currency);
     useServers(f.servers);
   } else if (f.type === 'snapshot') {
-    onSnapshot(f);
+    mergeAlerts(f.alerts);
+    showSnapshot(state, f, minuteIndex);
     state.haveSnapshot = true;
     attempt = 0;
     setConn('live');
   } else if (f.type === 'tick') {
-    onTick(f);
+    showTick(state, f, minuteIndex);
   } else if (f.type === 'alert' && f.event === 'digest') {
     // More alerts in one second than a feed can show: one line for the rest.
     const rules = Object.values(f.by_rule ?? {}).map((r) => `${r.title} ${fmt.count(r.count)}`);
@@ -212,55 +193,6 @@ function minuteIndex(row) {
   return Math.round((Date.parse(row.minute_start) - Date.parse(state.sale.starts)) / 60000);
 }
 
-/** @param {DataFrame} f */
-function onSnapshot(f) {
-  mergeAlerts(f.alerts);
-  state.stream = f.stream ?? null;
-  if (!f.stream) {
-    // One node: a snapshot is the truth (a restarted server may start lower).
-    state.held = null;
-    applySnapshot(state, f);
-    state.shownGmv = f.totals.gmv; // a new connection may start anywhere: no roll
-    return;
-  }
-  state.held = null;
-  if (state.streamSeq !== null && f.stream.seq < state.streamSeq) {
-    // A node behind what this screen showed: wait for it to catch up.
-    state.held = emptyFigures();
-    state.heldSince = performance.now();
-    applySnapshot(state.held, f);
-    return;
-  }
-  applySnapshot(state, f);
-  // The counter rolls on from what it showed (figures only grow with seq).
-  if (state.streamSeq === null) state.shownGmv = f.totals.gmv;
-  state.streamSeq = f.stream.seq;
-}
-
-/** @param {DataFrame} f */
-function onTick(f) {
-  state.stream = f.stream ?? null;
-  if (!f.stream) {
-    applyTick(state, f);
-    return;
-  }
-  if (state.held) {
-    applyTick(state.held, f);
-    const stuck = !f.stream.behind && performance.now() - state.heldSince > HELD_RESET_MS;
-    if (f.stream.seq >= state.streamSeq || stuck) {
-      // Caught up (or on another stream): its figures are shown from now on.
-      Object.assign(state, state.held);
-      state.held = null;
-      if (stuck) state.shownGmv = state.totals.gmv;
-      state.streamSeq = f.stream.seq;
-    }
-    return;
-  }
-  if (f.stream.seq < state.streamSeq) return; // never lower
-  applyTick(state, f);
-  state.streamSeq = f.stream.seq;
-}
-
 /** A snapshot's recent alerts, merged into the feed. */
 function mergeAlerts(alerts) {
   if (alerts) {
@@ -270,44 +202,6 @@ function mergeAlerts(alerts) {
     for (const a of alerts) if (!seen.has(a.id)) seen.set(a.id, a);
     state.alerts = [...seen.values()].sort((x, y) => y.fired_at_ms - x.fired_at_ms || y.id - x.id).slice(0, 50);
   }
-}
-
-/** A snapshot's figures into `d` (the state shown, or a held node's). @param {DataFrame} f */
-function applySnapshot(d, f) {
-  d.seq = f.seq;
-  d.eventsApplied = f.events_applied;
-  d.totals = f.totals;
-  d.windows = f.windows;
-  d.rates = f.rates;
-  d.series = new Map(f.series.map(([s, o, g]) => [s, [o, g]]));
-  d.timeline = [];
-  for (const row of f.timeline) d.timeline[minuteIndex(row)] = row;
-  d.channels = new Map(f.channels.map((r) => [r.id, r]));
-  d.stores = new Map(f.stores.map((r) => [r.id, r]));
-  d.topSkus = f.top_skus ?? [];
-  d.warnings = f.stock_warnings ?? [];
-  // A snapshot says so only while storage is failing.
-  d.storage = f.storage && !f.storage.ok ? f.storage : null;
-}
-
-/** A tick's figures onto `d`. @param {DataFrame} f */
-function applyTick(d, f) {
-  d.seq = f.seq;
-  d.eventsApplied = f.events_applied;
-  d.totals = f.totals;
-  d.windows = f.windows;
-  d.rates = f.rates;
-  for (const [s, o, g] of f.series) d.series.set(s, [o, g]);
-  const newest = Math.max(...d.series.keys());
-  for (const s of d.series.keys()) if (s <= newest - SERIES_S) d.series.delete(s);
-  for (const row of f.timeline) d.timeline[minuteIndex(row)] = row;
-  for (const r of f.channels) d.channels.set(r.id, r);
-  // Store rows in ticks are deltas (id, name, gmv, orders, completion).
-  for (const r of f.stores) d.stores.set(r.id, { ...d.stores.get(r.id), ...r });
-  if (f.top_skus) d.topSkus = f.top_skus;
-  if (f.stock_warnings) d.warnings = f.stock_warnings;
-  // Ticks carry it while failing and once (ok) on recovery.
-  if (f.storage) d.storage = f.storage.ok ? null : f.storage;
 }
 
 // ---- drawing ----------------------------------------------------------
