@@ -166,6 +166,15 @@ impl App {
                 shutdown.clone(),
             ));
         }
+        if let (Log::Stream(stream), Some(cluster)) = (&log, &cfg.cluster) {
+            // Frames carry the stream sequence their figures reflect;
+            // `hello` lists the nodes a screen may move to.
+            st.hub.watch_stream(
+                stream.progress().clone(),
+                stream.link().node.clone(),
+                cluster.screens.clone(),
+            );
+        }
         st.ingest.attach(log);
         // The screens say when the figures they show are not yet stored.
         st.hub.watch_storage(st.ingest.log().clone());
