@@ -143,9 +143,9 @@ impl App {
         let cfg = engine.config().clone();
         let log = match &cfg.storage.dir {
             _ if cfg.cluster.is_some() => {
-                let (stream, follow) =
+                let (stream, tasks) =
                     cluster::join(&engine, self.opening, shutdown.clone()).await?;
-                self.tasks.push(follow);
+                self.tasks.extend(tasks);
                 Log::Stream(stream)
             }
             Some(dir) => Log::Local(recover(&cfg, dir, &engine, self.opening).await?),
@@ -165,6 +165,15 @@ impl App {
                 Duration::from_secs(cfg.storage.snapshot_every_s),
                 shutdown.clone(),
             ));
+        }
+        if let (Log::Stream(stream), Some(cluster)) = (&log, &cfg.cluster) {
+            // Frames carry the stream sequence their figures reflect;
+            // `hello` lists the nodes a screen may move to.
+            st.hub.watch_stream(
+                stream.progress().clone(),
+                stream.link().node.clone(),
+                cluster.screens.clone(),
+            );
         }
         st.ingest.attach(log);
         // The screens say when the figures they show are not yet stored.

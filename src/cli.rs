@@ -1,4 +1,5 @@
-//! The command line: `serve`, `demo`, `export`, `check-config`.
+//! The command line: `serve`, `demo`, `export`, `cluster-status`,
+//! `check-config`.
 //!
 //! Flags are parsed by clap into [`Cli`] and turned into a config and
 //! `app::Options`; `serve` and `demo` then bind and hand over to
@@ -114,11 +115,69 @@ pub enum Command {
         #[arg(long, env = "WARROOM_TOKEN", hide_env_values = true, requires = "url")]
         token: Option<String>,
     },
+    /// Show a cluster: every node's applied sequence and lag, the alert
+    /// lease holder and the stream's state, as one node sees them.
+    ClusterStatus {
+        /// Any node of the cluster.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// A view or admin token for a server with [auth] (prefer WARROOM_TOKEN).
+        #[arg(long, env = "WARROOM_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Print the JSON answer instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a config file and exit: 0 when valid, 1 with the reason if not.
     CheckConfig {
         /// The config file.
         file: PathBuf,
     },
+}
+
+/// `GET url` with an optional view token; a failure names the URL and the
+/// server's reason (never the token).
+async fn get(url: &str, token: Option<&str>) -> anyhow::Result<reqwest::Response> {
+    let mut req = reqwest::Client::new().get(url);
+    if let Some(t) = token.map(str::trim).filter(|t| !t.is_empty()) {
+        req = req.bearer_auth(t);
+    }
+    let r = req
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {url}"))?;
+    let status = r.status();
+    if !status.is_success() {
+        let reason = r
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        let hint = if status == reqwest::StatusCode::UNAUTHORIZED {
+            " (give a view token: --token or WARROOM_TOKEN)"
+        } else {
+            ""
+        };
+        anyhow::bail!("{url}: HTTP {status}: {reason}{hint}");
+    }
+    Ok(r)
+}
+
+/// `warroom cluster-status`: the cluster as one node sees it, as a table.
+async fn cluster_status(url: String, token: Option<String>, json: bool) -> anyhow::Result<()> {
+    let url = format!("{}/api/v1/cluster", url.trim_end_matches('/'));
+    let v: serde_json::Value = get(&url, token.as_deref())
+        .await?
+        .json()
+        .await
+        .with_context(|| format!("reading {url}"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    print!("{}", crate::cluster::status::render(&v));
+    Ok(())
 }
 
 /// Runs one command to completion.
@@ -142,6 +201,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             token,
         } => export(url, data_dir, out, token).await,
+        Command::ClusterStatus { url, token, json } => cluster_status(url, token, json).await,
         Command::Serve {
             config,
             listen,
@@ -279,30 +339,7 @@ async fn export(
     let names = match (url, data_dir) {
         (Some(url), _) => {
             let url = format!("{}/api/v1/export", url.trim_end_matches('/'));
-            let mut req = reqwest::Client::new().get(&url);
-            if let Some(t) = token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                req = req.bearer_auth(t);
-            }
-            let r = req
-                .send()
-                .await
-                .with_context(|| format!("cannot reach {url}"))?;
-            let status = r.status();
-            if !status.is_success() {
-                // The server's JSON reason, never the token (it is not in it).
-                let reason = r
-                    .json::<serde_json::Value>()
-                    .await
-                    .ok()
-                    .and_then(|v| v["error"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let hint = if status == reqwest::StatusCode::UNAUTHORIZED {
-                    " (give a view token: --token or WARROOM_TOKEN)"
-                } else {
-                    ""
-                };
-                anyhow::bail!("{url}: HTTP {status}: {reason}{hint}");
-            }
+            let r = get(&url, token.as_deref()).await?;
             let zip = r.bytes().await.with_context(|| format!("reading {url}"))?;
             crate::export::unzip_into(&zip, &out)
                 .with_context(|| format!("writing {}", out.display()))?

@@ -1,10 +1,13 @@
 // The war-room screen: one WebSocket to /api/v1/live, state merged from
 // hello / snapshot / tick / alert frames, everything drawn from that state.
 // Query: ?store=ID or ?channel=ID (a store manager's view), ?lang=zh|en,
-// ?token=… (passed to the socket). Keys: f = full screen.
+// ?token=… (passed to the socket), ?servers=http://a:8080,http://b:8080
+// (cluster nodes to move to when this one is gone; else hello's list).
+// Keys: f = full screen.
 
 import { Format } from './format.js';
 import { lineChart, barChart } from './charts.js';
+import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './figures.js';
 
 /**
  * @typedef {{gmv:number, orders:number, units:number}} Window
@@ -17,13 +20,15 @@ import { lineChart, barChart } from './charts.js';
  *   sellout_eta_s:?number, warning:?('low'|'out')}} SkuRow
  * @typedef {{minute_start:string, gmv:number, orders:number, units:number, cumulative_gmv:number}} TimelineRow
  * @typedef {{type:'hello', sale:{name:string, currency:string, starts:string, ends:string, timezone:string, target:?number},
- *   plan:[number, number][], tick_ms:number, server_time_ms:number}} Hello
+ *   plan:[number, number][], tick_ms:number, server_time_ms:number, servers?:string[]}} Hello
  * @typedef {{type:'snapshot'|'tick', seq:number, server_time_ms:number, events_applied:number, totals:Totals,
  *   windows:{'1m':Window,'5m':Window,'15m':Window}, rates:{orders_per_s:number, gmv_per_s:number},
  *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:Row[],
- *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[], storage?:Storage}} DataFrame
+ *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[], storage?:Storage, stream?:Stream}} DataFrame
  * @typedef {{ok:boolean, unstored?:number, reason?:('write_failed'|'disk_full')}} Storage
  *   Present while the server's log is failing (and once, ok, when it recovers).
+ * @typedef {{seq:number, lag_ms:number, behind:boolean, node:string}} Stream
+ *   Cluster mode only: the stream sequence the frame's figures reflect, on which node.
  */
 
 const params = new URLSearchParams(location.search);
@@ -33,16 +38,17 @@ const $ = (id) => document.getElementById(id);
 
 const STORE_PAGE = 10;
 const PAGE_EVERY_MS = 8000;
-const SERIES_S = 300;
 
 const state = {
-  sale: null, plan: [[0, 0], [1, 1]], tickMs: 250, seq: 0, eventsApplied: 0,
-  /** @type {?Totals} */ totals: null, rates: null, windows: null,
-  series: new Map(), /** @type {TimelineRow[]} */ timeline: [],
-  channels: new Map(), stores: new Map(), topSkus: [], warnings: [], alerts: [],
+  sale: null, plan: [[0, 0], [1, 1]], tickMs: 250, alerts: [],
+  ...emptyFigures(),
   lastFrame: 0, clockOffset: 0, haveSnapshot: false, shownGmv: 0,
   storePage: 0, pageTurned: 0, dirty: true,
-  /** @type {?Storage} the server's log is failing (null: all stored) */ storage: null,
+  // Cluster mode: the highest stream sequence shown, and a node's figures
+  // held out of sight while they are below it (see figures.js).
+  /** @type {?number} */ streamSeq: null,
+  /** @type {?Stream} the newest frame's note, shown or held */ stream: null,
+  /** @type {?ReturnType<typeof emptyFigures>} */ held: null, heldSince: 0,
 };
 window.warroom = { state, fmt, errors: [] };
 // Kept for the browser test (and anyone debugging a wall screen).
@@ -53,33 +59,68 @@ window.addEventListener('error', (e) => window.warroom.errors.push(String(e.mess
 let socket = null;
 let attempt = 0;
 
-function liveUrl() {
+/** Node base URLs (`http://host:port`): this page's own first, then the rest, each once. */
+function serverList(list) {
+  const out = [location.origin];
+  for (const raw of list) {
+    try {
+      const u = new URL(String(raw).trim());
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && !out.includes(u.origin)) out.push(u.origin);
+    } catch {
+      // Not an address: left out (the others still work).
+    }
+  }
+  return out;
+}
+
+const givenServers = (params.get('servers') ?? '').split(',').filter((s) => s.trim());
+let servers = serverList(givenServers);
+let current = 0;
+state.servers = servers;
+
+/** The hello's `[cluster] screens`, when the page's address named none. */
+function useServers(list) {
+  if (givenServers.length || !Array.isArray(list)) return;
+  const on = servers[current];
+  servers = serverList(list);
+  state.servers = servers;
+  current = Math.max(0, servers.indexOf(on));
+}
+
+function liveUrl(base) {
   const q = new URLSearchParams();
   if (view.store) q.set('stores', view.store);
   if (view.channel) q.set('channels', view.channel);
   if (view.token) q.set('token', view.token);
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/api/v1/live?${q}`;
+  const u = new URL(base);
+  const scheme = u.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${u.host}/api/v1/live?${q}`;
 }
 
 function connect() {
   state.haveSnapshot = false;
   setConn('connecting');
-  const ws = new WebSocket(liveUrl());
+  const ws = new WebSocket(liveUrl(servers[current]));
   socket = ws;
+  state.server = servers[current];
   ws.onmessage = (ev) => {
     if (socket !== ws) return;
     try {
       onFrame(JSON.parse(ev.data));
     } catch (e) {
       console.error('bad frame', e);
+      if (window.warroom.errors.length < 20) window.warroom.errors.push(`bad frame: ${e}`);
     }
   };
   ws.onclose = () => {
     if (socket !== ws) return;
     socket = null;
-    // Forever, with exponential backoff and jitter, at most ~10 s apart.
-    const delay = Math.min(10000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+    // Forever, round the servers, with exponential backoff and jitter: at
+    // most ~3 s apart with several nodes (the next one is likely up), ~10 s
+    // with one (thousands of screens must not stampede a restarting server).
+    current = (current + 1) % servers.length;
+    const [base, cap] = servers.length > 1 ? [250, 3000] : [500, 10000];
+    const delay = Math.min(cap, base * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
     attempt += 1;
     setConn(state.lastFrame ? 'stale' : 'connecting');
     setTimeout(connect, delay);
@@ -103,6 +144,8 @@ setInterval(() => {
   else if (state.haveSnapshot) setConn('live');
   // A socket that looks open but carries nothing is dead: start over.
   if (socket && age > Math.max(10000, 12 * state.tickMs)) socket.close();
+  // A node held below the figures shown for long: try the next one.
+  if (socket && state.held && servers.length > 1 && performance.now() - state.heldSince > HELD_MOVE_MS) socket.close();
 }, 250);
 
 // ---- frames -----------------------------------------------------------
@@ -118,13 +161,15 @@ function onFrame(f) {
     $('legend-base').hidden = !state.baseline;
     state.tickMs = f.tick_ms;
     fmt.setCurrency(f.sale.currency);
+    useServers(f.servers);
   } else if (f.type === 'snapshot') {
-    applySnapshot(f);
+    mergeAlerts(f.alerts);
+    showSnapshot(state, f, minuteIndex);
     state.haveSnapshot = true;
     attempt = 0;
     setConn('live');
   } else if (f.type === 'tick') {
-    applyTick(f);
+    showTick(state, f, minuteIndex);
   } else if (f.type === 'alert' && f.event === 'digest') {
     // More alerts in one second than a feed can show: one line for the rest.
     const rules = Object.values(f.by_rule ?? {}).map((r) => `${r.title} ${fmt.count(r.count)}`);
@@ -148,50 +193,15 @@ function minuteIndex(row) {
   return Math.round((Date.parse(row.minute_start) - Date.parse(state.sale.starts)) / 60000);
 }
 
-/** @param {DataFrame} f */
-function applySnapshot(f) {
-  state.seq = f.seq;
-  state.eventsApplied = f.events_applied;
-  state.totals = f.totals;
-  state.windows = f.windows;
-  state.rates = f.rates;
-  state.series = new Map(f.series.map(([s, o, g]) => [s, [o, g]]));
-  state.timeline = [];
-  for (const row of f.timeline) state.timeline[minuteIndex(row)] = row;
-  state.channels = new Map(f.channels.map((r) => [r.id, r]));
-  state.stores = new Map(f.stores.map((r) => [r.id, r]));
-  state.topSkus = f.top_skus ?? [];
-  state.warnings = f.stock_warnings ?? [];
-  if (f.alerts) {
+/** A snapshot's recent alerts, merged into the feed. */
+function mergeAlerts(alerts) {
+  if (alerts) {
     // A snapshot may be a few ticks older than an alert frame already seen:
     // keep what is newer, add what is missing.
     const seen = new Map(state.alerts.map((a) => [a.id, a]));
-    for (const a of f.alerts) if (!seen.has(a.id)) seen.set(a.id, a);
+    for (const a of alerts) if (!seen.has(a.id)) seen.set(a.id, a);
     state.alerts = [...seen.values()].sort((x, y) => y.fired_at_ms - x.fired_at_ms || y.id - x.id).slice(0, 50);
   }
-  state.shownGmv = f.totals.gmv; // a new connection may start anywhere: no roll
-  // A snapshot says so only while storage is failing.
-  state.storage = f.storage && !f.storage.ok ? f.storage : null;
-}
-
-/** @param {DataFrame} f */
-function applyTick(f) {
-  state.seq = f.seq;
-  state.eventsApplied = f.events_applied;
-  state.totals = f.totals;
-  state.windows = f.windows;
-  state.rates = f.rates;
-  for (const [s, o, g] of f.series) state.series.set(s, [o, g]);
-  const newest = Math.max(...state.series.keys());
-  for (const s of state.series.keys()) if (s <= newest - SERIES_S) state.series.delete(s);
-  for (const row of f.timeline) state.timeline[minuteIndex(row)] = row;
-  for (const r of f.channels) state.channels.set(r.id, r);
-  // Store rows in ticks are deltas (id, name, gmv, orders, completion).
-  for (const r of f.stores) state.stores.set(r.id, { ...state.stores.get(r.id), ...r });
-  if (f.top_skus) state.topSkus = f.top_skus;
-  if (f.stock_warnings) state.warnings = f.stock_warnings;
-  // Ticks carry it while failing and once (ok) on recovery.
-  if (f.storage) state.storage = f.storage.ok ? null : f.storage;
 }
 
 // ---- drawing ----------------------------------------------------------
@@ -420,6 +430,23 @@ function drawStorage() {
   text('storage-alarm', fmt.word(key).replace('{n}', fmt.count(n)));
 }
 
+/** Cluster mode: a banner while this node is behind, the node in a corner. */
+function drawStream() {
+  const s = state.stream;
+  const alarm = $('stream-alarm');
+  alarm.hidden = !s?.behind;
+  if (s?.behind) {
+    const key = s.lag_ms > 0 ? 'stream_behind' : 'stream_catching_up';
+    text('stream-alarm', fmt.word(key).replace('{s}', String(Math.round(s.lag_ms / 1000))));
+  }
+  const label = $('node');
+  label.hidden = !s;
+  if (s) {
+    label.dataset.node = s.node;
+    text('node', `${fmt.word('node')} ${s.node}${state.held ? ' · ' + fmt.word('held') : ''}`);
+  }
+}
+
 function drawScope() {
   if (!state.sale) return;
   text('sale-name', state.sale.name);
@@ -442,8 +469,8 @@ function frameLoop(now) {
     lastFull = now;
     state.dirty = false;
     // One failing panel must never stop the others (or the loop).
-    const panels = [drawClock, drawStorage, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now)];
-    for (const draw of state.totals ? panels : panels.slice(0, 2)) {
+    const panels = [drawClock, drawStorage, drawStream, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now)];
+    for (const draw of state.totals ? panels : panels.slice(0, 3)) {
       try {
         draw();
       } catch (e) {

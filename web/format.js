@@ -16,6 +16,9 @@ const WORDS = {
     storage_unstored: '数据未落盘：屏上数字含 {n} 批尚未保存的事件，新事件暂未计入',
     storage_write_failed: '存储故障：数据无法写入，新事件暂未计入',
     storage_disk_full: '磁盘已满：新事件暂未计入',
+    stream_behind: '本节点数据落后 {s} 秒：屏上数字不是最新',
+    stream_catching_up: '本节点正在追赶数据：屏上数字不是最新',
+    node: '节点', held: '追赶中',
   },
   en: {
     gmv: 'GMV', net_gmv: 'Net GMV', orders: 'Orders', buyers: 'Buyers', aov: 'AOV',
@@ -30,6 +33,9 @@ const WORDS = {
     storage_unstored: 'Not stored: the figures include {n} batch(es) not yet saved; new events are not being counted',
     storage_write_failed: 'Storage failing: data cannot be written; new events are not being counted',
     storage_disk_full: 'Disk full: new events are not being counted',
+    stream_behind: 'This node is {s} s behind: the figures are not the newest',
+    stream_catching_up: 'This node is catching up: the figures are not the newest',
+    node: 'node', held: 'catching up',
   },
 };
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::task::JoinHandle;
 
-use super::{FollowStats, Link, Progress, StreamLog, Waiters, follow};
+use super::{FollowStats, Link, Progress, StreamLog, Waiters, follow, status};
 use crate::config::{ClusterConfig, Config};
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
@@ -30,12 +30,13 @@ pub fn node_name(cfg: &Config, cluster: &ClusterConfig) -> String {
     })
 }
 
-/// Joins the cluster: the log for ingest, and the apply loop's task.
+/// Joins the cluster: the log for ingest, and the tasks of the apply loop
+/// and the node's heartbeat.
 pub async fn join(
     engine: &Engine,
     opening: Opening,
     shutdown: Shutdown,
-) -> anyhow::Result<(StreamLog, JoinHandle<()>)> {
+) -> anyhow::Result<(StreamLog, Vec<JoinHandle<()>>)> {
     let cfg = engine.config().clone();
     let Some(cluster) = &cfg.cluster else {
         anyhow::bail!("not in cluster mode");
@@ -59,6 +60,13 @@ pub async fn join(
             None
         }
     };
+    let heartbeat = status::heartbeat(
+        link.clone(),
+        progress.clone(),
+        engine.clone(),
+        cfg.server.listen.to_string(),
+        shutdown.clone(),
+    );
     let waiters = Arc::new(Waiters::default());
     let stats = Arc::new(FollowStats::default());
     let task = tokio::spawn(follow(
@@ -71,7 +79,7 @@ pub async fn join(
     ));
     Ok((
         StreamLog::new(link, progress, storage, waiters, stats),
-        task,
+        vec![task, heartbeat],
     ))
 }
 

@@ -16,12 +16,17 @@
 //! - `follow` — the apply loop.
 //! - `join` — start-up: link, checkpoint, apply loop.
 //! - `metrics` — the cluster's figures on `/metrics`.
+//! - `status` — every node's progress and the stream's state
+//!   (`/api/v1/cluster`), from heartbeats in a key-value bucket.
+//! - `bucket` — opening (or creating) a key-value bucket.
+mod bucket;
 mod follow;
 mod join;
 mod link;
 mod metrics;
 mod progress;
 mod publish;
+pub mod status;
 mod waiters;
 
 pub use follow::{FollowStats, follow};

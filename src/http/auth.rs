@@ -181,6 +181,15 @@ fn host_of(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::HOST).map(|h| h.to_str().unwrap_or(""))
 }
 
+/// The node base URLs of `[cluster] screens` (none on a single node).
+fn nodes(app: &AppState) -> &[String] {
+    app.engine()
+        .config()
+        .cluster
+        .as_ref()
+        .map_or(&[], |c| c.screens.as_slice())
+}
+
 /// DNS rebinding guard: a `Host` the server does not answer to is refused
 /// (421) on every route but the health checks, which show nothing and are
 /// probed by load balancers under whatever name they use. A request with
@@ -191,11 +200,12 @@ pub async fn hosts(State(app): State<AppState>, req: Request, next: Next) -> Res
         return next.run(req).await;
     }
     if let Some(host) = host_of(req.headers()) {
-        let listed = &app.engine().config().server.allowed_hosts;
-        if !super::host::allowed(host, listed) {
+        let cfg = app.engine().config();
+        let listed = &cfg.server.allowed_hosts;
+        if !(super::host::allowed(host, listed) || super::host::node_name(host, nodes(&app))) {
             return AppError::MisdirectedHost(format!(
                 "host {host:?} is not a name this server answers to \
-                 (an IP address, localhost, or one listed in [server] allowed_hosts)"
+                 (an IP address, localhost, or one listed in [server] allowed_hosts or [cluster] screens)"
             ))
             .into_response();
         }
@@ -204,8 +214,8 @@ pub async fn hosts(State(app): State<AppState>, req: Request, next: Next) -> Res
 }
 
 /// Browser origins: a page from another site may call the API (and open
-/// the socket) only when listed in `[auth] allowed_origins`; such calls
-/// get CORS headers. Non-browser clients send no `Origin` and pass.
+/// the socket) only when listed in `[auth] allowed_origins`, or when it is
+/// a node of `[cluster] screens`; such calls get CORS headers. Non-browser clients send no `Origin` and pass.
 pub async fn origins(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let Some(origin) = req
         .headers()
@@ -218,12 +228,15 @@ pub async fn origins(State(app): State<AppState>, req: Request, next: Next) -> R
     if host_of(req.headers()).is_some_and(|h| super::host::same_origin(&origin, h)) {
         return next.run(req).await;
     }
-    let allowed = app
-        .engine()
-        .config()
-        .auth
-        .as_ref()
-        .is_some_and(|a| a.allowed_origins.iter().any(|o| o == &origin || o == "*"));
+    // A screen page served by another node of the cluster (moving here
+    // when its own node is gone) is warroom's own, not another site.
+    let allowed = super::host::node_origin(&origin, nodes(&app))
+        || app
+            .engine()
+            .config()
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.allowed_origins.iter().any(|o| o == &origin || o == "*"));
     if !allowed {
         return AppError::Forbidden(format!(
             "origin {origin} is not allowed (see [auth] allowed_origins)"

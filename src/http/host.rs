@@ -10,6 +10,13 @@
 //! cannot choose an IP literal. Only then is an `Origin` compared with the
 //! request's own origin, as a whole: scheme (`http`, or `https` behind a TLS
 //! proxy), host and port.
+//!
+//! In cluster mode a screen page served by one node opens its socket on
+//! another when its node is gone, so the nodes of `[cluster] screens` are
+//! warroom's own too: their host names are names this server answers to
+//! ([`node_name`]) and their origins are not foreign ([`node_origin`]).
+//! The list is the operator's, the same on every node; a rebinding page
+//! cannot put its own name on it.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -65,6 +72,52 @@ pub fn same_origin(origin: &str, host: &str) -> bool {
     !host.is_empty() && rest.eq_ignore_ascii_case(host)
 }
 
+/// Scheme, host name (lower case) and port of an origin or a base URL
+/// (`http://10.0.0.2:8080`, `https://wall.example/`); the port is the
+/// scheme's default when none is written. `None` for anything else.
+fn parts(url: &str) -> Option<(&'static str, String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (scheme, default) = if scheme.eq_ignore_ascii_case("http") {
+        ("http", 80)
+    } else if scheme.eq_ignore_ascii_case("https") {
+        ("https", 443)
+    } else {
+        return None;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return None;
+    }
+    let host = name(authority)?;
+    let port = match authority.rsplit_once(':') {
+        Some((_, p)) if !authority.ends_with(']') => p.parse().ok()?,
+        _ => default,
+    };
+    Some((scheme, host.to_ascii_lowercase(), port))
+}
+
+/// Whether `origin` is the origin of one of the node base URLs `nodes`
+/// (`[cluster] screens`): the same scheme, host and port, a default port
+/// written or not.
+pub fn node_origin(origin: &str, nodes: &[String]) -> bool {
+    let Some(origin) = parts(origin) else {
+        return false;
+    };
+    nodes.iter().any(|n| parts(n).as_ref() == Some(&origin))
+}
+
+/// Whether the name in this `Host` header value is the host name of one of
+/// the node base URLs `nodes` (the port is not compared, as in [`allowed`]).
+pub fn node_name(host: &str, nodes: &[String]) -> bool {
+    let Some(name) = name(host) else {
+        return false;
+    };
+    nodes
+        .iter()
+        .filter_map(|n| parts(n))
+        .any(|(_, node, _)| node.eq_ignore_ascii_case(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +160,41 @@ mod tests {
         assert!(!same_origin("http://127.0.0.1:9090", "127.0.0.1:8080"));
         assert!(!same_origin("null", "127.0.0.1:8080"));
         assert!(!same_origin("http://", ""));
+    }
+
+    #[test]
+    fn the_cluster_screens_nodes_are_not_foreign() {
+        let nodes = [
+            "http://10.0.0.1:8080".to_string(),
+            "http://wall-b.example".to_string(),
+            "https://Wall-C.example:8443/".to_string(),
+            "http://[fd00::2]:8080".to_string(),
+        ];
+        for ok in [
+            "http://10.0.0.1:8080",
+            "http://wall-b.example",
+            "http://wall-b.example:80",
+            "https://wall-c.example:8443",
+            "HTTP://[fd00::2]:8080",
+        ] {
+            assert!(node_origin(ok, &nodes), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1:8081",
+            "https://10.0.0.1:8080",
+            "http://wall-b.example:8080",
+            "https://wall-c.example",
+            "http://evil.example",
+            "http://10.0.0.1:8080@evil.example",
+            "null",
+            "",
+        ] {
+            assert!(!node_origin(bad, &nodes), "{bad}");
+        }
+        assert!(!node_origin("http://10.0.0.1:8080", &[]));
+        assert!(node_name("wall-b.example:9999", &nodes));
+        assert!(node_name("WALL-C.example", &nodes));
+        assert!(!node_name("wall-b.example.evil", &nodes));
+        assert!(!node_name("evil.example", &nodes));
     }
 }

@@ -11,6 +11,7 @@
 
 mod alerts;
 mod auth;
+mod cluster;
 mod error;
 mod events;
 mod export;

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 
 use super::auth::Access;
 use super::web::{self, WebAssets};
-use super::{alerts, auth, error, events, export, live, ops, views};
+use super::{alerts, auth, cluster, error, events, export, live, ops, views};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
@@ -103,6 +103,10 @@ pub fn router(state: AppState) -> Router {
             get(alerts::silences)
                 .route_layer(view.clone())
                 .merge(post(alerts::add_silence).route_layer(admin)),
+        )
+        .route(
+            "/api/v1/cluster",
+            get(cluster::cluster).route_layer(view.clone()),
         )
         .route("/metrics", get(ops::metrics).route_layer(view))
         .route("/api/v1/live", get(live::live).route_layer(screen.clone()))

@@ -33,6 +33,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../web/charts.js"),
     ),
     (
+        "figures.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/figures.js"),
+    ),
+    (
         "format.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/format.js"),

@@ -143,6 +143,8 @@ fn stamp(st: &State, cfg: &Config, now_ms: i64, seq: u64) -> Stamp {
         server_time: fmt_time(now_ms, cfg.sale.timezone),
         server_time_ms: now_ms,
         events_applied: st.events_applied,
+        // The hub's: it reads the stream's progress with these figures.
+        stream: None,
     }
 }
 
@@ -236,5 +238,6 @@ pub fn hello(cfg: &Config, now_ms: i64, filter: &Filter) -> Hello {
         server_time: fmt_time(now_ms, cfg.sale.timezone),
         server_time_ms: now_ms,
         version: env!("CARGO_PKG_VERSION"),
+        servers: None,
     }
 }

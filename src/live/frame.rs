@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::filter::Filter;
 use super::scope::ScopeView;
 use super::stored::StorageNote;
+use super::stream::StreamNote;
 use crate::alerts::{AlertRecord, NoticeKind, RuleCount, ScreenNotice};
 use crate::config::Rule;
 use crate::views::{ChannelRow, SaleInfo, SkuRow, StoreDelta, StoreRow, fmt_time};
@@ -52,6 +53,10 @@ pub struct Hello {
     pub server_time: String,
     pub server_time_ms: i64,
     pub version: &'static str,
+    /// In cluster mode: the node addresses a screen may move to
+    /// (`[cluster] screens`), possibly empty; absent on a single node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub servers: Option<Vec<String>>,
 }
 
 /// How snapshots and ticks open: which tick, when, how many events in.
@@ -61,6 +66,10 @@ pub struct Stamp {
     pub server_time: String,
     pub server_time_ms: i64,
     pub events_applied: u64,
+    /// In cluster mode: the stream sequence these figures reflect, and
+    /// whether this node is behind (see `stream`); absent on a single node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamNote>,
 }
 
 /// What a screen needs to draw at once.

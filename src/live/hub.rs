@@ -12,7 +12,9 @@
 //! The alert side sends typed notices; the hub makes each an `alert`
 //! [`Frame`] and serialises it once for every topic. Once the log is
 //! attached ([`Hub::watch_storage`]) every tick and snapshot also says
-//! whether the figures it shows are stored (`stored`).
+//! whether the figures it shows are stored (`stored`). In cluster mode
+//! ([`Hub::watch_stream`]) every tick and snapshot also carries the stream
+//! sequence its figures reflect, read in the same engine read (`stream`).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
@@ -26,7 +28,9 @@ use super::build::{self, Diff, TickContext};
 use super::filter::Filter;
 use super::frame::{Frame, Tick};
 use super::stored::{Shown, StorageNote};
+use super::stream::Stream;
 use crate::alerts::Alerts;
+use crate::cluster::Progress;
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
 use crate::storage::{Health, Log};
@@ -74,6 +78,8 @@ struct Inner {
     /// The log behind ingest, read (never written) for its health; set
     /// once it is recovered.
     storage: OnceLock<Log>,
+    /// Cluster mode: the stream's progress on this node; set once.
+    stream: OnceLock<Stream>,
 }
 
 /// Cloneable handle to the live side.
@@ -106,8 +112,13 @@ impl Subscription {
         let engine = &hub.inner.engine;
         let cfg = engine.config().clone();
         let recent = hub.inner.alerts.recent(build::SNAPSHOT_ALERTS);
-        let mut snap =
-            engine.read(|st, now| build::snapshot(st, &cfg, now, &self.filter, seq, recent));
+        let stream = hub.inner.stream.get();
+        let mut snap = engine.read(|st, now| {
+            let mut snap = build::snapshot(st, &cfg, now, &self.filter, seq, recent);
+            // Under the same lock as the figures (see `stream`).
+            snap.stamp.stream = stream.map(|s| s.note(now));
+            snap
+        });
         snap.storage = StorageNote::failing(hub.storage_health());
         let bytes = encode(&Frame::Snapshot(&snap));
         stats.snapshots_built.fetch_add(1, Relaxed);
@@ -134,6 +145,7 @@ impl Hub {
                 seq: AtomicU64::new(0),
                 stats: LiveStats::default(),
                 storage: OnceLock::new(),
+                stream: OnceLock::new(),
             }),
         }
     }
@@ -155,6 +167,13 @@ impl Hub {
     /// a second call is ignored).
     pub fn watch_storage(&self, log: Log) {
         let _ = self.inner.storage.set(log);
+    }
+
+    /// Cluster mode: from now on ticks and snapshots carry the stream
+    /// sequence their figures reflect (and whether this node is behind), as
+    /// `node`; `hello` lists `screens`. Set once; a second call is ignored.
+    pub fn watch_stream(&self, progress: Arc<Progress>, node: String, screens: Vec<String>) {
+        let _ = self.inner.stream.set(Stream::new(progress, node, screens));
     }
 
     /// The health of the log watched; `Ok` before one is attached.
@@ -231,7 +250,8 @@ impl Hub {
     /// The hello frame for `filter`, serialised.
     pub fn hello(&self, filter: &Filter) -> Utf8Bytes {
         let engine = &self.inner.engine;
-        let hello = build::hello(engine.config(), engine.now_ms(), filter);
+        let mut hello = build::hello(engine.config(), engine.now_ms(), filter);
+        hello.servers = self.inner.stream.get().map(|s| s.screens().to_vec());
         encode(&Frame::Hello(&hello))
     }
 
@@ -263,15 +283,19 @@ impl Hub {
         let cfg = inner.engine.config().clone();
         // Top SKUs and stock warnings about once a second (they scan every SKU).
         let sku_every = (1000 / cfg.server.tick_ms.max(1)).max(1);
-        let mut ticks: Vec<Tick> = inner.engine.read(|st, now| {
+        let stream = inner.stream.get();
+        let (mut ticks, note) = inner.engine.read(|st, now| {
             let ctx = TickContext::new(st, now, diff, seq.is_multiple_of(sku_every));
-            topics
+            let ticks: Vec<Tick> = topics
                 .iter()
                 .map(|(f, _)| build::tick(st, &cfg, &ctx, f, seq))
-                .collect()
+                .collect();
+            // Under the same lock as the figures (see `stream`).
+            (ticks, stream.map(|s| s.note(now)))
         });
         for ((filter, topic), tick) in topics.iter().zip(&mut ticks) {
             tick.storage = storage;
+            tick.stamp.stream.clone_from(&note);
             let bytes = encode(&Frame::Tick(tick));
             if filter.is_all() {
                 inner
@@ -289,6 +313,14 @@ impl Hub {
             .stats
             .last_build_us
             .store(started.elapsed().as_micros() as u64, Relaxed);
+    }
+}
+
+#[cfg(test)]
+impl Hub {
+    /// One tick now, as the tick task would (for the frames' unit tests).
+    pub(super) fn tick_now(&self) {
+        self.tick_once(&mut Diff::default(), &mut Shown::default(), &Arc::from([]));
     }
 }
 

@@ -8,7 +8,8 @@
 //! ready (it skips, it is never queued for). `frame` is the screen protocol
 //! (one [`Frame`] enum), `build` makes frames from the engine's state,
 //! `scope` says what a filter covers and sums its figures, `stored` what
-//! the screens are told when figures shown are not yet stored. The socket that
+//! the screens are told when figures shown are not yet stored, `stream`
+//! (cluster mode) which stream sequence the figures reflect. The socket that
 //! serves one screen is the HTTP side's (`http::live`).
 
 mod build;
@@ -18,6 +19,7 @@ mod hub;
 mod metrics;
 mod scope;
 mod stored;
+mod stream;
 
 /// Kept for callers that still name it here; the type is the views'.
 pub use crate::views::StoreDelta;
@@ -27,3 +29,4 @@ pub use frame::{AlertFrame, DigestFrame, Frame, Hello, Snapshot, Stamp, Tick};
 pub use hub::{Hub, LiveStats};
 pub use scope::ScopeView;
 pub use stored::{StorageNote, StorageReason};
+pub use stream::{Stream, StreamNote};
