@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::task::JoinHandle;
 
+use super::source::SourceStatus;
 use super::{FollowStats, Link, Progress, StreamLog, Waiters, follow, status};
 use crate::config::{ClusterConfig, Config};
 use crate::engine::Engine;
@@ -60,11 +61,13 @@ pub async fn join(
             None
         }
     };
+    let source = SourceStatus::default();
     let heartbeat = status::heartbeat(
         link.clone(),
         progress.clone(),
         engine.clone(),
         cfg.server.listen.to_string(),
+        source.clone(),
         shutdown.clone(),
     );
     let waiters = Arc::new(Waiters::default());
@@ -78,7 +81,7 @@ pub async fn join(
         shutdown,
     ));
     Ok((
-        StreamLog::new(link, progress, storage, waiters, stats),
+        StreamLog::new(link, progress, storage, waiters, stats, source),
         vec![task, heartbeat],
     ))
 }

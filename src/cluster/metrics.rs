@@ -99,5 +99,6 @@ impl Report for StreamLog {
         );
         s.acked.render(out.raw(), name, "stage=\"ack\"");
         s.applied.render(out.raw(), name, "stage=\"applied\"");
+        self.source().report(out);
     }
 }

@@ -19,6 +19,8 @@
 //! - `status` — every node's progress and the stream's state
 //!   (`/api/v1/cluster`), from heartbeats in a key-value bucket.
 //! - `bucket` — opening (or creating) a key-value bucket.
+//! - `source` — the bus source: reading what order systems publish to a
+//!   JetStream subject, with dead letters for what cannot be counted.
 mod bucket;
 mod follow;
 mod join;
@@ -26,6 +28,7 @@ mod link;
 mod metrics;
 mod progress;
 mod publish;
+pub mod source;
 pub mod status;
 mod waiters;
 

@@ -23,6 +23,7 @@ use async_nats::jetstream::message::PublishMessage;
 use super::follow::FollowStats;
 use super::link::Link;
 use super::progress::Progress;
+use super::source::SourceStatus;
 use super::waiters::{Outcome, Waiters};
 use crate::event::Batch;
 use crate::metrics::Histogram;
@@ -77,6 +78,7 @@ struct Inner {
     waiters: Arc<Waiters>,
     stats: PublishStats,
     follow: Arc<FollowStats>,
+    source: SourceStatus,
     timeout: Duration,
 }
 
@@ -93,6 +95,7 @@ impl StreamLog {
         storage: Option<Storage>,
         waiters: Arc<Waiters>,
         follow: Arc<FollowStats>,
+        source: SourceStatus,
     ) -> StreamLog {
         let timeout = Duration::from_millis(link.cfg.ack_timeout_ms);
         let stats = PublishStats::default();
@@ -104,6 +107,7 @@ impl StreamLog {
                 waiters,
                 stats,
                 follow,
+                source,
                 timeout,
             }),
         }
@@ -133,6 +137,11 @@ impl StreamLog {
     /// the bus source), as this node last saw it.
     pub fn lease_holder(&self) -> Option<String> {
         None
+    }
+
+    /// The bus source on this node (`off` without `[cluster] source`).
+    pub fn source(&self) -> &SourceStatus {
+        &self.inner.source
     }
 
     /// This node's checkpoints (none without a data directory).

@@ -14,6 +14,7 @@ use async_nats::jetstream::kv;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use super::source::{SourceStatus, SourceView};
 use super::{Link, Progress};
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
@@ -50,6 +51,9 @@ pub struct NodeStatus {
     pub seen_ms_ago: i64,
     #[serde(default)]
     pub silent: bool,
+    /// What the bus source is doing on this node (`[cluster] source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceView>,
 }
 
 /// One NATS server holding a replica of the stream.
@@ -98,6 +102,7 @@ pub fn heartbeat(
     progress: Arc<Progress>,
     engine: Engine,
     listen: String,
+    source: SourceStatus,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -121,7 +126,8 @@ pub fn heartbeat(
         };
         loop {
             let now = engine.now_ms();
-            let me = own(&link, &progress, &listen, now);
+            let mut me = own(&link, &progress, &listen, now);
+            me.source = source.view();
             if let Ok(bytes) = serde_json::to_vec(&me)
                 && let Err(e) = store.put(&link.node, bytes.into()).await
             {
@@ -150,6 +156,7 @@ pub fn own(link: &Link, progress: &Progress, listen: &str, now_ms: i64) -> NodeS
         at_ms: now_ms,
         seen_ms_ago: 0,
         silent: false,
+        source: None,
     }
 }
 
@@ -160,6 +167,7 @@ pub async fn read(
     listen: &str,
     now_ms: i64,
     lease_holder: Option<String>,
+    source: Option<SourceView>,
 ) -> ClusterStatus {
     let (stream, stream_error) = match stream_state(link).await {
         Ok(s) => (Some(s), None),
@@ -171,7 +179,9 @@ pub async fn read(
     };
     // This node's own figures are fresher than its last heartbeat.
     nodes.retain(|n| n.node != link.node);
-    nodes.push(own(link, progress, listen, now_ms));
+    let mut me = own(link, progress, listen, now_ms);
+    me.source = source;
+    nodes.push(me);
     for n in &mut nodes {
         n.seen_ms_ago = (now_ms - n.at_ms).max(0);
         n.silent = n.seen_ms_ago > SILENT_MS;
@@ -323,6 +333,22 @@ pub fn render(v: &serde_json::Value) -> String {
         );
         if !n["halted"].is_null() {
             let _ = writeln!(out, "    stopped: {}", s(&n["halted"]));
+        }
+        let src = &n["source"];
+        if src.is_object() {
+            let _ = writeln!(
+                out,
+                "    source {} on {}: {}  messages {}  dead letters {}{}",
+                s(&src["subject"]),
+                s(&src["stream"]),
+                s(&src["state"]),
+                s(&src["messages"]),
+                s(&src["dead_letters"]),
+                src["error"]
+                    .as_str()
+                    .map(|e| format!("\n    source unavailable: {e}"))
+                    .unwrap_or_default()
+            );
         }
     }
     if !v["nodes_error"].is_null() {

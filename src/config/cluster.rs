@@ -101,9 +101,28 @@ impl ClusterConfig {
                 .split('.')
                 .filter(|t| *t != "*" && *t != ">")
                 .collect();
-            format!("rejected.{}", kept.join("."))
+            if kept.is_empty() {
+                "rejected".to_string()
+            } else {
+                format!("rejected.{}", kept.join("."))
+            }
         }))
     }
+}
+
+/// Whether the subject pattern `pattern` (with `*` and `>`) matches the
+/// literal subject `subject`.
+pub fn covers(pattern: &str, subject: &str) -> bool {
+    let mut subject = subject.split('.');
+    for p in pattern.split('.') {
+        match (p, subject.next()) {
+            (">", Some(_)) => return true,
+            ("*", Some(_)) => {}
+            (p, Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+    subject.next().is_none()
 }
 
 /// `--nats URL,…` and `--node NAME`: the servers replace `[cluster] nats`
@@ -276,6 +295,23 @@ impl Builder<'_> {
             }
             out.dead_letter = Some(d.get_ref().clone());
         }
+        if let (Some(source), Some(dead)) = (&out.source, out.dead_letter_subject()) {
+            // Dead letters read back as source messages would be rejected
+            // again, and again.
+            if covers(source, &dead) {
+                let span = raw
+                    .dead_letter
+                    .as_ref()
+                    .or(raw.source.as_ref())
+                    .map_or(section.span(), |s| s.span());
+                return self.err(
+                    span,
+                    format!(
+                        "cluster.dead_letter: the dead-letter subject {dead:?} falls under cluster.source {source:?}, so dead letters would be read back; set cluster.dead_letter to a subject outside it"
+                    ),
+                );
+            }
+        }
         for s in raw.screens.iter().flatten() {
             let url = s.get_ref().trim_end_matches('/');
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -340,6 +376,20 @@ mod tests {
             c.dead_letter_subject().as_deref(),
             Some("rejected.shop.orders")
         );
+        c.source = Some(">".into());
+        assert_eq!(c.dead_letter_subject().as_deref(), Some("rejected"));
+    }
+
+    #[test]
+    fn subject_patterns_match_as_nats_matches_them() {
+        assert!(covers("orders.>", "orders.a.b"));
+        assert!(!covers("orders.>", "orders"));
+        assert!(covers("*.orders", "rejected.orders"));
+        assert!(!covers("orders.*", "orders.a.b"));
+        assert!(covers("orders.*", "orders.a"));
+        assert!(covers(">", "rejected"));
+        assert!(!covers("orders.>", "rejected.orders"));
+        assert!(covers("a.b", "a.b") && !covers("a.b", "a.b.c"));
     }
 
     #[test]

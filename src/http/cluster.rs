@@ -25,6 +25,7 @@ pub async fn cluster(State(app): State<AppState>) -> Result<Json<ClusterStatus>,
             &listen,
             engine.now_ms(),
             holder,
+            stream.source().view(),
         )
         .await,
     ))

@@ -258,7 +258,10 @@ mod tests {
             vec![&b"bad\r"[..], &b"{\"a\":1}"[..], &b""[..]]
         );
         let array = b" [ {\"a\":1}, 7 ,\"x\"]";
-        assert_eq!(line_texts(array, false, &[2, 3]), vec![&b"7"[..], &b"\"x\""[..]]);
+        assert_eq!(
+            line_texts(array, false, &[2, 3]),
+            vec![&b"7"[..], &b"\"x\""[..]]
+        );
         let pretty = b"{\n \"a\": 1\n}";
         assert_eq!(line_texts(pretty, true, &[1]), vec![&pretty[..]]);
         assert_eq!(line_texts(pretty, false, &[2]), vec![&b" \"a\": 1"[..]]);

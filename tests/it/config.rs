@@ -389,3 +389,32 @@ fn a_catalog_column_named_twice_is_refused_at_its_column() {
         );
     }
 }
+
+#[test]
+fn a_dead_letter_subject_under_the_source_is_refused_at_its_line() {
+    let cluster = "\n[cluster]\nnats = [\"nats://127.0.0.1:4222\"]\nsource = \"orders.>\"\n";
+    let text = format!("{SALE_TOML}{cluster}dead_letter = \"orders.rejected\"\n");
+    assert_eq!(
+        refused(&text),
+        format!(
+            "sale.toml:{}: cluster.dead_letter: the dead-letter subject \"orders.rejected\" falls under cluster.source \"orders.>\", so dead letters would be read back; set cluster.dead_letter to a subject outside it",
+            line_of(&text, "dead_letter =")
+        )
+    );
+    // The default (`rejected.` and the source without wildcards) can fall
+    // under a source that starts with a wildcard: named at the source.
+    let text = format!("{SALE_TOML}{}", cluster.replace("orders.>", "*.orders"));
+    let e = refused(&text);
+    assert!(
+        e.starts_with(&format!("sale.toml:{}:", line_of(&text, "source ="))),
+        "{e}"
+    );
+    assert!(e.contains("\"rejected.orders\""), "{e}");
+    let ok = format!("{SALE_TOML}{cluster}dead_letter = \"orders_rejected.x\"\n");
+    let cfg = parse(&ok).expect("a dead-letter subject outside the source");
+    let c = cfg.cluster.expect("cluster");
+    assert_eq!(
+        c.dead_letter_subject().as_deref(),
+        Some("orders_rejected.x")
+    );
+}
