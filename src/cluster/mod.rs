@@ -10,8 +10,14 @@
 //!
 //! - `link` — [`Link`]: the connection, and the stream created or checked.
 //! - `progress` — [`Progress`]: how far this node has applied.
+//! - `lease` — [`Lease`]: which node sends chat alerts.
+//! - `journal` — [`Journal`]: the alert stream every node's book follows.
+mod journal;
+mod lease;
 mod link;
 mod progress;
 
+pub use journal::{Appended, Journal, JournalError, journal_of};
+pub use lease::{KEY as LEASE_KEY, Lease, LeaseError, Times as LeaseTimes, bucket_of};
 pub use link::{Link, LinkError, StreamIdentity, subject_of};
 pub use progress::{Position, Progress};
