@@ -4,6 +4,7 @@
 mod support;
 
 mod alerts;
+mod alerts_cluster;
 mod api;
 mod auth;
 mod bounds;
