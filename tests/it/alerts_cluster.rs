@@ -11,6 +11,7 @@ use warroom::alerts::Alerts;
 use warroom::cluster::LeaseTimes;
 use warroom::config::{Config, HookKind};
 use warroom::ingest::Ingest;
+use warroom::metrics::{Exposition, Report};
 use warroom::shutdown::Shutdown;
 
 use crate::alerts::{Receiver, with_hook};
@@ -112,6 +113,12 @@ fn history(a: &Alerts) -> Vec<(u64, String, Vec<String>)> {
         .collect()
 }
 
+fn metrics(a: &Alerts) -> String {
+    let mut out = Exposition::new();
+    a.report(&mut out);
+    out.finish()
+}
+
 fn config(url: String) -> Config {
     let mut cfg = with_hook(HookKind::Slack, url, None);
     cfg.alerts.lang = warroom::config::Lang::En;
@@ -144,6 +151,8 @@ async fn one_message_per_crossing_for_the_cluster_and_exactly_one_after_the_hold
 
     // The holder dies; the survivor takes over and sends the next crossing.
     let (dead, alive) = if a.holds() { (a, b) } else { (b, a) };
+    assert!(metrics(&dead.alerts).contains("warroom_alert_lease_held 1\n"));
+    assert!(metrics(&alive.alerts).contains("warroom_alert_lease_held 0\n"));
     dead.kill();
     let killed = Instant::now();
     feed(&[&alive], &sales("y", 90_000));
@@ -156,6 +165,16 @@ async fn one_message_per_crossing_for_the_cluster_and_exactly_one_after_the_hold
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(marks(&rx), ["50%", "80%"], "exactly once after the kill");
     assert!(alive.holds());
+    let text = metrics(&alive.alerts);
+    assert!(text.contains("warroom_alert_lease_held 1\n"), "{text}");
+    let changes = text
+        .lines()
+        .find_map(|l| l.strip_prefix("warroom_alert_lease_changes_total "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(
+        changes.is_some_and(|n| n >= 2),
+        "the first holder, then itself: {text}"
+    );
     let h = history(&alive.alerts);
     assert_eq!(h.len(), 2, "{h:?}");
     assert!(h.iter().all(|(_, _, d)| d == &["delivered"]), "{h:?}");
