@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use warroom::alerts::Alerts;
 use warroom::cluster::LeaseTimes;
-use warroom::config::{Config, HookKind};
+use warroom::config::{Config, HookKind, Rule, Silence};
 use warroom::ingest::Ingest;
 use warroom::metrics::{Exposition, Report};
 use warroom::shutdown::Shutdown;
@@ -148,6 +148,19 @@ async fn one_message_per_crossing_for_the_cluster_and_exactly_one_after_the_hold
     })
     .await;
     assert_eq!(history(&a.alerts).len(), 1);
+
+    // A silence set on either node reaches both.
+    let silence = Silence {
+        rule: Rule::LowStock,
+        scope: None,
+        until_ms: START + 120 * MIN,
+        comment: Some("restock on the way".into()),
+    };
+    b.alerts.add_silence(silence.clone());
+    until(Duration::from_secs(5), "the silence on both nodes", || {
+        a.alerts.silences() == [silence.clone()] && b.alerts.silences() == [silence.clone()]
+    })
+    .await;
 
     // The holder dies; the survivor takes over and sends the next crossing.
     let (dead, alive) = if a.holds() { (a, b) } else { (b, a) };
