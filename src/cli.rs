@@ -62,7 +62,7 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', value_name = "URL,…")]
         nats: Vec<String>,
         /// This node's name in cluster status (sets [cluster] node).
-        #[arg(long, requires = "nats")]
+        #[arg(long)]
         node: Option<String>,
     },
     /// Run the built-in demo sale with a simulated midnight spike.

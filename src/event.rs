@@ -119,6 +119,20 @@ impl<'a> Batch<'a> {
         self.events.is_empty()
     }
 
+    /// A copy of the events in `range`, their items renumbered: one part
+    /// of a batch too large for one message.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Batch<'a> {
+        let mut out = Batch::default();
+        for e in self.events.get(range).unwrap_or_default() {
+            let start = out.items.len() as u32;
+            out.items.extend_from_slice(self.items_of(e));
+            let mut e = e.clone();
+            e.items = start..out.items.len() as u32;
+            out.events.push(e);
+        }
+        out
+    }
+
     /// A copy without the events at `skip` (rising indices), their items
     /// renumbered: what is logged when some events were refused at apply.
     pub fn without(&self, skip: &[usize]) -> Batch<'a> {

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use clap::{Parser, ValueEnum};
 
+use crate::nodes::Nodes;
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "loadtest",
@@ -18,9 +20,14 @@ pub struct Args {
     /// `new-ids`: how many bodies to send (of `--batch` events each).
     #[arg(long, default_value_t = 100)]
     pub bodies: usize,
-    /// The server's base URL.
+    /// The server's base URL, or several nodes' separated by commas
+    /// (`http://a:8080,http://b:8080`). Connections and screens are spread
+    /// round-robin over the nodes, each sticking to its node; a request
+    /// that fails there is sent again, the same body, to the next node (and
+    /// the connection stays on the one that answered). The final check
+    /// reads every node's totals.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub url: String,
+    pub url: Nodes,
     /// Target events per second, or `max` (as fast as the server takes them).
     #[arg(long, default_value = "10000")]
     pub rate: Rate,
@@ -154,5 +161,16 @@ mod tests {
         let a = Args::try_parse_from(["loadtest", "--duration", "2m"]).expect("parses");
         assert_eq!(a.duration, 120.0);
         assert!(Args::try_parse_from(["loadtest", "--duration", "2 weeks"]).is_err());
+    }
+
+    #[test]
+    fn url_takes_one_node_or_a_list() {
+        let a = Args::try_parse_from(["loadtest"]).expect("defaults");
+        assert_eq!(a.url.list(), ["http://127.0.0.1:8080"]);
+        let a = Args::try_parse_from(["loadtest", "--url", "http://a:1,http://b:2"]).expect("list");
+        assert_eq!(a.url.list(), ["http://a:1", "http://b:2"]);
+        let e =
+            Args::try_parse_from(["loadtest", "--url", "http://a:1,"]).expect_err("empty entry");
+        assert!(e.to_string().contains("entry 2"), "{e}");
     }
 }

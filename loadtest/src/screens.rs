@@ -6,7 +6,9 @@
 //! receives a tick with `events_applied ≥ cumulative` has seen that batch:
 //! the time since it was sent is its event-to-screen latency. Only the
 //! first `latency_screens` screens parse frames; the others just count
-//! them, so thousands of screens cost the load test little.
+//! them, so thousands of screens cost the load test little. With several
+//! nodes the screens are spread round-robin over them; every node applies
+//! the same log, so its `events_applied` covers the same batches.
 
 use std::time::{Duration, Instant};
 
@@ -97,25 +99,30 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Connects `args.screens` screens (100 at a time) and leaves them reading.
-pub async fn start(
-    args: &Args,
-    base: &str,
-    log: std::sync::Arc<BatchLog>,
-) -> anyhow::Result<Screens> {
+/// Connects `args.screens` screens (100 at a time), screen `k` to node
+/// `k mod n` of `args.url`, and leaves them reading.
+pub async fn start(args: &Args, log: std::sync::Arc<BatchLog>) -> anyhow::Result<Screens> {
     let (stop, stop_rx) = watch::channel(false);
-    let ws_base = base.replacen("http", "ws", 1);
-    let url = match &args.token {
-        Some(t) => format!("{ws_base}/api/v1/live?token={t}"),
-        None => format!("{ws_base}/api/v1/live"),
-    };
+    let urls: Vec<String> = args
+        .url
+        .list()
+        .iter()
+        .map(|base| {
+            let ws_base = base.replacen("http", "ws", 1);
+            match &args.token {
+                Some(t) => format!("{ws_base}/api/v1/live?token={t}"),
+                None => format!("{ws_base}/api/v1/live"),
+            }
+        })
+        .collect();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.screens);
     for chunk in (0..args.screens).collect::<Vec<_>>().chunks(100) {
         let mut connecting = Vec::new();
         for &i in chunk {
             let measure = i < args.latency_screens;
-            let (url, mut stop_rx, log) = (url.clone(), stop_rx.clone(), log.clone());
+            let url = urls[args.url.home_of(i)].clone();
+            let (mut stop_rx, log) = (stop_rx.clone(), log.clone());
             let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
             connecting.push(ready_rx);
             tasks.push(tokio::spawn(async move {

@@ -2,8 +2,9 @@
 //!
 //! One dispatcher hands out batch numbers when they are due (open loop: it
 //! does not wait for replies, only for a free worker); `connections` workers
-//! render, send and retry them. Latency is measured from the moment a batch
-//! was due, so a slow server shows as latency, not as a lower send rate.
+//! render, send and retry them (`retry`), each on its node (`nodes`).
+//! Latency is measured from the moment a batch was due, so a slow server
+//! shows as latency, not as a lower send rate.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -19,11 +20,10 @@ use tokio::sync::mpsc;
 
 use crate::args::{Args, Rate};
 use crate::profile;
+use crate::retry::{self, Tally};
 use crate::screens::BatchLog;
 use crate::stats::new_histogram;
 use crate::template::{Expected, Templates};
-
-const RETRIES: usize = 3;
 
 /// What the senders did.
 pub struct SenderResult {
@@ -36,19 +36,18 @@ pub struct SenderResult {
     pub rejected: u64,
     pub batches: u64,
     pub retries: u64,
+    /// Retries sent to another node.
+    pub failovers: u64,
+    /// Bodies with an attempt that may have applied them unacknowledged.
+    pub uncertain: u64,
+    /// What the server may hold beyond `expected` because of those.
+    pub slack: Expected,
     pub errors: BTreeMap<String, u64>,
 }
 
 struct Job {
     i: u64,
     due: Instant,
-}
-
-#[derive(serde::Deserialize)]
-struct Reply {
-    accepted: u64,
-    duplicates: u64,
-    rejected: u64,
 }
 
 struct Shared {
@@ -63,11 +62,11 @@ fn millis_now() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Sends batches for `args.duration` seconds at `args.rate`.
+/// Sends batches for `args.duration` seconds at `args.rate`, connection
+/// `k` starting on node `k mod n` of `args.url`.
 pub async fn run(
     args: &Args,
     client: &reqwest::Client,
-    base: &str,
     templates: Arc<Templates>,
     log: Arc<BatchLog>,
 ) -> SenderResult {
@@ -78,40 +77,53 @@ pub async fn run(
         acked_events: AtomicU64::new(0),
         errors: Mutex::new(BTreeMap::new()),
     });
-    let url = format!("{base}/api/v1/events");
+    let urls: Arc<Vec<String>> = Arc::new(
+        args.url
+            .list()
+            .iter()
+            .map(|base| format!("{base}/api/v1/events"))
+            .collect(),
+    );
     let mut workers = Vec::new();
-    for _ in 0..args.connections {
-        let (rx, shared, templates, client, url, log) = (
+    for k in 0..args.connections {
+        let (rx, shared, templates, client, urls, log) = (
             rx.clone(),
             shared.clone(),
             templates.clone(),
             client.clone(),
-            url.clone(),
+            urls.clone(),
             log.clone(),
         );
         let token = args.token.clone();
+        let mut node = args.url.home_of(k);
         workers.push(tokio::spawn(async move {
             let mut out = WorkerResult::default();
             let mut body = Vec::new();
             loop {
                 let job = { rx.lock().await.recv().await };
                 let Some(job) = job else { break };
+                // Rendered once: every retry, on any node, sends these bytes.
                 templates.render(job.i, millis_now(), &mut body);
                 log.mark_sent(job.i, Instant::now());
-                match post(
+                let delivery = retry::post(
                     &client,
-                    &url,
+                    &urls,
+                    &mut node,
                     token.as_deref(),
                     &body,
-                    &shared,
-                    &mut out.retries,
+                    &shared.errors,
+                    &mut out.tally,
                 )
-                .await
-                {
+                .await;
+                let template = templates.get(job.i);
+                let acked = delivery.result.is_ok();
+                out.uncertain += u64::from(delivery.uncertain > 0);
+                out.slack += template.slack(delivery.uncertain, acked);
+                match delivery.result {
                     Ok(reply) => {
                         let us = job.due.elapsed().as_micros() as u64;
                         shared.latency.lock().saturating_record(us.max(1));
-                        out.expected += templates.get(job.i).expected;
+                        out.expected += template.expected;
                         out.accepted += reply.accepted;
                         out.duplicates += reply.duplicates;
                         out.rejected += reply.rejected;
@@ -213,7 +225,10 @@ pub async fn run(
         duplicates: total.duplicates,
         rejected: total.rejected,
         batches: total.batches,
-        retries: total.retries,
+        retries: total.tally.retries,
+        failovers: total.tally.failovers,
+        uncertain: total.uncertain,
+        slack: total.slack,
         errors,
     }
 }
@@ -225,7 +240,9 @@ struct WorkerResult {
     duplicates: u64,
     rejected: u64,
     batches: u64,
-    retries: u64,
+    tally: Tally,
+    uncertain: u64,
+    slack: Expected,
 }
 
 impl WorkerResult {
@@ -235,52 +252,11 @@ impl WorkerResult {
         self.duplicates += o.duplicates;
         self.rejected += o.rejected;
         self.batches += o.batches;
-        self.retries += o.retries;
+        self.tally.retries += o.tally.retries;
+        self.tally.failovers += o.tally.failovers;
+        self.uncertain += o.uncertain;
+        self.slack += o.slack;
     }
-}
-
-/// POSTs one body; retries (ingest is idempotent) on errors worth retrying.
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    token: Option<&str>,
-    body: &[u8],
-    shared: &Shared,
-    retries: &mut u64,
-) -> Result<Reply, String> {
-    let mut last = String::new();
-    for attempt in 0..=RETRIES {
-        if attempt > 0 {
-            *retries += 1;
-            *shared
-                .errors
-                .lock()
-                .entry(format!("retried: {last}"))
-                .or_default() += 1;
-            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-        }
-        let mut req = client
-            .post(url)
-            .header("content-type", "application/x-ndjson")
-            .body(body.to_vec());
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        match req.send().await {
-            Ok(r) if r.status().is_success() => {
-                let bytes = r.bytes().await.map_err(|e| format!("reading reply: {e}"))?;
-                return serde_json::from_slice(&bytes).map_err(|e| format!("bad reply: {e}"));
-            }
-            Ok(r) if r.status().is_server_error() || r.status() == 429 => {
-                last = format!("HTTP {}", r.status().as_u16())
-            }
-            Ok(r) => return Err(format!("HTTP {}", r.status().as_u16())),
-            Err(e) if e.is_timeout() => last = "timeout".into(),
-            Err(e) if e.is_connect() => last = "connect".into(),
-            Err(e) => last = format!("request: {e}"),
-        }
-    }
-    Err(last)
 }
 
 /// Sends one order per store and per SKU of the catalog, so every one of
@@ -322,4 +298,68 @@ pub async fn touch_all(client: &reqwest::Client, base: &str, args: &Args) -> any
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::{self, Answer};
+    use clap::Parser;
+
+    /// A node that drops every request once the body is in, and one that
+    /// answers: each body is acknowledged by the second exactly once, and
+    /// the ledger holds each exactly once, with the dropped attempt allowed
+    /// for only in what a second application can add.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_body_retried_on_another_node_is_expected_once() {
+        let dying = mock::node(vec![Answer::Drop]).await;
+        let live = mock::node(vec![Answer::Ok]).await;
+        let urls = format!("{},{}", dying.url, live.url);
+        let args = Args::try_parse_from([
+            "loadtest",
+            "--url",
+            &urls,
+            "--rate",
+            "max",
+            "--duration",
+            "300ms",
+            "--connections",
+            "2",
+            "--batch",
+            "50",
+        ])
+        .expect("flags");
+        let templates = Arc::new(Templates::build(&args));
+        let sent = run(
+            &args,
+            &reqwest::Client::new(),
+            templates,
+            Arc::new(BatchLog::default()),
+        )
+        .await;
+
+        let acked = live.bodies.lock().clone();
+        let dropped = dying.bodies.lock().clone();
+        assert_eq!(dropped.len(), 1, "connection 0 left the dying node at once");
+        assert!(
+            acked.contains(&dropped[0]),
+            "and sent that body on, unchanged"
+        );
+        let mut distinct = acked.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), acked.len(), "no body acknowledged twice");
+        assert_eq!(sent.batches, acked.len() as u64);
+        assert_eq!(
+            sent.expected.lines,
+            50 * sent.batches,
+            "each body in the ledger once"
+        );
+        assert!(sent.errors.keys().all(|k| k.starts_with("retried")));
+        assert_eq!((sent.retries, sent.failovers, sent.uncertain), (1, 1, 1));
+        // The dropped body may be in twice: its 50 lines again, as
+        // duplicates (orders, refunds) or stock events; no money.
+        assert_eq!(sent.slack.events + sent.slack.duplicates, 50);
+        assert_eq!(sent.slack.orders, 0);
+    }
 }

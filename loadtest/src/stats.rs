@@ -7,6 +7,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::args::{Args, Rate};
+use crate::check::NodeCheck;
 use crate::screens::ScreenStats;
 use crate::sender::SenderResult;
 use crate::template::Expected;
@@ -55,6 +56,15 @@ pub struct Report {
     pub duplicates: u64,
     pub rejected: u64,
     pub retries: u64,
+    /// The nodes, when there are several (`--url` a list).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<String>,
+    /// Retries sent to another node than the one that failed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failovers: u64,
+    /// Bodies an attempt may have applied without an acknowledgement.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub uncertain: u64,
     pub errors: BTreeMap<String, u64>,
     pub http_latency_ms: Percentiles,
     pub screens: usize,
@@ -66,6 +76,13 @@ pub struct Report {
     pub screen_errors: Vec<String>,
     pub expected: Expected,
     pub exact: Option<bool>,
+    /// Each node's verdict, when there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub node_checks: Vec<NodeCheck>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -92,6 +109,13 @@ impl Report {
             duplicates: s.duplicates,
             rejected: s.rejected,
             retries: s.retries,
+            nodes: if args.url.len() > 1 {
+                args.url.list().to_vec()
+            } else {
+                Vec::new()
+            },
+            failovers: s.failovers,
+            uncertain: s.uncertain,
             errors: s.errors.clone(),
             http_latency_ms: Percentiles::of(&s.latency),
             screens: screens.screens,
@@ -103,11 +127,16 @@ impl Report {
             screen_errors: screens.errors.clone(),
             expected: s.expected,
             exact: None,
+            node_checks: Vec::new(),
         }
     }
 
-    pub fn with_exact(mut self, exact: bool) -> Report {
+    /// The check's verdict; per node only when there are several.
+    pub fn with_checks(mut self, exact: bool, checks: Vec<NodeCheck>) -> Report {
         self.exact = Some(exact);
+        if self.nodes.len() > 1 {
+            self.node_checks = checks;
+        }
         self
     }
 
@@ -130,6 +159,16 @@ impl Report {
             "accepted          {:>12}   duplicates {}   rejected {}   retries {}",
             self.accepted, self.duplicates, self.rejected, self.retries
         );
+        if !self.nodes.is_empty() {
+            println!(
+                "nodes             {:>12}   failovers {}   uncertain {}",
+                self.nodes.len(),
+                self.failovers,
+                self.uncertain
+            );
+        } else if self.uncertain > 0 {
+            println!("uncertain         {:>12}", self.uncertain);
+        }
         println!("                        p50      p90      p99    p99.9      max   (ms)");
         println!("HTTP latency      {}", p(&self.http_latency_ms));
         if self.screens > 0 {

@@ -73,6 +73,31 @@ pub struct Template {
     ids: Vec<usize>,
     ts: Vec<usize>,
     pub expected: Expected,
+    /// Stock events in it: they have no id, so they apply again if the
+    /// body does.
+    pub stock: u64,
+}
+
+impl Template {
+    /// What the server may hold beyond the ledger for one body of this
+    /// template after `uncertain` attempts that may each have applied it
+    /// (see `retry`), `acked` or not. An acknowledged body is in the
+    /// ledger once; each extra application adds only duplicates (its
+    /// orders and refunds) and stock events. A body never acknowledged
+    /// may be in whole, once, plus those extras.
+    pub fn slack(&self, uncertain: u64, acked: bool) -> Expected {
+        let mut s = Expected::default();
+        if uncertain == 0 {
+            return s;
+        }
+        let extra = if acked { uncertain } else { uncertain - 1 };
+        if !acked {
+            s = self.expected;
+        }
+        s.events += extra * self.stock;
+        s.duplicates += extra * (self.expected.lines - self.stock);
+        s
+    }
 }
 
 pub struct Templates {
@@ -119,7 +144,9 @@ impl Templates {
             let before = traffic.sent();
             let mut body = Vec::with_capacity(args.batch * 240);
             traffic.write_batch(&mut body, args.batch, TS_PLACEHOLDER);
-            let expected = Expected::between(before, traffic.sent());
+            let after = traffic.sent();
+            let expected = Expected::between(before, after);
+            let stock = after.stock_events - before.stock_events;
             let mut ids = after_each(&body, format!("{prefix}T").as_bytes());
             ids.extend(after_each(&body, format!("{prefix}R").as_bytes()));
             let ts = after_each(&body, b"\"ts\":");
@@ -128,6 +155,7 @@ impl Templates {
                 ids,
                 ts,
                 expected,
+                stock,
             });
         }
         Templates { list }
@@ -188,5 +216,39 @@ mod tests {
         let e = t.get(0).expected;
         assert_eq!(e.lines, 200);
         assert_eq!(e.events + e.duplicates, 200);
+    }
+
+    #[test]
+    fn a_body_applied_again_adds_only_duplicates_and_stock() {
+        let args = Args::parse_from(["loadtest", "--batch", "500"]);
+        let t = Templates::build(&args);
+        let one = (0..t.len() as u64)
+            .map(|i| t.get(i))
+            .find(|t| t.stock > 0)
+            .expect("a template with stock events");
+        let e = one.expected;
+        assert_eq!(
+            one.slack(0, true),
+            Expected::default(),
+            "delivered once: exact"
+        );
+        assert_eq!(
+            one.slack(0, false),
+            Expected::default(),
+            "never sent: nothing"
+        );
+        let twice = one.slack(1, true);
+        assert_eq!(twice.events, one.stock);
+        assert_eq!(twice.duplicates, e.lines - one.stock);
+        assert_eq!(
+            (twice.orders, twice.gmv, twice.refunds),
+            (0, 0, 0),
+            "money stays exact"
+        );
+        let lost = one.slack(1, false);
+        assert_eq!(lost, e, "unacknowledged: maybe in whole, once");
+        let lost_twice = one.slack(2, false);
+        assert_eq!(lost_twice.orders, e.orders);
+        assert_eq!(lost_twice.events, e.events + one.stock);
     }
 }

@@ -15,6 +15,7 @@
 //! sending when it died is sent at most once more, and never not at all.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -27,7 +28,7 @@ use super::handle::Alerts;
 use super::hooks::Msg;
 use super::screen::screen_notices;
 use super::{rules, worker};
-use crate::cluster::{Journal, JournalError, Lease, LeaseError, LeaseTimes, Link};
+use crate::cluster::{Journal, JournalError, Lease, LeaseError, LeaseTimes, Link, Progress};
 use crate::config::Silence;
 use crate::shutdown::Shutdown;
 use crate::views::fmt_time;
@@ -79,10 +80,15 @@ impl Alerts {
     /// journal from its start (the journal, not `alerts.json`, is the
     /// history; the file is still written, for offline export). Evaluation
     /// is the keeper's from then on: do not also call [`Alerts::start`].
-    /// Returns the lease and keeper tasks, which end at `shutdown`.
+    /// `progress` is this node's apply progress: while it is catching up
+    /// (or halted) the replica is not whole, and a holder decides nothing
+    /// on it (a half-applied state looks like a rate drop or a silent
+    /// feed); it still sends what is owed. Returns the lease and keeper
+    /// tasks, which end at `shutdown`.
     pub async fn join_cluster(
         &self,
         link: &Link,
+        progress: Option<Arc<Progress>>,
         times: LeaseTimes,
         shutdown: Shutdown,
     ) -> Result<Vec<JoinHandle<()>>, JoinError> {
@@ -110,6 +116,7 @@ impl Alerts {
             hooks: self.inner.hooks.iter().map(|(n, _)| n.clone()).collect(),
             journal,
             lease,
+            progress,
             applied: 0,
             outbox: Outbox::default(),
             handed: HashSet::new(),
@@ -132,6 +139,7 @@ struct Keeper {
     hooks: Vec<String>,
     journal: Journal,
     lease: Lease,
+    progress: Option<Arc<Progress>>,
     /// The last journal sequence applied to the book.
     applied: u64,
     outbox: Outbox,
@@ -228,6 +236,12 @@ impl Keeper {
         self.lease.is_mine() && self.catch_up_to.is_some_and(|end| self.applied >= end)
     }
 
+    fn replica_whole(&self) -> bool {
+        self.progress
+            .as_ref()
+            .is_none_or(|p| !p.is_catching_up() && p.halted().is_none())
+    }
+
     async fn tick(&mut self) {
         let mine = self.lease.is_mine();
         if mine && !self.was_mine {
@@ -246,7 +260,9 @@ impl Keeper {
         self.was_mine = mine;
         self.flush().await;
         if self.mine_and_current() {
-            self.step().await;
+            if self.replica_whole() {
+                self.step().await;
+            }
             self.hand_over();
         }
         if std::mem::take(&mut self.dirty) {

@@ -10,14 +10,29 @@
 //!
 //! - `link` — [`Link`]: the connection, and the stream created or checked.
 //! - `progress` — [`Progress`]: how far this node has applied.
+//! - `publish` — [`StreamLog`]: ingest's log in cluster mode; publish,
+//!   acknowledgement, and the wait for this node's apply.
+//! - `waiters` — replies waiting for their record to be applied.
+//! - `follow` — the apply loop.
+//! - `join` — start-up: link, checkpoint, apply loop.
+//! - `metrics` — the cluster's figures on `/metrics`.
 //! - `lease` — [`Lease`]: which node sends chat alerts.
 //! - `journal` — [`Journal`]: the alert stream every node's book follows.
+mod follow;
+mod join;
 mod journal;
 mod lease;
 mod link;
+mod metrics;
 mod progress;
+mod publish;
+mod waiters;
 
+pub use follow::{FollowStats, follow};
+pub use join::{join, node_name};
 pub use journal::{Appended, Journal, JournalError, journal_of};
 pub use lease::{KEY as LEASE_KEY, Lease, LeaseError, Times as LeaseTimes, bucket_of};
 pub use link::{Link, LinkError, StreamIdentity, subject_of};
 pub use progress::{Position, Progress};
+pub use publish::{PublishError, PublishStats, StreamLog};
+pub use waiters::{Outcome, Waiters};

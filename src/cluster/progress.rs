@@ -56,6 +56,13 @@ impl Progress {
         }
     }
 
+    /// Where a node that loaded a checkpoint at `seq` goes on from.
+    pub fn start_at(&self, seq: u64) {
+        self.applied.store(seq, Relaxed);
+        self.last.fetch_max(seq, Relaxed);
+        self.seq_tx.send_replace(seq);
+    }
+
     /// The last stream sequence applied here.
     pub fn applied(&self) -> u64 {
         self.applied.load(Relaxed)

@@ -113,16 +113,22 @@ pub fn apply_nats_flags(
     nats: Vec<String>,
     node: Option<String>,
 ) -> Result<(), String> {
-    if nats.is_empty() {
-        return Ok(());
-    }
     for url in &nats {
         check_url(url).map_err(|e| format!("--nats {url:?}: {e}"))?;
     }
-    let cluster = cfg
-        .cluster
-        .get_or_insert_with(|| ClusterConfig::with_servers(Vec::new(), &cfg.sale.name));
-    cluster.nats = nats;
+    if !nats.is_empty() {
+        cfg.cluster
+            .get_or_insert_with(|| ClusterConfig::with_servers(Vec::new(), &cfg.sale.name))
+            .nats = nats;
+    }
+    let Some(cluster) = cfg.cluster.as_mut() else {
+        return match node {
+            Some(_) => {
+                Err("--node: only in cluster mode ([cluster] in the config, or --nats)".into())
+            }
+            None => Ok(()),
+        };
+    };
     if let Some(node) = node {
         if !plain_name(&node) {
             return Err(format!(

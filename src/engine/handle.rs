@@ -73,6 +73,32 @@ impl Engine {
             .apply(batch, &self.inner.config.sale, now, None)
     }
 
+    /// `replay`, and under the same lock `then` with what was applied: the
+    /// stream's apply loop records the sequence the state now reflects, so
+    /// a checkpoint cut reads the two together.
+    pub fn replay_then<R>(
+        &self,
+        batch: &Batch<'_>,
+        stamp: i64,
+        then: impl FnOnce(&Applied) -> R,
+    ) -> (Applied, R) {
+        let mut st = self.inner.state.lock();
+        let applied = st.apply(batch, &self.inner.config.sale, stamp, None);
+        let r = then(&applied);
+        (applied, r)
+    }
+
+    /// The events of `batch` the first-sight caps would refuse now, without
+    /// applying anything (cluster mode checks them on the node that takes
+    /// the request, before the batch is published; see `admit`).
+    pub fn refused_by_caps(&self, batch: &Batch<'_>) -> Vec<super::Refused> {
+        let mut refused = Vec::new();
+        let st = self.inner.state.lock();
+        let mut scratch = super::admit::Resolved::default();
+        st.resolve(batch, Some(&self.inner.caps), &mut scratch, &mut refused);
+        refused
+    }
+
     /// Applies a batch at the clock's now, without caps (benchmarks and
     /// tests of the engine alone).
     pub fn apply(&self, batch: &Batch<'_>) -> Applied {

@@ -23,6 +23,10 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
     }
     // Not ready while the log cannot be written: ingest answers 503 too.
     let log = app.ingest.log();
+    if let (Some(_), Some(reason)) = (log.stream(), log.unavailable()) {
+        // Catching up, or stopped at a named sequence: no path in it.
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("{reason}\n")).into_response();
+    }
     if log.unavailable().is_some() {
         // Generic (no path: this endpoint is public), but honest about
         // figures on the screens that a restart would take back.

@@ -20,6 +20,7 @@ pub use body::{BodyError, LineError, MAX_LISTED_ERRORS, Parsed, parse};
 pub use encoding::{Encoding, EncodingError};
 pub use validate::{MAX_FUTURE_MS, Rules};
 
+use crate::cluster::{Outcome, StreamLog};
 use crate::engine::Engine;
 use crate::metrics::HttpMetrics;
 use crate::storage::{self, Log, Ticket};
@@ -110,34 +111,14 @@ impl Ingest {
         body: &[u8],
         content_type: Option<&str>,
     ) -> Result<Submitted, IngestError> {
-        if !self.is_ready() {
-            return Err(IngestError::NotReady);
-        }
         let log = self.log();
-        // While the disk refuses writes nothing new is applied (nothing could
-        // be acknowledged anyway); what is buffered is written when it recovers.
-        if let Some(e) = log.unavailable() {
-            return Err(IngestError::Unavailable(format!(
-                "storage unavailable: {e}"
-            )));
+        if log.stream().is_some() {
+            // The stream applies a batch when it comes back (`submit_durable`).
+            return Err(IngestError::Unavailable(
+                "cluster mode: batches go through the stream".into(),
+            ));
         }
-        let json = content_type.is_some_and(|ct| {
-            ct.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
-        let rules = Rules {
-            currency: &self.engine.sale().currency,
-            now_ms: self.engine.now_ms(),
-            max_line_bytes: self.engine.config().server.max_line_bytes,
-        };
-        let parsed = match parse(body, json, &rules) {
-            Ok(p) => p,
-            Err(e) => {
-                self.metrics.record_bad_body();
-                return Err(e.into());
-            }
-        };
+        let parsed = self.parse_checked(body, content_type)?;
         // Encode outside the lock; only the append happens under it.
         let mut record = Vec::new();
         if log.is_durable() && !parsed.batch.is_empty() {
@@ -178,12 +159,90 @@ impl Ingest {
         })
     }
 
+    /// Readiness, the log's availability, and the body parsed and
+    /// validated (a bad body is counted here).
+    fn parse_checked<'b>(
+        &self,
+        body: &'b [u8],
+        content_type: Option<&str>,
+    ) -> Result<Parsed<'b>, IngestError> {
+        if !self.is_ready() {
+            return Err(IngestError::NotReady);
+        }
+        // While the log takes nothing (a disk refusing writes, a cluster
+        // node catching up) nothing new is applied: nothing could be
+        // acknowledged anyway.
+        if let Some(e) = self.log().unavailable() {
+            return Err(IngestError::Unavailable(format!(
+                "storage unavailable: {e}"
+            )));
+        }
+        let json = content_type.is_some_and(|ct| {
+            ct.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+        let rules = Rules {
+            currency: &self.engine.sale().currency,
+            now_ms: self.engine.now_ms(),
+            max_line_bytes: self.engine.config().server.max_line_bytes,
+        };
+        parse(body, json, &rules).map_err(|e| {
+            self.metrics.record_bad_body();
+            e.into()
+        })
+    }
+
+    /// Cluster mode: the valid events the caps admit are published to the
+    /// stream; the reply comes once this node applied them (`StreamLog`).
+    async fn submit_to_stream(
+        &self,
+        stream: &StreamLog,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<Reply, IngestError> {
+        let mut parsed = self.parse_checked(body, content_type)?;
+        // The caps are checked here, against this node's replica, not at
+        // apply: apply must not depend on a node's config (docs/operations.md,
+        // Cluster mode).
+        let refused = self.engine.refused_by_caps(&parsed.batch);
+        let batch = if refused.is_empty() {
+            std::mem::take(&mut parsed.batch)
+        } else {
+            let skip: Vec<usize> = refused.iter().map(|r| r.index).collect();
+            parsed.batch.without(&skip)
+        };
+        for r in &refused {
+            let line = parsed.lines.get(r.index).copied().unwrap_or(0);
+            parsed.reject(line, r.error.clone());
+        }
+        let outcome = if batch.is_empty() {
+            Outcome::default()
+        } else {
+            stream
+                .submit(&batch, self.engine.now_ms())
+                .await
+                .map_err(|e| IngestError::Unavailable(e.to_string()))?
+        };
+        self.metrics
+            .record_batch(outcome.accepted, outcome.duplicates, parsed.rejected);
+        Ok(Reply {
+            accepted: outcome.accepted,
+            duplicates: outcome.duplicates,
+            rejected: parsed.rejected,
+            errors: parsed.errors,
+        })
+    }
+
     /// `submit`, then wait until the log holds it as the fsync mode promises.
     pub async fn submit_durable(
         &self,
         body: &[u8],
         content_type: Option<&str>,
     ) -> Result<Reply, IngestError> {
+        if let Some(stream) = self.log().stream() {
+            return self.submit_to_stream(stream, body, content_type).await;
+        }
         let s = self.submit(body, content_type)?;
         if let Some(ticket) = s.durable_at {
             ticket.wait().await.map_err(IngestError::Unavailable)?;

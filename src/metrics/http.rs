@@ -32,7 +32,7 @@ impl Histogram {
         self.sum_us.fetch_add(d.as_micros() as u64, Relaxed);
     }
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
+    pub(crate) fn render(&self, out: &mut String, name: &str, labels: &str) {
         for (i, b) in BOUNDS.iter().enumerate() {
             let _ = writeln!(
                 out,

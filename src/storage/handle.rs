@@ -17,8 +17,10 @@ use super::format::checkpoint::Checkpoint;
 use super::identity::{self, Adopt, Found, IDENTITY_FILE};
 use super::recovery::{self, Mode, Recovered, RecoveryError};
 use super::sale_file::{self, SALE_FILE};
+use super::stream_file;
 use super::wal::Wal;
 use super::{checkpoint, keys};
+use crate::cluster::Progress;
 use crate::config::StorageConfig;
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
@@ -41,7 +43,15 @@ pub fn load_readonly(dir: &Path) -> Result<Engine, String> {
         .into_config()
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let engine = Engine::new(Arc::new(cfg), Arc::new(crate::clock::SystemClock));
-    recovery::recover(dir, &engine, Mode::ReadOnly).map_err(|e| e.to_string())?;
+    // A cluster node's directory holds checkpoints only (the stream is its
+    // log): its newest checkpoint is what it has.
+    let following = stream_file::read(dir).is_ok_and(|s| s.is_some());
+    if following {
+        recovery::recover_checkpoint(dir, &engine, Mode::ReadOnly)
+    } else {
+        recovery::recover(dir, &engine, Mode::ReadOnly)
+    }
+    .map_err(|e| e.to_string())?;
     Ok(engine)
 }
 
@@ -81,9 +91,26 @@ fn log_identity(dir: &Path, found: &Found) {
     }
 }
 
+/// What a checkpoint's number counts: records of the local log, or
+/// sequences of the cluster's stream (then the directory holds no log).
+enum Tail {
+    Wal(Wal),
+    Stream(Arc<Progress>),
+}
+
+impl Tail {
+    /// The position the state reflects; read under the engine lock.
+    fn end(&self) -> u64 {
+        match self {
+            Tail::Wal(w) => w.end(),
+            Tail::Stream(p) => p.applied(),
+        }
+    }
+}
+
 struct Inner {
     dir: PathBuf,
-    wal: Wal,
+    tail: Tail,
     engine: Engine,
     every: Duration,
     every_events: u64,
@@ -144,21 +171,7 @@ impl Storage {
             .map_err(|e| RecoveryError::Io(dir.join(SALE_FILE), e))?;
         let wal = Wal::open(dir, recovered.last_lsn + 1, cfg.fsync)
             .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
-        let applied = engine.read(|st, _| st.events_applied);
-        let storage = Storage {
-            inner: Arc::new(Inner {
-                dir: dir.to_path_buf(),
-                wal,
-                engine,
-                every: Duration::from_secs(cfg.checkpoint_every_s),
-                every_events: cfg.checkpoint_events,
-                checkpoint_lsn: AtomicU64::new(recovered.checkpoint_lsn),
-                checkpoint_events: AtomicU64::new(applied),
-                checkpoints: AtomicU64::new(0),
-                last_checkpoint_ms: AtomicU64::new(0),
-                checkpoint_soon: AtomicBool::new(false),
-            }),
-        };
+        let storage = Storage::with(cfg, dir, engine, Tail::Wal(wal), recovered.checkpoint_lsn);
         // `--repair` went on across missing records: a checkpoint now
         // covers the gap, so a plain start reads the directory again (until
         // it is written, a plain start stops on the gap, and `--repair`
@@ -175,8 +188,109 @@ impl Storage {
         Ok((storage, recovered))
     }
 
-    pub fn wal(&self) -> &Wal {
-        &self.inner.wal
+    fn with(cfg: &StorageConfig, dir: &Path, engine: Engine, tail: Tail, at: u64) -> Storage {
+        let applied = engine.read(|st, _| st.events_applied);
+        Storage {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                tail,
+                engine,
+                every: Duration::from_secs(cfg.checkpoint_every_s),
+                every_events: cfg.checkpoint_events,
+                checkpoint_lsn: AtomicU64::new(at),
+                checkpoint_events: AtomicU64::new(applied),
+                checkpoints: AtomicU64::new(0),
+                last_checkpoint_ms: AtomicU64::new(0),
+                checkpoint_soon: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Cluster mode: checks that `dir` belongs to this sale and follows
+    /// `stream` (created at `created_ns`), loads its newest checkpoint and
+    /// sets `progress` there; checkpoints are then numbered by stream
+    /// sequence and the directory keeps no log (the stream is the log).
+    pub fn open_following(
+        cfg: &StorageConfig,
+        dir: &Path,
+        engine: Engine,
+        opening: Opening,
+        stream: (&str, i128),
+        progress: Arc<Progress>,
+    ) -> Result<(Storage, Recovered), RecoveryError> {
+        let wrong = |reason: String| RecoveryError::WrongLog {
+            dir: dir.to_path_buf(),
+            reason,
+        };
+        if let Err(source) = sale_file::read(dir)
+            && source.is_newer()
+        {
+            return Err(RecoveryError::Format {
+                file: dir.join(SALE_FILE),
+                source,
+            });
+        }
+        let found = identity::check(dir, &engine.config().sale, opening.adopt)
+            .map_err(|e| RecoveryError::Identity(Box::new(e)))?;
+        std::fs::create_dir_all(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+        let segments =
+            recovery::segments(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+        if !segments.is_empty() {
+            return Err(wrong(
+                "holds a local log (wal-*.log) from a single-node start; a cluster node keeps no log here. Give the node an empty data directory (or one copied from another node of this cluster)".into(),
+            ));
+        }
+        let checkpoints =
+            super::checkpoint::list(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+        match stream_file::read(dir) {
+            Ok(Some(have)) if (have.stream.as_str(), have.created_ns) != stream => {
+                return Err(wrong(format!(
+                    "follows stream {} created at {}ns, but the stream {} now was created at {}ns: it was deleted and created again, so its sequences name other batches. Start on an empty data directory",
+                    have.stream, have.created_ns, stream.0, stream.1
+                )));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) if !checkpoints.is_empty() => {
+                return Err(wrong(
+                    "holds checkpoints but no stream.json: it is not known which stream they follow".into(),
+                ));
+            }
+            Ok(None) => {}
+            Err(source) => {
+                return Err(RecoveryError::Format {
+                    file: dir.join(stream_file::STREAM_FILE),
+                    source,
+                });
+            }
+        }
+        let mode = if opening.repair {
+            Mode::Repair
+        } else {
+            Mode::Normal
+        };
+        let recovered = recovery::recover_checkpoint(dir, &engine, mode)?;
+        if let Some(id) = found.to_write() {
+            identity::write(dir, id).map_err(|e| RecoveryError::Io(dir.join(IDENTITY_FILE), e))?;
+            log_identity(dir, &found);
+        }
+        stream_file::write(dir, stream.0, stream.1)
+            .map_err(|e| RecoveryError::Io(dir.join(stream_file::STREAM_FILE), e))?;
+        sale_file::write(dir, engine.config())
+            .map_err(|e| RecoveryError::Io(dir.join(SALE_FILE), e))?;
+        progress.start_at(recovered.checkpoint_lsn);
+        let at = recovered.checkpoint_lsn;
+        Ok((
+            Storage::with(cfg, dir, engine, Tail::Stream(progress), at),
+            recovered,
+        ))
+    }
+
+    /// The local write-ahead log (`None` in cluster mode).
+    pub fn wal(&self) -> Option<&Wal> {
+        match &self.inner.tail {
+            Tail::Wal(w) => Some(w),
+            Tail::Stream(_) => None,
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -200,7 +314,7 @@ impl Storage {
         // end read together here are consistent.
         let cut_started = Instant::now();
         let Some(((lsn, events), state, new_keys)) = inner.engine.checkpoint_cut(|st| {
-            let lsn = inner.wal.end();
+            let lsn = inner.tail.end();
             (lsn > inner.checkpoint_lsn.load(Relaxed)).then_some((lsn, st.events_applied))
         }) else {
             return Ok(None);
@@ -210,8 +324,8 @@ impl Storage {
         // Records up to `lsn` must be in the log files before they are
         // deleted as covered; the writer gets there within a sync interval,
         // unless the disk refuses writes: then no checkpoint now.
-        loop {
-            let progress = inner.wal.progress();
+        while let Tail::Wal(wal) = &inner.tail {
+            let progress = wal.progress();
             if progress.written >= lsn {
                 break;
             }
@@ -291,7 +405,9 @@ impl Storage {
         if let Err(e) = self.checkpoint() {
             tracing::error!(error = %e, "final checkpoint failed; the log has everything");
         }
-        self.inner.wal.close();
+        if let Some(wal) = self.wal() {
+            wal.close();
+        }
     }
 }
 

@@ -7,12 +7,15 @@
 //! screen). Under the engine lock, right after the batch is applied, it
 //! hands the record to [`Log::append`] (so the log's order is the apply
 //! order) and gets back a [`Ticket`]; outside the lock the reply waits on the ticket until the
-//! record is as durable as the storage settings promise. Today there are two
-//! logs: none (memory only, no data directory) and the local write-ahead log
-//! with checkpoints; a replicated stream for cluster mode is a third variant
-//! here, not an `if` in ingest, the app or the handlers.
+//! record is as durable as the storage settings promise. There are three
+//! logs: none (memory only, no data directory), the local write-ahead log
+//! with checkpoints, and the cluster's stream ([`StreamLog`]), where the
+//! order is the other way round: a batch is published first and applied
+//! when the stream delivers it back, on every node alike (ingest asks
+//! [`Log::stream`] once and takes that path).
 
 use super::{Health, Storage, Wal};
+use crate::cluster::StreamLog;
 use crate::metrics::{Exposition, Report};
 
 /// Where accepted batches go before their reply.
@@ -23,6 +26,8 @@ pub enum Log {
     Memory,
     /// The local write-ahead log (group commit) and its checkpoints.
     Local(Storage),
+    /// Cluster mode: the NATS JetStream stream, and local checkpoints.
+    Stream(StreamLog),
 }
 
 /// Room claimed in the log for one record, before its batch is applied.
@@ -47,10 +52,10 @@ impl Log {
     pub fn unavailable(&self) -> Option<String> {
         match self {
             Log::Memory => None,
-            Log::Local(s) => {
-                let wal = s.wal();
-                wal.progress().error.or_else(|| wal.short_of_room())
-            }
+            Log::Local(s) => s
+                .wal()
+                .and_then(|wal| wal.progress().error.or_else(|| wal.short_of_room())),
+            Log::Stream(s) => s.unavailable(),
         }
     }
 
@@ -59,7 +64,10 @@ impl Log {
     #[inline]
     pub fn reserve(&self, len: usize) -> Result<Claim, String> {
         match self {
-            Log::Local(s) if len > 0 => s.wal().reserve(len).map(Claim).map_err(|e| e.0),
+            Log::Local(s) if len > 0 => match s.wal() {
+                Some(wal) => wal.reserve(len).map(Claim).map_err(|e| e.0),
+                None => Ok(Claim(0)),
+            },
             _ => Ok(Claim(0)),
         }
     }
@@ -71,9 +79,9 @@ impl Log {
     /// the ticket is the log's end.
     pub fn append(&self, record: &[u8], claim: Claim, applied_any: bool) -> Option<Ticket> {
         match self {
-            Log::Memory => None,
+            Log::Memory | Log::Stream(_) => None,
             Log::Local(s) => {
-                let wal = s.wal();
+                let wal = s.wal()?;
                 let lsn = if applied_any {
                     // A record re-encoded smaller after the claim (lines a
                     // cap refused) gives back what it does not use.
@@ -100,11 +108,10 @@ impl Log {
     /// only while a write fails where no room could be reserved ahead.
     pub fn unstored_records(&self) -> u64 {
         match self {
-            Log::Memory => 0,
-            Log::Local(s) => {
-                let wal = s.wal();
-                wal.end().saturating_sub(wal.progress().written)
-            }
+            Log::Memory | Log::Stream(_) => 0,
+            Log::Local(s) => s
+                .wal()
+                .map_or(0, |wal| wal.end().saturating_sub(wal.progress().written)),
         }
     }
 
@@ -112,8 +119,8 @@ impl Log {
     /// live hub to ask every tick (see [`Health`]).
     pub fn health(&self) -> Health {
         match self {
-            Log::Memory => Health::Ok,
-            Log::Local(s) => s.wal().health(),
+            Log::Memory | Log::Stream(_) => Health::Ok,
+            Log::Local(s) => s.wal().map_or(Health::Ok, Wal::health),
         }
     }
 
@@ -122,6 +129,15 @@ impl Log {
         match self {
             Log::Memory => None,
             Log::Local(s) => Some(s),
+            Log::Stream(s) => s.storage(),
+        }
+    }
+
+    /// The cluster's stream, when it is the log.
+    pub fn stream(&self) -> Option<&StreamLog> {
+        match self {
+            Log::Stream(s) => Some(s),
+            _ => None,
         }
     }
 }
@@ -137,6 +153,9 @@ impl Ticket {
 impl Report for Log {
     fn report(&self, out: &mut Exposition) {
         if let Some(s) = self.storage() {
+            s.report(out);
+        }
+        if let Some(s) = self.stream() {
             s.report(out);
         }
     }

@@ -49,13 +49,25 @@ mod recovery;
 mod replay;
 mod room;
 mod sale_file;
+mod stream_file;
 mod wal;
 mod writer;
 
 pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
-pub use format::log::{encode_payload as encode_record, stamp as stamp_record};
+pub use format::log::{
+    STAMP as STAMP_BYTES, encode_payload as encode_record, stamp as stamp_record,
+};
+
+/// Decodes a record payload of this build's format (cluster mode: a
+/// stream message); returns its receive stamp, if it has one.
+pub fn decode_record<'a>(
+    payload: &'a [u8],
+    out: &mut crate::event::Batch<'a>,
+) -> Result<Option<i64>, codec::DecodeError> {
+    format::log::decode_payload(format::log::VERSION, payload, out)
+}
 pub use handle::{Opening, Storage, load_readonly};
 pub use health::{Cause, Health};
 pub use identity::{
@@ -64,4 +76,5 @@ pub use identity::{
 pub use log::{Claim, Log, Ticket};
 pub use recovery::{Dropped, Mode, Recovered, RecoveryError};
 pub use sale_file::SALE_FILE;
+pub use stream_file::STREAM_FILE;
 pub use wal::{Progress, Wal, WalError, WalStats};

@@ -91,6 +91,10 @@ pub enum RecoveryError {
     /// The directory belongs to another sale (checked before any replay).
     #[error(transparent)]
     Identity(Box<super::identity::IdentityError>),
+    /// The directory does not fit the log this start is given (cluster
+    /// mode on a local log's directory, another stream, or the reverse).
+    #[error("{dir}: {reason}")]
+    WrongLog { dir: PathBuf, reason: String },
 }
 
 /// Log segments in `dir`, oldest first, with their first LSNs.
@@ -117,31 +121,7 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
         std::fs::create_dir_all(dir).map_err(io)?;
     }
     let mut out = Recovered::default();
-    for (lsn, path) in checkpoint::list(dir).map_err(io)? {
-        let state = checkpoint::read(&path).and_then(|cp| Ok((cp.lsn, cp.into_state()?)));
-        match state {
-            Ok((at, mut state)) => {
-                out.keys = load_keys(dir, at, &mut state, mode)?;
-                engine.replace_state(state);
-                out.checkpoint_lsn = at;
-                tracing::info!(file = %path.display(), lsn, keys = out.keys, "checkpoint loaded");
-                break;
-            }
-            // An older checkpoint would replay onto a log the newer
-            // warroom has moved past: stop instead.
-            Err(source) if source.is_newer() => {
-                return Err(RecoveryError::Format { file: path, source });
-            }
-            Err(reason) => {
-                tracing::warn!(file = %path.display(), %reason, "checkpoint unusable; trying an older one")
-            }
-        }
-    }
-    if out.checkpoint_lsn == 0 {
-        load_keys(dir, 0, &mut State::default(), mode)?;
-    }
-    // Keys replayed from here on belong in the next key file.
-    engine.track_new_keys();
+    load_checkpoint(dir, engine, mode, &mut out)?;
     out.last_lsn = out.checkpoint_lsn;
     let segs = segments(dir).map_err(io)?;
     newest_segment_is_there(dir, &segs, &mut out, mode)?;
@@ -174,6 +154,63 @@ pub fn recover(dir: &Path, engine: &Engine, mode: Mode) -> Result<Recovered, Rec
             "log records dropped (damaged bytes are kept in wal-*.log.damaged); order systems may re-send what they covered: duplicates count once"
         );
     }
+    out.millis = started.elapsed().as_millis() as u64;
+    Ok(out)
+}
+
+/// The newest valid checkpoint and its key files into `engine`, and from
+/// then on the keys it applies are tracked for the next key file. With
+/// no checkpoint the state stays empty (the key files are still checked).
+fn load_checkpoint(
+    dir: &Path,
+    engine: &Engine,
+    mode: Mode,
+    out: &mut Recovered,
+) -> Result<(), RecoveryError> {
+    let io = |e| RecoveryError::Io(dir.to_path_buf(), e);
+    for (lsn, path) in checkpoint::list(dir).map_err(io)? {
+        let state = checkpoint::read(&path).and_then(|cp| Ok((cp.lsn, cp.into_state()?)));
+        match state {
+            Ok((at, mut state)) => {
+                out.keys = load_keys(dir, at, &mut state, mode)?;
+                engine.replace_state(state);
+                out.checkpoint_lsn = at;
+                tracing::info!(file = %path.display(), lsn, keys = out.keys, "checkpoint loaded");
+                break;
+            }
+            // An older checkpoint would replay onto a log the newer
+            // warroom has moved past: stop instead.
+            Err(source) if source.is_newer() => {
+                return Err(RecoveryError::Format { file: path, source });
+            }
+            Err(reason) => {
+                tracing::warn!(file = %path.display(), %reason, "checkpoint unusable; trying an older one")
+            }
+        }
+    }
+    if out.checkpoint_lsn == 0 {
+        load_keys(dir, 0, &mut State::default(), mode)?;
+    }
+    // Keys replayed from here on belong in the next key file.
+    engine.track_new_keys();
+    Ok(())
+}
+
+/// Cluster mode: the stream is the log, so the directory holds only
+/// checkpoints and key files. Loads the newest checkpoint; the stream
+/// replays the rest.
+pub fn recover_checkpoint(
+    dir: &Path,
+    engine: &Engine,
+    mode: Mode,
+) -> Result<Recovered, RecoveryError> {
+    let started = Instant::now();
+    if mode != Mode::ReadOnly {
+        std::fs::create_dir_all(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
+    }
+    let mut out = Recovered::default();
+    load_checkpoint(dir, engine, mode, &mut out)?;
+    out.last_lsn = out.checkpoint_lsn;
     out.millis = started.elapsed().as_millis() as u64;
     Ok(out)
 }

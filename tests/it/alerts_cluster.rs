@@ -16,7 +16,7 @@ use warroom::shutdown::Shutdown;
 
 use crate::alerts::{Receiver, with_hook};
 use crate::lease::link;
-use crate::nats_single::{Nats, single};
+use crate::nats::NatsCluster as Nats;
 use crate::support::{MIN, START, ingest_with, post};
 
 struct Node {
@@ -34,6 +34,7 @@ impl Node {
         let tasks = alerts
             .join_cluster(
                 &link(nats, stream, name).await,
+                None,
                 LeaseTimes::default(),
                 shutdown.clone(),
             )
@@ -127,7 +128,9 @@ fn config(url: String) -> Config {
 
 #[tokio::test]
 async fn one_message_per_crossing_for_the_cluster_and_exactly_one_after_the_holder_is_killed() {
-    let Some(nats) = single().await else { return };
+    let Some(nats) = Nats::single().await else {
+        return;
+    };
     let rx = Receiver::default();
     let url = rx.start().await;
     let a = Node::join(&nats, "ALERTS_T1", "a", config(url.clone())).await;
@@ -195,7 +198,9 @@ async fn one_message_per_crossing_for_the_cluster_and_exactly_one_after_the_hold
 
 #[tokio::test]
 async fn a_crossing_the_holder_was_sending_when_it_died_is_sent_once_more_not_lost() {
-    let Some(nats) = single().await else { return };
+    let Some(nats) = Nats::single().await else {
+        return;
+    };
     let rx = Receiver::default();
     // The first message hangs: the holder dies before it hears back.
     rx.script
@@ -225,4 +230,130 @@ async fn a_crossing_the_holder_was_sending_when_it_died_is_sent_once_more_not_lo
             .is_some_and(|(_, _, d)| d == &["delivered"])
     })
     .await;
+}
+
+/// Two `warroom serve` processes on one stream: one message per crossing,
+/// the same `/api/v1/alerts` on both; the holder SIGKILLed, the next
+/// crossing (posted to the survivor) is delivered exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_one_message_per_crossing_and_exactly_one_after_sigkill() {
+    let Some(nats) = Nats::single().await else {
+        return;
+    };
+    let rx = Receiver::default();
+    let url = rx.start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alerts = format!(
+        "\n[alerts]\nlanguage = \"en\"\n\n[[alerts.hooks]]\nname = \"war-room\"\nkind = \"slack\"\nurl = {url:?}\n\n\
+         [alerts.rules]\nno_events_s = 0\nrate_drop = 0\nspike = 0\nretry_base_ms = 50\n"
+    );
+    let mut nodes = Vec::new();
+    for name in ["a", "b"] {
+        let text = format!(
+            "{}{alerts}{}",
+            crate::support::SALE_TOML,
+            nats.cluster_toml("ALERTS_P", 1, name)
+        );
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, text).expect("write config");
+        let mut server = crate::process::start(&path, &[]).expect("warroom starts");
+        let http = reqwest::Client::new();
+        assert!(server.ready(&http).await, "{}", server.stderr());
+        nodes.push(server);
+    }
+    let http = reqwest::Client::new();
+    let held = |base: String| {
+        let http = http.clone();
+        async move {
+            let text = http
+                .get(format!("{base}/metrics"))
+                .send()
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            Some(text.contains("warroom_alert_lease_held 1\n"))
+        }
+    };
+    let post = |base: String, body: String| {
+        let http = http.clone();
+        async move {
+            let r = http
+                .post(format!("{base}/api/v1/events"))
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(r.status(), 200, "{:?}", r.text().await);
+        }
+    };
+    let alerts_of = |base: String| {
+        let http = http.clone();
+        async move {
+            let v: serde_json::Value = http
+                .get(format!("{base}/api/v1/alerts"))
+                .send()
+                .await
+                .expect("alerts")
+                .json()
+                .await
+                .expect("json");
+            v
+        }
+    };
+
+    post(nodes[0].base.clone(), sales("x", 160_000)).await;
+    rx.wait_for(1).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(marks(&rx), ["50%"], "one message for the cluster");
+    let a = alerts_of(nodes[0].base.clone()).await;
+    assert_eq!(
+        a,
+        alerts_of(nodes[1].base.clone()).await,
+        "the same history"
+    );
+    assert_eq!(a.as_array().map(Vec::len), Some(1), "{a}");
+
+    let holder = if held(nodes[0].base.clone()).await == Some(true) {
+        0
+    } else {
+        1
+    };
+    assert_eq!(held(nodes[1 - holder].base.clone()).await, Some(false));
+    let mut dead = nodes.remove(holder);
+    dead.child.kill().expect("SIGKILL");
+    let _ = dead.child.wait();
+    let survivor = &nodes[0];
+    let killed = Instant::now();
+    post(survivor.base.clone(), sales("y", 90_000)).await;
+    rx.wait_for(2).await;
+    assert!(
+        killed.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        killed.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(marks(&rx), ["50%", "80%"], "exactly once after the kill");
+    let a = alerts_of(survivor.base.clone()).await;
+    let delivered: Vec<Vec<String>> = a
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|r| {
+                    r["deliveries"]
+                        .as_array()
+                        .map(|d| d.iter().map(|d| d["result"].to_string()).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        delivered,
+        [["\"delivered\""], ["\"delivered\""]],
+        "{a}\n{}",
+        survivor.stderr()
+    );
 }

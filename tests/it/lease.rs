@@ -10,7 +10,7 @@ use warroom::cluster::{Lease, LeaseTimes, Link, bucket_of};
 use warroom::config::ClusterConfig;
 use warroom::shutdown::Shutdown;
 
-use crate::nats_single::{Nats, single};
+use crate::nats::NatsCluster as Nats;
 use crate::support::test_config;
 
 /// The takeover bound docs/operations.md promises.
@@ -61,7 +61,9 @@ fn holders(nodes: &[&Node]) -> usize {
 
 #[tokio::test]
 async fn one_node_holds_the_lease_renews_it_and_a_killed_holder_is_replaced_within_the_bound() {
-    let Some(nats) = single().await else { return };
+    let Some(nats) = Nats::single().await else {
+        return;
+    };
     let (a, b) = (
         node(&nats, "LEASE_T1", "a").await,
         node(&nats, "LEASE_T1", "b").await,
@@ -96,7 +98,9 @@ async fn one_node_holds_the_lease_renews_it_and_a_killed_holder_is_replaced_with
 
 #[tokio::test]
 async fn a_holder_whose_lease_is_taken_from_it_stops_at_once() {
-    let Some(nats) = single().await else { return };
+    let Some(nats) = Nats::single().await else {
+        return;
+    };
     let a = node(&nats, "LEASE_T2", "a").await;
     until(BOUND, "a takes the lease", || a.lease.is_mine()).await;
 
@@ -124,7 +128,9 @@ async fn a_holder_whose_lease_is_taken_from_it_stops_at_once() {
 
 #[tokio::test]
 async fn a_holder_that_shuts_down_hands_over_at_once() {
-    let Some(nats) = single().await else { return };
+    let Some(nats) = Nats::single().await else {
+        return;
+    };
     let a = node(&nats, "LEASE_T3", "a").await;
     until(BOUND, "a takes the lease", || a.lease.is_mine()).await;
     let b = node(&nats, "LEASE_T3", "b").await;

@@ -244,7 +244,7 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
 
     // Stopped without a checkpoint: the v1 checkpoint, the v1 segment
     // after it and the new segment replay to the same figures.
-    storage.wal().close();
+    storage.wal().expect("a local log").close();
     drop((ingest, storage, engine));
     let (engine, storage) = open(&cfg, dir.path());
     assert_figures(&figures(&engine), &now, "replaying old and new segments");

@@ -12,6 +12,7 @@
 //! | sale record | `sale.json` | 2 (`"version": 2`) | 1 (the whole config, no `version`; its secrets are dropped), 2 |
 //! | log head | `log-head.json` | 1 (`"version": 1`, see `storage::head`) | 1; a directory without one is not checked |
 //! | identity | `identity.json` | 1 (`"version": 1`) | 1; a directory without one takes the identity its `sale.json` records |
+//! | stream | `stream.json` (cluster mode only) | 1 (`"version": 1`) | 1 |
 //!
 //! The first release (data-directory generation 1, the `upgrade-v1`
 //! fixture) wrote checkpoint 2, key file 1, log 1 and sale record 1;
@@ -46,6 +47,7 @@
 //! - `batch` — a log record's payload: a batch of events.
 //! - `sale` — `sale.json`, the sale the directory holds.
 //! - `identity` — `identity.json`, the sale the directory belongs to.
+//! - `stream` — `stream.json`, the stream a cluster node's checkpoints follow.
 
 /// `From` both ways between an in-memory struct and its twin in a format:
 /// every field named in both patterns (no `..`, so a field added on either
@@ -78,6 +80,7 @@ pub mod log;
 pub mod sale;
 mod state_v2;
 mod state_v3;
+pub mod stream;
 
 /// Why a file cannot be read. The caller names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
