@@ -11,8 +11,9 @@
 //! (one file per kind). `record` and `delivery` are the alert and attempt
 //! records the API, the export and `alerts.json` show; `handle` ties it
 //! together behind the cloneable [`Alerts`]. In cluster mode `cluster`
-//! follows the alert journal (`entry`) on every node, and only the alert
-//! lease holder decides and delivers.
+//! joins the alert lease and starts the `keeper`, which follows the alert
+//! journal (`entry`) on every node; only the lease holder decides and
+//! delivers.
 
 mod book;
 mod cluster;
@@ -20,6 +21,7 @@ mod delivery;
 mod entry;
 mod handle;
 mod hooks;
+mod keeper;
 mod metrics;
 mod record;
 mod rules;
