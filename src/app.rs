@@ -146,6 +146,18 @@ impl App {
                 let (stream, tasks) =
                     cluster::join(&engine, self.opening, shutdown.clone()).await?;
                 self.tasks.extend(tasks);
+                // One node, the alert lease holder, decides and sends;
+                // every node follows the alert journal.
+                if !self.manual_alerts {
+                    let progress = Some(stream.progress().clone());
+                    let times = cluster::LeaseTimes::default();
+                    self.tasks.extend(
+                        st.alerts
+                            .join_cluster(stream.link(), progress, times, shutdown.clone())
+                            .await
+                            .context("cannot join the cluster's alerts")?,
+                    );
+                }
                 Log::Stream(stream)
             }
             Some(dir) => Log::Local(recover(&cfg, dir, &engine, self.opening).await?),
@@ -181,7 +193,7 @@ impl App {
         st.ingest.set_ready(true);
         // Rules run once the state is whole (a half-recovered state would
         // look like a rate drop or a silent feed).
-        if !self.manual_alerts {
+        if !self.manual_alerts && cfg.cluster.is_none() {
             self.tasks.push(st.alerts.start(shutdown.clone()));
         }
         if let Some((catalog, opts)) = self.demo.take() {

@@ -129,12 +129,6 @@ impl StreamLog {
         &self.inner.waiters
     }
 
-    /// The node holding the alert lease (which sends chat alerts and reads
-    /// the bus source), as this node last saw it.
-    pub fn lease_holder(&self) -> Option<String> {
-        None
-    }
-
     /// This node's checkpoints (none without a data directory).
     pub fn storage(&self) -> Option<&Storage> {
         self.inner.storage.as_ref()
