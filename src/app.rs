@@ -146,6 +146,18 @@ impl App {
                 let (stream, tasks) =
                     cluster::join(&engine, self.opening, shutdown.clone()).await?;
                 self.tasks.extend(tasks);
+                // One node, the alert lease holder, decides and sends;
+                // every node follows the alert journal.
+                if !self.manual_alerts {
+                    let progress = Some(stream.progress().clone());
+                    let times = cluster::LeaseTimes::default();
+                    self.tasks.extend(
+                        st.alerts
+                            .join_cluster(stream.link(), progress, times, shutdown.clone())
+                            .await
+                            .context("cannot join the cluster's alerts")?,
+                    );
+                }
                 Log::Stream(stream)
             }
             Some(dir) => Log::Local(recover(&cfg, dir, &engine, self.opening).await?),
@@ -179,9 +191,28 @@ impl App {
         // The screens say when the figures they show are not yet stored.
         st.hub.watch_storage(st.ingest.log().clone());
         st.ingest.set_ready(true);
+        // The bus source is read by the lease holder, once ingest takes
+        // batches (docs/operations.md, Reading the order bus).
+        if let Some(stream) = st.ingest.log().stream() {
+            match st.alerts.lease() {
+                Some(lease) => self.tasks.extend(cluster::source::start(
+                    stream.link().clone(),
+                    st.ingest.clone(),
+                    stream.source().clone(),
+                    lease,
+                    shutdown.clone(),
+                )),
+                None if cfg.cluster.as_ref().is_some_and(|c| c.source.is_some()) => {
+                    tracing::warn!(
+                        "[cluster] source is not read: alerts are evaluated by hand here, so there is no lease"
+                    )
+                }
+                None => {}
+            }
+        }
         // Rules run once the state is whole (a half-recovered state would
         // look like a rate drop or a silent feed).
-        if !self.manual_alerts {
+        if !self.manual_alerts && cfg.cluster.is_none() {
             self.tasks.push(st.alerts.start(shutdown.clone()));
         }
         if let Some((catalog, opts)) = self.demo.take() {

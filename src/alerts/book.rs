@@ -20,19 +20,19 @@ use super::record::{AlertRecord, AlertScope, Notice, Status};
 use super::rules::Condition;
 use crate::config::{Rule, RulesConfig, Silence};
 
-const HISTORY: usize = 1000;
+pub(super) const HISTORY: usize = 1000;
 
 /// A condition the book follows: pending while `id` is `None` (held less
 /// than its `for`), firing once it has a record. The field names are
 /// `alerts.json`'s.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Active {
-    since_ms: i64,
-    id: Option<u64>,
-    last_sent_ms: i64,
+pub(super) struct Active {
+    pub(super) since_ms: i64,
+    pub(super) id: Option<u64>,
+    pub(super) last_sent_ms: i64,
     /// When the condition stopped holding (a fired alert waiting to resolve).
     #[serde(default)]
-    gone_since_ms: Option<i64>,
+    pub(super) gone_since_ms: Option<i64>,
 }
 
 /// Everything the alert side remembers; saved as `alerts.json`, whose
@@ -40,10 +40,10 @@ struct Active {
 /// build wrote, which must keep loading).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Book {
-    next_id: u64,
-    fired_once: HashSet<String>,
-    active: HashMap<String, Active>,
-    history: VecDeque<AlertRecord>,
+    pub(super) next_id: u64,
+    pub(super) fired_once: HashSet<String>,
+    pub(super) active: HashMap<String, Active>,
+    pub(super) history: VecDeque<AlertRecord>,
     pub silences: Vec<Silence>,
 }
 

@@ -8,14 +8,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use tokio::sync::{broadcast, mpsc};
 
 use super::book::Book;
+use super::cluster::{Clustered, Cmd};
 use super::delivery::{Delivery, DeliveryKind, DeliveryResult};
 use super::hooks::Msg;
 use super::record::{AlertRecord, Notice};
@@ -29,22 +30,32 @@ use crate::views::fmt_time;
 /// The book's file in the data directory.
 pub const FILE: &str = "alerts.json";
 
-struct Inner {
-    engine: Engine,
-    book: Mutex<Book>,
+pub(super) struct Inner {
+    pub(super) engine: Engine,
+    pub(super) book: Mutex<Book>,
     /// Messages handed to hooks and not yet finished (delivered, refused or given up).
-    in_flight: Arc<AtomicUsize>,
+    pub(super) in_flight: Arc<AtomicUsize>,
     /// Deliveries by (hook, result kind), for `/metrics`.
     counts: Mutex<BTreeMap<(String, DeliveryKind), u64>>,
-    hooks: Vec<(String, mpsc::Sender<Msg>)>,
-    screens: broadcast::Sender<ScreenNotice>,
+    pub(super) hooks: Vec<(String, mpsc::Sender<Msg>)>,
+    pub(super) screens: broadcast::Sender<ScreenNotice>,
     file: Option<PathBuf>,
+    /// Set once in cluster mode (`Alerts::join_cluster`).
+    pub(super) cluster: OnceLock<Clustered>,
+}
+
+impl Inner {
+    /// Whether this node may deliver: always alone, only as the lease
+    /// holder in a cluster.
+    fn may_send(&self) -> bool {
+        self.cluster.get().is_none_or(|c| c.lease.is_mine())
+    }
 }
 
 /// Cloneable handle to the alert side.
 #[derive(Clone)]
 pub struct Alerts {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 /// Reads a saved book; empty when there is none. A book that cannot be
@@ -109,6 +120,7 @@ impl Alerts {
                 .iter()
                 .map(|h| {
                     let (clock, reporter, done) = (engine.clone(), weak.clone(), in_flight.clone());
+                    let (gate, abandoned) = (weak.clone(), in_flight.clone());
                     let worker = worker::Worker {
                         hook: h.clone(),
                         lang: cfg.alerts.lang,
@@ -123,11 +135,19 @@ impl Alerts {
                             let finished = r.result.is_final();
                             let n = r.ids.len();
                             if let Some(inner) = reporter.upgrade() {
-                                Alerts { inner }.record(r);
+                                match inner.cluster.get() {
+                                    // The journal records it, on every node.
+                                    Some(c) => c.report(r),
+                                    None => Alerts { inner }.record(r),
+                                }
                             }
                             if finished {
                                 done.fetch_sub(n, Ordering::AcqRel);
                             }
+                        }),
+                        gate: Box::new(move || gate.upgrade().is_some_and(|i| i.may_send())),
+                        abandon: Box::new(move |n| {
+                            abandoned.fetch_sub(n, Ordering::AcqRel);
                         }),
                     };
                     (h.name.clone(), worker.spawn().0)
@@ -141,12 +161,13 @@ impl Alerts {
                 hooks,
                 screens,
                 file: data_dir.map(|d| d.join(FILE)),
+                cluster: OnceLock::new(),
             }
         });
         Alerts { inner }
     }
 
-    fn count(&self, hook: &str, kind: DeliveryKind) {
+    pub(super) fn count(&self, hook: &str, kind: DeliveryKind) {
         *self
             .inner
             .counts
@@ -190,7 +211,12 @@ impl Alerts {
     }
 
     /// One evaluation at the engine's now; returns the notices it produced.
+    /// In cluster mode the journal keeper evaluates (as the lease holder)
+    /// and this does nothing.
     pub fn evaluate(&self) -> Vec<Notice> {
+        if self.inner.cluster.get().is_some() {
+            return Vec::new();
+        }
         let engine = &self.inner.engine;
         let cfg = engine.config().clone();
         let (conds, now) = engine.read(|st, now| (rules::evaluate(st, &cfg, now), now));
@@ -278,7 +304,13 @@ impl Alerts {
             .collect()
     }
 
+    /// Adds a silence; in cluster mode through the journal, so every
+    /// node has it (a few milliseconds later).
     pub fn add_silence(&self, s: Silence) {
+        if let Some(c) = self.inner.cluster.get() {
+            c.command(Cmd::Silence(s));
+            return;
+        }
         self.inner.book.lock().silences.push(s);
         self.save();
     }
@@ -290,7 +322,7 @@ impl Alerts {
     }
 
     /// Writes the book to the data directory (temporary file, rename).
-    fn save(&self) {
+    pub(super) fn save(&self) {
         let Some(path) = &self.inner.file else { return };
         let bytes = match serde_json::to_vec(&*self.inner.book.lock()) {
             Ok(b) => b,

@@ -1,4 +1,6 @@
-//! Alert deliveries on `/metrics`, by hook and result.
+//! Alert deliveries on `/metrics`, by hook and result; in cluster mode
+//! also the alert lease: whether this node holds it, how often the holder
+//! changed, and what is still owed to the hooks.
 
 use super::Alerts;
 use crate::metrics::{Exposition, Kind, Report};
@@ -15,5 +17,18 @@ impl Report for Alerts {
             let result = result.replace(' ', "_");
             out.labelled(name, &[("hook", &hook), ("result", &result)], n);
         }
+        let Some(lease) = self.lease() else { return };
+        out.one(
+            "warroom_alert_lease_held",
+            Kind::Gauge,
+            "1 while this node holds the alert lease (and sends chat alerts).",
+            u8::from(lease.is_mine()),
+        );
+        out.one(
+            "warroom_alert_lease_changes_total",
+            Kind::Counter,
+            "Times this node saw the alert lease change hands.",
+            lease.changes(),
+        );
     }
 }

@@ -10,12 +10,18 @@
 //! batches, rate-limits and retries, while `hooks` knows each chat service
 //! (one file per kind). `record` and `delivery` are the alert and attempt
 //! records the API, the export and `alerts.json` show; `handle` ties it
-//! together behind the cloneable [`Alerts`].
+//! together behind the cloneable [`Alerts`]. In cluster mode `cluster`
+//! joins the alert lease and starts the `keeper`, which follows the alert
+//! journal (`entry`) on every node; only the lease holder decides and
+//! delivers.
 
 mod book;
+mod cluster;
 mod delivery;
+mod entry;
 mod handle;
 mod hooks;
+mod keeper;
 mod metrics;
 mod record;
 mod rules;
@@ -23,7 +29,9 @@ mod screen;
 mod worker;
 
 pub use book::Book;
+pub use cluster::JoinError;
 pub use delivery::{Delivery, DeliveryKind, DeliveryResult};
+pub use entry::{Entry, Outbox};
 pub use handle::{Alerts, FILE, load_book};
 pub use hooks::{Msg, Outcome, Outgoing, classify, dingtalk_sign, feishu_sign, limits, payload};
 pub use record::{AlertRecord, AlertScope, Notice, NoticeKind, Severity, Status};

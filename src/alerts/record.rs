@@ -130,7 +130,7 @@ pub struct AlertRecord {
 }
 
 /// What a notice says about its alert; the `event` of an `alert` frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     Fire,
@@ -157,6 +157,14 @@ pub enum Notice {
 }
 
 impl Notice {
+    pub fn new(kind: NoticeKind, record: AlertRecord) -> Notice {
+        match kind {
+            NoticeKind::Fire => Notice::Fire(record),
+            NoticeKind::Repeat => Notice::Repeat(record),
+            NoticeKind::Resolve => Notice::Resolve(record),
+        }
+    }
+
     pub fn record(&self) -> &AlertRecord {
         match self {
             Notice::Fire(r) | Notice::Repeat(r) | Notice::Resolve(r) => r,

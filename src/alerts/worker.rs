@@ -71,6 +71,8 @@ impl Limiter {
 pub struct Report {
     pub hook: String,
     pub ids: Vec<u64>,
+    /// The messages' journal sequences (cluster mode), beside `ids`.
+    pub seqs: Vec<u64>,
     pub attempt: u32,
     pub result: DeliveryResult,
 }
@@ -84,6 +86,12 @@ pub struct Worker {
     pub client: reqwest::Client,
     pub now_ms: Box<dyn Fn() -> i64 + Send + Sync>,
     pub report: Box<dyn Fn(Report) + Send + Sync>,
+    /// Whether this node may send now (in cluster mode: holds the alert
+    /// lease). Asked before every attempt; a batch it refuses is given up
+    /// silently, through `abandon`, for the next holder to send.
+    pub gate: Box<dyn Fn() -> bool + Send + Sync>,
+    /// Told how many messages were abandoned at the gate.
+    pub abandon: Box<dyn Fn(usize) + Send + Sync>,
 }
 
 impl Worker {
@@ -117,16 +125,23 @@ impl Worker {
 
     async fn deliver(&self, batch: &[Msg], limiter: &mut Limiter) {
         let ids: Vec<u64> = batch.iter().map(|m| m.record.id).collect();
+        let seqs: Vec<u64> = batch.iter().map(|m| m.seq).collect();
         let (name, kind, host) = (&self.hook.name, self.hook.kind.as_str(), self.hook.host());
         let report = |attempt: u32, result: DeliveryResult| {
             (self.report)(Report {
                 hook: self.hook.name.clone(),
                 ids: ids.clone(),
+                seqs: seqs.clone(),
                 attempt,
                 result,
             });
         };
         for attempt in 1..=ATTEMPTS {
+            if !(self.gate)() {
+                tracing::info!(hook = %name, kind, %host, n = batch.len(), "not the alert lease holder: leaving these alerts to the holder");
+                (self.abandon)(batch.len());
+                return;
+            }
             // Signatures carry the time: make the request anew each attempt.
             let out = hooks::payload(
                 &self.hook,
@@ -283,6 +298,8 @@ mod tests {
                     v.push((r.attempt, r.result));
                 }
             }),
+            gate: Box::new(|| true),
+            abandon: Box::new(|_| {}),
         };
         let batch = hooks::fixtures::batch(
             crate::alerts::record::NoticeKind::Fire,

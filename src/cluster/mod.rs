@@ -19,11 +19,16 @@
 //! - `status` — every node's progress and the stream's state
 //!   (`/api/v1/cluster`), from heartbeats in a key-value bucket.
 //! - `bucket` — opening (or creating) a key-value bucket.
-//! - `source` — the bus source: reading what order systems publish to a
-//!   JetStream subject, with dead letters for what cannot be counted.
+//! - `lease` — [`Lease`]: which node sends chat alerts.
+//! - `journal` — [`Journal`]: the alert stream every node's book follows.
+//! - `source` — the bus source: the lease holder reads what order systems
+//!   publish to a JetStream subject, with dead letters for what cannot be
+//!   counted.
 mod bucket;
 mod follow;
 mod join;
+mod journal;
+mod lease;
 mod link;
 mod metrics;
 mod progress;
@@ -34,6 +39,8 @@ mod waiters;
 
 pub use follow::{FollowStats, follow};
 pub use join::{join, node_name};
+pub use journal::{Appended, Journal, JournalError, journal_of};
+pub use lease::{KEY as LEASE_KEY, Lease, LeaseError, Times as LeaseTimes, bucket_of};
 pub use link::{Link, LinkError, StreamIdentity, subject_of};
 pub use progress::{Position, Progress};
 pub use publish::{PublishError, PublishStats, StreamLog};

@@ -133,12 +133,6 @@ impl StreamLog {
         &self.inner.waiters
     }
 
-    /// The node holding the alert lease (which sends chat alerts and reads
-    /// the bus source), as this node last saw it.
-    pub fn lease_holder(&self) -> Option<String> {
-        None
-    }
-
     /// The bus source on this node (`off` without `[cluster] source`).
     pub fn source(&self) -> &SourceStatus {
         &self.inner.source

@@ -17,7 +17,7 @@ pub async fn cluster(State(app): State<AppState>) -> Result<Json<ClusterStatus>,
     };
     let engine = app.engine();
     let listen = engine.config().server.listen.to_string();
-    let holder = stream.lease_holder();
+    let holder = app.alerts.lease().and_then(|l| l.holder());
     Ok(Json(
         status::read(
             stream.link(),

@@ -22,7 +22,7 @@ type Answer = (u16, &'static str, Duration);
 #[derive(Clone, Default)]
 pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<(Instant, String, Value)>>>,
-    script: Arc<Mutex<VecDeque<Answer>>>,
+    pub(crate) script: Arc<Mutex<VecDeque<Answer>>>,
     default: Arc<Mutex<Option<Answer>>>,
 }
 

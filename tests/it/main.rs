@@ -4,6 +4,7 @@
 mod support;
 
 mod alerts;
+mod alerts_cluster;
 mod api;
 mod auth;
 mod bounds;
@@ -21,6 +22,7 @@ mod fake_node;
 mod full_disk;
 mod fuzz_recovery;
 mod identity;
+mod lease;
 mod limits;
 mod live;
 mod memory;

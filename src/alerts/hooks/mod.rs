@@ -231,6 +231,7 @@ pub(super) mod fixtures {
         vec![Msg {
             kind,
             record: record(rule),
+            seq: 0,
         }]
     }
 }

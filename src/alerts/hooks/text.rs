@@ -12,6 +12,9 @@ use crate::config::Lang;
 pub struct Msg {
     pub kind: NoticeKind,
     pub record: AlertRecord,
+    /// In cluster mode, the notice's sequence in the alert journal, which
+    /// the delivery's report names; 0 alone.
+    pub seq: u64,
 }
 
 impl Msg {
@@ -19,6 +22,7 @@ impl Msg {
         Msg {
             kind: n.kind(),
             record: n.record().clone(),
+            seq: 0,
         }
     }
 

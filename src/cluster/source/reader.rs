@@ -20,14 +20,13 @@ use async_nats::jetstream::AckKind;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull};
 use async_nats::jetstream::{self, context::GetStreamByNameErrorKind};
 use futures_util::StreamExt;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::dead_letter;
 use super::message::{Handled, Handler};
 use super::status::{SourceState, SourceStatus};
-use crate::cluster::Link;
 use crate::cluster::link::wanted;
+use crate::cluster::{Lease, Link};
 use crate::ingest::Ingest;
 use crate::shutdown::Shutdown;
 
@@ -58,12 +57,13 @@ pub fn ack_wait(ack_timeout_ms: u64) -> Duration {
 }
 
 /// Starts reading `[cluster] source`, if there is one: reading only
-/// while `holder` says this node holds the lease.
+/// while this node holds `lease` (the alert lease: one node reads the bus
+/// and sends chat alerts).
 pub fn start(
     link: Link,
     ingest: Ingest,
     status: SourceStatus,
-    holder: watch::Receiver<bool>,
+    lease: Lease,
     shutdown: Shutdown,
 ) -> Option<JoinHandle<()>> {
     let source = link.cfg.source.clone()?;
@@ -81,7 +81,8 @@ pub fn start(
         source,
         consumer,
         max_age,
-        holder,
+        holder: lease.subscribe(),
+        lease,
         shutdown,
     };
     Some(tokio::spawn(reader.run()))
@@ -93,7 +94,10 @@ struct Reader {
     consumer: String,
     /// How long the dead-letter stream made here keeps its messages.
     max_age: Duration,
-    holder: watch::Receiver<bool>,
+    /// Whether this node holds the lease, to the instant.
+    lease: Lease,
+    /// Changes whenever the holder changes.
+    holder: tokio::sync::watch::Receiver<Option<String>>,
     shutdown: Shutdown,
 }
 
@@ -124,17 +128,21 @@ impl Reader {
                     }
                 },
             };
-            if !*self.holder.borrow_and_update() {
+            self.holder.mark_unchanged();
+            if !self.lease.is_mine() {
                 if status.set(SourceState::Standby) {
                     tracing::info!(source = %self.source, "another node holds the lease and reads the bus source");
                 }
+                // A change of holder wakes it; so does the re-check, in
+                // case a change was missed between the look and the wait.
                 tokio::select! {
                     changed = self.holder.changed() => {
                         if changed.is_err() {
-                            // Nobody will ever hand this node the lease.
+                            // The lease stopped (shutdown).
                             self.shutdown.wait().await;
                         }
                     }
+                    () = tokio::time::sleep(RECHECK) => {}
                     () = self.shutdown.wait() => {}
                 }
                 continue;
@@ -233,7 +241,7 @@ impl Reader {
         let mut stop = None;
         while let Some(next) = fetch.next().await {
             let msg = next.map_err(|e| format!("fetching from the bus source: {e}"))?;
-            if stop.is_none() && (self.shutdown.is_triggered() || !*self.holder.borrow()) {
+            if stop.is_none() && (self.shutdown.is_triggered() || !self.lease.is_mine()) {
                 stop = Some(Stop::Handover);
             }
             match stop {
