@@ -36,6 +36,7 @@ mod restart;
 mod rules;
 mod screens;
 mod secrets;
+mod source;
 mod unstored;
 mod upgrade;
 mod upgrade_v2;
