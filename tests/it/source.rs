@@ -360,3 +360,175 @@ async fn the_holder_reads_the_bus_once_dead_letters_its_rejects_and_acks_every_m
         + metric(&client, &b, "warroom_source_dead_letters_total").await;
     assert_eq!(dead, 6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_handled_again_publishes_nothing_new_and_a_missing_source_is_waited_for() {
+    let Some(nats) = NatsCluster::single().await else {
+        return;
+    };
+    let js = js(&nats).await;
+    // Dead letters go to a stream that is full: the message's events get
+    // into the sale's stream, its dead letter is refused, so it is not
+    // acknowledged and comes back, again and again.
+    js.create_stream(stream::Config {
+        name: "REJECTS".into(),
+        subjects: vec!["rejected.orders".into()],
+        max_messages: 1,
+        discard: stream::DiscardPolicy::New,
+        ..Default::default()
+    })
+    .await
+    .expect("create REJECTS");
+    js.publish("rejected.orders", "filler".into())
+        .await
+        .expect("publish")
+        .await
+        .expect("stored");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = reqwest::Client::new();
+    // No stream holds the source yet: the node serves, and says why it
+    // does not read.
+    let mut a = start(
+        &write_config(dir.path(), &nats.url(0), "WARROOM_AGAIN", "a", ""),
+        &[],
+    )
+    .expect("start a");
+    assert!(a.ready(&client).await, "{}", a.stderr());
+    let unavailable = wait_for(Duration::from_secs(10), || async {
+        let s = get(&client, &a, "/api/v1/cluster").await?;
+        let src = s["nodes"].as_array()?.iter().find(|n| n["node"] == "a")?["source"].clone();
+        (src["state"] == "unavailable").then_some(src)
+    })
+    .await
+    .expect("the source shown unavailable");
+    assert!(
+        unavailable["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no stream holds the source subject \"orders.>\"")),
+        "{unavailable}"
+    );
+    assert!(
+        a.stderr().contains("the bus source cannot be read"),
+        "{}",
+        a.stderr()
+    );
+    assert_eq!(metric(&client, &a, "warroom_source_unavailable").await, 1);
+
+    orders_stream(&js).await;
+    // Events without ts take the time the source stream stored the
+    // message, on every delivery: each handling publishes the same batch.
+    let body = format!(
+        "{}\n{}\nnot an event\n{}",
+        order("n1", 10, false),
+        order("n2", 20, false),
+        r#"{"type":"stock","sku":"k1","level":7}"#
+    );
+    publish(&js, "orders.tmall", &[], body.into_bytes()).await;
+    // Found at the next check (every 10 s), then handled and put back
+    // while its dead letter is refused.
+    let retried = wait_for(Duration::from_secs(25), || async {
+        let n = metric(&client, &a, "warroom_source_retries_total").await;
+        (n >= 3).then_some(n)
+    })
+    .await;
+    assert!(retried.is_some(), "the message is put back\n{}", a.stderr());
+    assert!(metric(&client, &a, "warroom_source_redeliveries_total").await >= 2);
+    assert_eq!(totals(&client, &a).await, Some((2, 3000)));
+    assert_eq!(
+        messages_in(&js, "WARROOM_AGAIN").await,
+        1,
+        "handled again, stored once"
+    );
+
+    // Room for dead letters: the next delivery goes through and is acked.
+    js.update_stream(stream::Config {
+        name: "REJECTS".into(),
+        subjects: vec!["rejected.orders".into()],
+        discard: stream::DiscardPolicy::New,
+        ..Default::default()
+    })
+    .await
+    .expect("lift the limit");
+    assert_eq!(drained(&js, "WARROOM_AGAIN", 20).await, (0, 0));
+    assert_eq!(
+        metric(&client, &a, "warroom_source_messages_total").await,
+        1
+    );
+    assert_eq!(messages_in(&js, "WARROOM_AGAIN").await, 1);
+    assert_eq!(totals(&client, &a).await, Some((2, 3000)));
+    let letters = all_messages(&js, "REJECTS").await;
+    assert_eq!(letters.len(), 2, "the filler and one dead letter");
+    assert_eq!(letters[1].1, "not an event");
+    assert_eq!(header(&letters[1].0, "Warroom-Line"), Some("3"));
+    let sku = get(&client, &a, "/api/v1/skus").await.expect("skus");
+    assert!(sku.to_string().contains("\"k1\""), "{sku}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_holder_killed_mid_stream_loses_and_doubles_nothing() {
+    let Some(nats) = NatsCluster::single().await else {
+        return;
+    };
+    let js = js(&nats).await;
+    orders_stream(&js).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = reqwest::Client::new();
+    let url = nats.url(0);
+    let mut nodes = vec![
+        start(
+            &write_config(dir.path(), &url, "WARROOM_KILL", "a", ""),
+            &[],
+        )
+        .expect("start a"),
+        start(
+            &write_config(dir.path(), &url, "WARROOM_KILL", "b", ""),
+            &[],
+        )
+        .expect("start b"),
+    ];
+    for n in &mut nodes {
+        assert!(n.ready(&client).await, "{}", n.stderr());
+    }
+    // 150 messages of 4 orders each (some without ts), published over
+    // about 3 s; the holder is killed once it has handled some.
+    const MESSAGES: usize = 150;
+    let publisher = {
+        let js = js.clone();
+        tokio::spawn(async move {
+            for m in 0..MESSAGES {
+                let body: Vec<String> = (0..4)
+                    .map(|i| order(&format!("k{m}-{i}"), 1 + i as u32, i % 2 == 0))
+                    .collect();
+                publish(&js, "orders.tmall", &[], body.join("\n").into_bytes()).await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let holder = wait_for(Duration::from_secs(15), || async {
+        for (i, n) in nodes.iter().enumerate() {
+            if metric(&client, n, "warroom_source_messages_total").await >= 20 {
+                return Some(i);
+            }
+        }
+        None
+    })
+    .await
+    .expect("a node reads the source");
+    nodes[holder].child.kill().expect("SIGKILL the holder");
+    let _ = nodes[holder].child.wait();
+    publisher.await.expect("published");
+    let survivor = &nodes[1 - holder];
+    // Every order once: 150 × (1 + 2 + 3 + 4) yuan.
+    until_totals(
+        &client,
+        survivor,
+        (4 * MESSAGES as i64, MESSAGES as i64 * 1000),
+        45,
+    )
+    .await;
+    assert_eq!(drained(&js, "WARROOM_KILL", 20).await, (0, 0));
+    // One record per source message: a message the dead holder had
+    // published but not acknowledged was published again to the same ids.
+    assert_eq!(messages_in(&js, "WARROOM_KILL").await, MESSAGES as u64);
+    assert!(metric(&client, survivor, "warroom_source_reading").await == 1);
+}
