@@ -44,6 +44,12 @@ pub struct Args {
     pub duration: f64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// How long a body that failed keeps being sent again (the same
+    /// bytes, on the next node) before it is given up: a cluster's
+    /// failover takes seconds, and a real order system does not drop an
+    /// order after one `503`. Plain seconds or with a unit.
+    #[arg(long, default_value = "30", value_parser = parse_duration)]
+    pub retry_for: f64,
     /// How the rate moves over the run.
     #[arg(long, value_enum, default_value_t = Profile::Flat)]
     pub profile: Profile,

@@ -2,11 +2,14 @@
 //! bytes — on the next node, as a real client does during a failover.
 //! Ingest is idempotent, so a retry is always safe; what the load test
 //! must get right is its own ledger. A body is expected once, when it is
-//! acknowledged. A failed attempt is either certain to have left the
+//! acknowledged. A failed attempt is either taken to have left the
 //! server untouched (the connection was refused; `503` and `429`, which
-//! `docs/api.md` promises apply nothing) or *uncertain* (a timeout, a
-//! connection lost mid-reply, another 5xx): the server may have applied
-//! it. Uncertain attempts are counted, so the check can allow for what a
+//! `docs/api.md` promises apply nothing on a single node) or *uncertain*
+//! (a timeout, a connection lost mid-reply, another 5xx): the server may
+//! have applied it. A cluster's `503` may come after the stream stored the
+//! batch (docs/api.md, Cluster mode): that is why a body is retried until
+//! it is acknowledged — the acknowledged retry is deduplicated, and the
+//! ledger is exact again. Uncertain attempts are counted, so the check can allow for what a
 //! second application may add (duplicates, stock events) and nothing else.
 
 use std::collections::BTreeMap;
@@ -16,8 +19,14 @@ use parking_lot::Mutex;
 
 use crate::nodes::next_node;
 
-/// Retries per node: with one node, 3 retries after 200, 400 and 800 ms.
+/// Retries per node at least: with one node, 3 retries after 200, 400 and
+/// 800 ms. A client goes on past them for `--retry-for` (a cluster's
+/// failover — a new stream leader, a node restarting — takes seconds, and
+/// a body given up is a hole in the ledger: the server may hold it, as a
+/// cluster's `503` does not promise that nothing was stored).
 pub const RETRIES: usize = 3;
+/// The longest wait between two rounds of attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 #[derive(serde::Deserialize)]
 pub struct Reply {
@@ -33,6 +42,14 @@ pub struct Tally {
     pub retries: u64,
     /// Retries sent to another node than the attempt before.
     pub failovers: u64,
+}
+
+/// Where bodies go, and how long one is tried.
+pub struct Targets<'a> {
+    pub urls: &'a [String],
+    pub token: Option<&'a str>,
+    /// Keep trying past the first rounds for this long (`--retry-for`).
+    pub patience: Duration,
 }
 
 /// How a body ended: its reply or why not, and how many attempts failed
@@ -56,17 +73,21 @@ enum Fault {
 /// `*node` is left on the node that answered (the connection sticks to it).
 pub async fn post(
     client: &reqwest::Client,
-    urls: &[String],
+    to: &Targets<'_>,
     node: &mut usize,
-    token: Option<&str>,
     body: &[u8],
     errors: &Mutex<BTreeMap<String, u64>>,
     tally: &mut Tally,
 ) -> Delivery {
+    let (urls, token, patience) = (to.urls, to.token, to.patience);
     let n = urls.len().max(1);
     let mut uncertain = 0;
     let mut last = String::new();
-    for attempt in 0..(RETRIES + 1) * n {
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    while attempt < (RETRIES + 1) * n || started.elapsed() < patience {
+        attempt += 1;
+        let attempt = attempt - 1;
         if attempt > 0 {
             tally.retries += 1;
             *errors.lock().entry(format!("retried: {last}")).or_default() += 1;
@@ -76,7 +97,8 @@ pub async fn post(
             }
             // Other nodes are tried at once; a full round of failures waits.
             if attempt % n == 0 {
-                tokio::time::sleep(Duration::from_millis(100 << (attempt / n))).await;
+                let backoff = Duration::from_millis(100 << (attempt / n).min(10));
+                tokio::time::sleep(backoff.min(MAX_BACKOFF)).await;
             }
         }
         let Some(url) = urls.get(*node) else {
@@ -155,7 +177,12 @@ mod tests {
         let client = reqwest::Client::new();
         let errors = Mutex::new(BTreeMap::new());
         let mut tally = Tally::default();
-        let d = post(&client, urls, node, None, body, &errors, &mut tally).await;
+        let to = Targets {
+            urls,
+            token: None,
+            patience: Duration::ZERO,
+        };
+        let d = post(&client, &to, node, body, &errors, &mut tally).await;
         (d, tally)
     }
 
@@ -209,5 +236,35 @@ mod tests {
         let (d, tally) = send(&urls, &mut 0, b"x\n").await;
         assert_eq!(d.result.err().as_deref(), Some("connect"));
         assert_eq!(tally.retries as usize, (RETRIES + 1) * 2 - 1);
+    }
+
+    #[tokio::test]
+    async fn a_patient_client_goes_on_past_the_retries_until_a_node_answers() {
+        let slow = mock::node(vec![
+            Answer::Shed,
+            Answer::Shed,
+            Answer::Shed,
+            Answer::Shed,
+            Answer::Shed,
+            Answer::Shed,
+            Answer::Ok,
+        ])
+        .await;
+        let client = reqwest::Client::new();
+        let errors = Mutex::new(BTreeMap::new());
+        let mut tally = Tally::default();
+        let urls = [slow.url.clone()];
+        let to = Targets {
+            urls: &urls,
+            token: None,
+            patience: Duration::from_secs(30),
+        };
+        let d = post(&client, &to, &mut 0, b"x\n", &errors, &mut tally).await;
+        assert!(
+            d.result.is_ok(),
+            "delivered after {} retries",
+            tally.retries
+        );
+        assert_eq!(tally.retries, 6);
     }
 }

@@ -95,6 +95,7 @@ pub async fn run(
             log.clone(),
         );
         let token = args.token.clone();
+        let retry_for = std::time::Duration::from_secs_f64(args.retry_for);
         let mut node = args.url.home_of(k);
         workers.push(tokio::spawn(async move {
             let mut out = WorkerResult::default();
@@ -105,11 +106,15 @@ pub async fn run(
                 // Rendered once: every retry, on any node, sends these bytes.
                 templates.render(job.i, millis_now(), &mut body);
                 log.mark_sent(job.i, Instant::now());
+                let to = retry::Targets {
+                    urls: &urls,
+                    token: token.as_deref(),
+                    patience: retry_for,
+                };
                 let delivery = retry::post(
                     &client,
-                    &urls,
+                    &to,
                     &mut node,
-                    token.as_deref(),
                     &body,
                     &shared.errors,
                     &mut out.tally,
