@@ -29,6 +29,14 @@ use crate::event::Batch;
 use crate::shutdown::Shutdown;
 use crate::storage;
 
+/// How often the loop checks that deliveries still come.
+const STALL_CHECK: Duration = Duration::from_millis(250);
+/// No delivery this long while the stream is known to hold more: the
+/// consumer is recreated.
+const STALL: Duration = Duration::from_millis(1500);
+/// The pause before a consumer is made again.
+const RETRY: Duration = Duration::from_millis(200);
+
 /// Apply figures for `/metrics` and status.
 #[derive(Debug, Default)]
 pub struct FollowStats {
@@ -72,7 +80,7 @@ pub async fn follow(
         }
         tokio::select! {
             () = shutdown.wait() => return,
-            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            () = tokio::time::sleep(RETRY) => {}
         }
     }
 }
@@ -126,7 +134,28 @@ async fn follow_once(
     stats.consumers.fetch_add(1, Relaxed);
     let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
     let first_from = from;
-    while let Some(msg) = messages.next().await {
+    let mut last_delivery = Instant::now();
+    let mut watch = tokio::time::interval(STALL_CHECK);
+    loop {
+        let msg = tokio::select! {
+            m = messages.next() => m,
+            _ = watch.tick() => {
+                // The stream has more (this node published past what it
+                // applied) and nothing came for a while: the consumer sits
+                // on a server that died. Its own recovery waits for two
+                // missed heartbeats (10 s); a new one starts at once.
+                if progress.last_known() > progress.applied() && last_delivery.elapsed() > STALL {
+                    return Err(format!(
+                        "no delivery for {:?} while sequence {} is known; recreating the consumer",
+                        last_delivery.elapsed(),
+                        progress.last_known()
+                    ));
+                }
+                continue;
+            }
+        };
+        let Some(msg) = msg else { break };
+        last_delivery = Instant::now();
         let msg = msg.map_err(|e| e.to_string())?;
         let info = msg.info().map_err(|e| e.to_string())?;
         let (seq, pending) = (info.stream_sequence, info.pending);

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::publish::PublishAck;
 
 use super::follow::FollowStats;
 use super::link::Link;
@@ -33,6 +34,10 @@ use crate::storage::{self, Storage};
 pub const FORMAT_HEADER: &str = "Warroom-Log-Format";
 /// The record format this build publishes (the local log's format 3).
 pub const FORMAT: u32 = 3;
+/// How long one publish attempt waits for its acknowledgement.
+const ATTEMPT: Duration = Duration::from_secs(2);
+/// The pause before a message is sent again.
+const RESEND_PAUSE: Duration = Duration::from_millis(250);
 /// How long a reply waits for its outcome once its sequence is applied.
 const SETTLE_GRACE: Duration = Duration::from_secs(1);
 /// Bytes kept free below the max payload for headers and framing.
@@ -63,6 +68,8 @@ pub struct PublishStats {
     pub batches: AtomicU64,
     pub messages: AtomicU64,
     pub duplicate_acks: AtomicU64,
+    /// Messages sent again after a failed or unanswered attempt.
+    pub resends: AtomicU64,
     pub ack_failures: AtomicU64,
     pub apply_timeouts: AtomicU64,
     /// Publish → acknowledged by the stream.
@@ -178,7 +185,7 @@ impl StreamLog {
         let started = Instant::now();
         let deadline = started + inner.timeout;
         inner.stats.batches.fetch_add(1, Relaxed);
-        let mut pending = Vec::with_capacity(n);
+        let mut sends = Vec::with_capacity(n);
         for (i, (events, mut bytes)) in parts.into_iter().enumerate() {
             let id = format!("{digest:032x}.{i}.{n}");
             storage::stamp_record(&mut bytes, now_ms);
@@ -187,27 +194,15 @@ impl StreamLog {
                 .payload(bytes.into())
                 .message_id(&id)
                 .header(FORMAT_HEADER, FORMAT.to_string().as_str());
-            let ack = tokio::time::timeout_at(
-                deadline.into(),
-                inner.link.js.send_publish(inner.link.subject.clone(), msg),
-            )
-            .await;
-            let ack: PublishAckFuture = match ack {
-                Ok(Ok(a)) => a,
-                Ok(Err(e)) => return Err(self.failed(PublishError::Refused(e.to_string()))),
-                Err(_) => return Err(self.failed(PublishError::NoAck(inner.timeout))),
-            };
-            inner.stats.messages.fetch_add(1, Relaxed);
-            pending.push((events, waiter, ack));
+            sends.push(async move {
+                let ack = self.publish(msg, deadline).await;
+                (events, waiter, ack)
+            });
         }
         let mut total = Outcome::default();
         let mut acked = Vec::with_capacity(n);
-        for (events, waiter, ack) in pending {
-            let ack = match tokio::time::timeout_at(deadline.into(), ack.into_future()).await {
-                Ok(Ok(a)) => a,
-                Ok(Err(e)) => return Err(self.failed(PublishError::Refused(e.to_string()))),
-                Err(_) => return Err(self.failed(PublishError::NoAck(inner.timeout))),
-            };
+        for (events, waiter, ack) in futures_util::future::join_all(sends).await {
+            let ack = ack.map_err(|e| self.failed(e))?;
             inner.progress.saw(ack.sequence);
             acked.push((events, waiter, ack));
         }
@@ -245,6 +240,44 @@ impl StreamLog {
         }
         inner.stats.applied.observe(started.elapsed());
         Ok(total)
+    }
+
+    /// Publishes one message and waits for its acknowledgement. A publish
+    /// that fails or goes unanswered (the stream's leader died, a new one is
+    /// being elected) is sent again — the same message id, so the stream
+    /// stores it once — until `deadline`.
+    async fn publish(
+        &self,
+        msg: PublishMessage,
+        deadline: Instant,
+    ) -> Result<PublishAck, PublishError> {
+        let link = &self.inner.link;
+        loop {
+            let attempt = (Instant::now() + ATTEMPT).min(deadline);
+            let sent = tokio::time::timeout_at(attempt.into(), async {
+                let ack: PublishAckFuture = link
+                    .js
+                    .send_publish(link.subject.clone(), msg.clone())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                ack.into_future().await.map_err(|e| e.to_string())
+            })
+            .await;
+            self.inner.stats.messages.fetch_add(1, Relaxed);
+            let why = match sent {
+                Ok(Ok(ack)) => return Ok(ack),
+                Ok(Err(e)) => Some(e),
+                Err(_) => None,
+            };
+            if Instant::now() + RESEND_PAUSE >= deadline {
+                return Err(match why {
+                    Some(e) => PublishError::Refused(e),
+                    None => PublishError::NoAck(self.inner.timeout),
+                });
+            }
+            self.inner.stats.resends.fetch_add(1, Relaxed);
+            tokio::time::sleep(RESEND_PAUSE).await;
+        }
     }
 
     /// Waits until this node applied `seq`, up to `deadline`.
