@@ -183,7 +183,7 @@ pub async fn post(
         .body(body.to_string())
         .send()
         .await
-        .map_err(|e| format!("{base}: {e}"))?;
+        .map_err(|e| format!("{base}: {}", chain(&e)))?;
     let status = r.status().as_u16();
     let retry = r
         .headers()
@@ -193,6 +193,17 @@ pub async fn post(
     let bytes = r.bytes().await.map_err(|e| format!("{base}: {e}"))?;
     let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     Ok((status, retry, v))
+}
+
+/// An error and its causes, one after the other.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    out
 }
 
 /// GET as JSON (panics on anything but 200).

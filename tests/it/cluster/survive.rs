@@ -25,7 +25,7 @@ const PER_ROUND: usize = 250;
 /// Concurrent clients; each sends its bodies to both nodes in turn.
 const CLIENTS: usize = 4;
 /// The load is paced to last about this long, so the faults land in it.
-const LOAD_SPAN: Duration = Duration::from_secs(24);
+const LOAD_SPAN: Duration = Duration::from_secs(16);
 /// How long one body may go unacknowledged before the test gives up.
 const RETRY_PATIENCE: Duration = Duration::from_secs(60);
 
@@ -88,7 +88,13 @@ async fn send_until_ok(
                 }
                 seen.refused.fetch_add(1, SeqCst);
                 let reason = reply["error"].as_str().unwrap_or("").to_string();
-                let kind: String = reason.chars().take(60).collect();
+                let kind: String = reason
+                    .split(" (sequence")
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect();
                 *seen.reasons.lock().entry(kind).or_default() += 1;
                 reason
             }
@@ -97,6 +103,8 @@ async fn send_until_ok(
             }
             Err(e) => {
                 seen.unreachable.fetch_add(1, SeqCst);
+                let kind: String = e.split(": ").skip(1).collect::<Vec<_>>().join(": ");
+                *seen.reasons.lock().entry(kind).or_default() += 1;
                 e
             }
         };
@@ -137,16 +145,16 @@ fn check_reply(reply: &Value, body: &Body) -> Result<(), String> {
 }
 
 /// Every round's bodies, spread over the clients, each round whole before
-/// the next; paced so the whole load takes about `LOAD_SPAN`.
+/// the next; paced so the whole load takes about `LOAD_SPAN` plus any
+/// stall. Each client keeps its own pace after a stall (it does not rush
+/// to catch up), so the faults after one still land in the load.
 async fn drive(load: Arc<Load>, bases: Arc<[String; 2]>, seen: Arc<Seen>) {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .expect("HTTP client");
     let total = load.rounds.iter().map(Vec::len).sum::<usize>().max(1);
-    let pace = LOAD_SPAN / total as u32;
-    let started = tokio::time::Instant::now();
-    let mut offset = 0;
+    let pace = LOAD_SPAN / total as u32 * CLIENTS as u32;
     for r in 0..load.rounds.len() {
         let mut tasks = Vec::new();
         for c in 0..CLIENTS {
@@ -157,12 +165,13 @@ async fn drive(load: Arc<Load>, bases: Arc<[String; 2]>, seen: Arc<Seen>) {
                     if i % CLIENTS != c {
                         continue;
                     }
-                    tokio::time::sleep_until(started + pace * (offset + i) as u32).await;
+                    let next = tokio::time::Instant::now() + pace;
                     if let Err(why) = send_until_ok(&client, &bases, i % 2, body, &seen).await {
                         seen.fail(why);
                         return;
                     }
                     seen.done.fetch_add(1, SeqCst);
+                    tokio::time::sleep_until(next).await;
                 }
             }));
         }
@@ -174,7 +183,6 @@ async fn drive(load: Arc<Load>, bases: Arc<[String; 2]>, seen: Arc<Seen>) {
         if seen.failed() {
             return;
         }
-        offset += load.rounds[r].len();
     }
 }
 
@@ -415,6 +423,11 @@ async fn a_cluster_survives_a_killed_leader_and_a_killed_node_under_load() {
         seen.longest_ms.load(SeqCst),
         seen.reasons.lock(),
     );
+    // E2E_DEBUG=1: every server's and node's log, to study a run.
+    if std::env::var_os("E2E_DEBUG").is_some() {
+        eprintln!("{}", nats.all_logs());
+        eprintln!("--- a ---\n{}\n--- b ---\n{}", a.log(), b.log());
+    }
     if let Some(why) = seen.failed.lock().clone() {
         let tail = |log: String| {
             log.lines()
