@@ -22,6 +22,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use warroom::sim::Rng;
 
+use super::lines::{bad_line, id_json, items_json, ts_json};
+
 /// Configured stores and their channels (the sale config lists them).
 pub const STORES: [(&str, &str); 3] = [("s1", "tmall"), ("s2", "jd"), ("s3", "tmall")];
 /// Stores not in the config: created on first sight in channel `other`.
@@ -91,11 +93,11 @@ pub struct Expect {
 }
 
 #[derive(Clone)]
-struct Item {
-    sku: String,
-    qty: u64,
-    price: i64,
-    cost: Option<i64>,
+pub struct Item {
+    pub sku: String,
+    pub qty: u64,
+    pub price: i64,
+    pub cost: Option<i64>,
 }
 
 /// An order as generated, kept to be sent again and to be refunded.
@@ -114,47 +116,6 @@ struct Order {
 pub struct Load {
     pub rounds: Vec<Vec<Body>>,
     pub expect: Expect,
-}
-
-fn money(fen: i64) -> String {
-    format!("\"{}.{:02}\"", fen / 100, fen % 100)
-}
-
-fn items_json(items: &[Item]) -> String {
-    let parts: Vec<String> = items
-        .iter()
-        .map(|it| {
-            let cost = it.cost.map(|c| format!(",\"cost\":{}", money(c)));
-            format!(
-                "{{\"sku\":\"{}\",\"qty\":{},\"price\":{}{}}}",
-                it.sku,
-                it.qty,
-                money(it.price),
-                cost.unwrap_or_default()
-            )
-        })
-        .collect();
-    format!("[{}]", parts.join(","))
-}
-
-/// `ts` as epoch milliseconds, or (for some events) as RFC 3339.
-fn ts_json(ts: i64, rfc: bool) -> String {
-    match chrono::DateTime::from_timestamp_millis(ts) {
-        Some(t) if rfc => format!(
-            "\"{}\"",
-            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        ),
-        _ => ts.to_string(),
-    }
-}
-
-/// An id as JSON: a numeric id sent again may come as an integer.
-fn id_json(id: &str, as_integer: bool) -> String {
-    if as_integer && id.bytes().all(|b| b.is_ascii_digit()) {
-        id.to_string()
-    } else {
-        format!("\"{id}\"")
-    }
 }
 
 impl Order {
@@ -394,28 +355,8 @@ impl Gen {
             .orders
             .last()
             .map_or_else(|| "o0".to_string(), |o| o.id.clone());
-        let future = self.now + 3_600_000;
-        match self.rng.below(8) {
-            0 => format!(
-                "{{\"type\":\"order\",\"id\":\"{reuse}\",\"store\":\"s1\",\"items\":[{{\"sku\":\"k01\",\"qty\":0,\"price\":\"1.00\"}}]}}"
-            ),
-            1 => "{\"type\":\"order\",\"id\":".to_string(),
-            2 => format!(
-                "{{\"type\":\"order\",\"id\":\"bad{}\",\"store\":\"s1\",\"items\":[{{\"sku\":\"k02\",\"qty\":1,\"price\":\"1.001\"}}]}}",
-                self.next
-            ),
-            3 => "{\"type\":\"refund\",\"id\":\"rbad\",\"items\":[{\"sku\":\"k01\",\"qty\":1,\"price\":\"1.00\"}]}".to_string(),
-            4 => "{\"type\":\"stock\",\"sku\":\"k01\"}".to_string(),
-            5 => format!(
-                "{{\"type\":\"order\",\"id\":\"{reuse}x\",\"ts\":{future},\"store\":\"s2\",\"items\":[{{\"sku\":\"k03\",\"qty\":1,\"price\":\"3.00\"}}]}}"
-            ),
-            6 => format!(
-                "{{\"type\":\"order\",\"id\":\"{reuse}\",\"store\":\"s2\",\"currency\":\"USD\",\"items\":[{{\"sku\":\"k03\",\"qty\":1,\"price\":\"3.00\"}}]}}"
-            ),
-            // JSON, but not an object (never `[`: a body starting with one
-            // would be read as a JSON array).
-            _ => "\"an order\"".to_string(),
-        }
+        let kind = self.rng.below(8);
+        bad_line(kind, &reuse, self.next, self.now)
     }
 
     fn body(&mut self, stocked_now: &[String], stock_here: &[String]) -> Body {
