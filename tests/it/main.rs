@@ -12,6 +12,7 @@ mod browser;
 mod cdp;
 mod chat_markup;
 mod checkpoint_size;
+mod cluster;
 mod config;
 mod crash;
 mod damage;

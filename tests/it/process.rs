@@ -48,6 +48,28 @@ pub fn start_under(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Result<Server, String> {
+    spawn(prefix, config, "127.0.0.1:0", extra, env)
+}
+
+/// `start_with_env` on a chosen address (a node restarted on its port).
+#[allow(clippy::zombie_processes)]
+pub fn start_on(
+    config: &Path,
+    listen: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Server, String> {
+    spawn(&[], config, listen, extra, env)
+}
+
+#[allow(clippy::zombie_processes)]
+fn spawn(
+    prefix: &[&str],
+    config: &Path,
+    listen: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Server, String> {
     let bin = env!("CARGO_BIN_EXE_warroom");
     let (program, wrapper_args) = match prefix.split_first() {
         Some((first, rest)) => (*first, rest),
@@ -61,7 +83,7 @@ pub fn start_under(
     let mut child = command
         .args(["serve", "--config"])
         .arg(config)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .args(extra)
         .env("RUST_LOG", "warn")
         .envs(env.iter().copied())

@@ -54,6 +54,7 @@ pub struct StateV2 {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapShardsV2 {
+    #[serde(serialize_with = "map_shards_in_key_order")]
     pub shards: Vec<FxHashMap<u128, u32>>,
     /// Entries over all shards.
     pub len: u64,
@@ -61,7 +62,47 @@ pub struct MapShardsV2 {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetShardsV2 {
+    #[serde(serialize_with = "set_shards_in_key_order")]
     pub shards: Vec<FxHashSet<u64>>,
+}
+
+// Hash tables are written in key order, not in the order they iterate in.
+// That order is the table's history (its capacity, the order of inserts, a
+// load from a checkpoint), so two cluster nodes holding the same state —
+// one of them restarted from an older checkpoint — would write different
+// bytes for it (docs/operations.md, Cluster mode: checkpoints at the same
+// sequence are identical). The bytes keep their layout (a map or set is
+// its length, then its entries); a reader takes entries in any order, so
+// files written before read as ever. Sorting a shard at a time keeps the
+// extra memory to one shard's entries, outside the engine lock.
+fn map_shards_in_key_order<S: serde::Serializer>(
+    shards: &[FxHashMap<u128, u32>],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    struct Sorted<'a>(&'a FxHashMap<u128, u32>);
+    impl Serialize for Sorted<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut entries: Vec<(&u128, &u32)> = self.0.iter().collect();
+            entries.sort_unstable_by_key(|(k, _)| **k);
+            s.collect_map(entries)
+        }
+    }
+    s.collect_seq(shards.iter().map(Sorted))
+}
+
+fn set_shards_in_key_order<S: serde::Serializer>(
+    shards: &[FxHashSet<u64>],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    struct Sorted<'a>(&'a FxHashSet<u64>);
+    impl Serialize for Sorted<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut keys: Vec<u64> = self.0.iter().copied().collect();
+            keys.sort_unstable();
+            s.collect_seq(keys)
+        }
+    }
+    s.collect_seq(shards.iter().map(Sorted))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -153,4 +194,50 @@ pub struct RingV2<T, const N: usize> {
     pub head: i64,
     #[serde(with = "BigArray")]
     pub slots: [T; N],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same buyers held by tables with another history (capacity,
+    /// insert order) encode to the same bytes, and read back whole.
+    #[test]
+    fn hash_tables_encode_the_same_whatever_their_history() {
+        let keys: Vec<u64> = (0..500u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        let mut grown = FxHashMap::default();
+        let mut sized = FxHashMap::with_capacity_and_hasher(8192, Default::default());
+        let (mut set_a, mut set_b) = (FxHashSet::default(), FxHashSet::default());
+        for (i, k) in keys.iter().enumerate() {
+            grown.insert(u128::from(*k), i as u32);
+            set_a.insert(*k);
+        }
+        for (i, k) in keys.iter().enumerate().rev() {
+            sized.insert(u128::from(*k), i as u32);
+            set_b.insert(*k);
+        }
+        set_b.reserve(8192);
+        assert_ne!(
+            grown.keys().collect::<Vec<_>>(),
+            sized.keys().collect::<Vec<_>>(),
+            "the tables iterate in different orders"
+        );
+        let encode = |m: FxHashMap<u128, u32>, s: FxHashSet<u64>| {
+            let v = (
+                MapShardsV2 {
+                    len: m.len() as u64,
+                    shards: vec![m],
+                },
+                SetShardsV2 { shards: vec![s] },
+            );
+            postcard::to_stdvec(&v).expect("encode")
+        };
+        let a = encode(grown.clone(), set_a.clone());
+        let b = encode(sized, set_b);
+        assert_eq!(a, b);
+        let (map, set): (MapShardsV2, SetShardsV2) = postcard::from_bytes(&a).expect("decode");
+        assert_eq!((map.shards, set.shards), (vec![grown], vec![set_a]));
+    }
 }

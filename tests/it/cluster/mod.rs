@@ -1,0 +1,20 @@
+//! Cluster mode end to end (docs/operations.md, Cluster mode): real
+//! `nats-server`s (`crate::nats`) and real warroom binaries with data
+//! directories.
+//!
+//! - `load` — the generated traffic and the test's own expectation.
+//! - `lines` — its NDJSON lines as text, bad lines included.
+//! - `node` — a warroom node: config, port, data directory, its log.
+//! - `compare` — a node's figures against the expectation.
+//! - `survive` — the acceptance test: two nodes fed under load while the
+//!   stream's leader and one node are killed; exact figures and identical
+//!   checkpoints after.
+//! - `faults` — one fault each: a retry through the other node, an unfit
+//!   stream, a recreated stream, an undecodable record, NATS gone.
+
+mod compare;
+mod faults;
+mod lines;
+mod load;
+mod node;
+mod survive;
