@@ -56,6 +56,11 @@ impl Report for StreamLog {
                 s.duplicate_acks.load(Relaxed),
             ),
             (
+                "warroom_cluster_resends_total",
+                "Messages sent again after a failed or unanswered attempt (a new stream leader being elected); the stream stores each once.",
+                s.resends.load(Relaxed),
+            ),
+            (
                 "warroom_cluster_ack_failures_total",
                 "Publishes not acknowledged in time or refused (the client got 503).",
                 s.ack_failures.load(Relaxed),

@@ -201,22 +201,34 @@ impl StreamLog {
         }
         let mut total = Outcome::default();
         let mut acked = Vec::with_capacity(n);
-        for (events, waiter, ack) in futures_util::future::join_all(sends).await {
-            let ack = ack.map_err(|e| self.failed(e))?;
+        for (events, waiter, sent) in futures_util::future::join_all(sends).await {
+            let (ack, resent) = sent.map_err(|e| self.failed(e))?;
             inner.progress.saw(ack.sequence);
-            acked.push((events, waiter, ack));
+            acked.push((events, waiter, ack, resent));
         }
         inner.stats.acked.observe(started.elapsed());
         // Acknowledged: from here the batch is stored; only this node's
         // apply is awaited (a bound of its own, so a slow apply is not
         // mistaken for a stream that did not acknowledge).
         let apply_deadline = Instant::now() + inner.timeout;
-        for (events, mut waiter, ack) in acked {
+        for (events, mut waiter, ack, resent) in acked {
             if ack.duplicate {
                 inner.stats.duplicate_acks.fetch_add(1, Relaxed);
-                drop(waiter);
                 self.applied_through(ack.sequence, apply_deadline).await?;
-                total.duplicates += events;
+                // Sent more than once: the stream may have stored an
+                // earlier attempt whose acknowledgement was lost (a leader
+                // dying after the quorum wrote it). That record was applied
+                // after this waiter was registered, so the apply settled it
+                // with what this batch did; a record applied before (a
+                // client's earlier request) never settles it, and its
+                // events are all duplicates now.
+                match waiter.rx.try_recv().ok().filter(|_| resent) {
+                    Some(own) => {
+                        total.accepted += own.accepted;
+                        total.duplicates += own.duplicates;
+                    }
+                    None => total.duplicates += events,
+                }
                 continue;
             }
             let outcome = tokio::select! {
@@ -250,8 +262,9 @@ impl StreamLog {
         &self,
         msg: PublishMessage,
         deadline: Instant,
-    ) -> Result<PublishAck, PublishError> {
+    ) -> Result<(PublishAck, bool), PublishError> {
         let link = &self.inner.link;
+        let mut resent = false;
         loop {
             let attempt = (Instant::now() + ATTEMPT).min(deadline);
             let sent = tokio::time::timeout_at(attempt.into(), async {
@@ -265,7 +278,7 @@ impl StreamLog {
             .await;
             self.inner.stats.messages.fetch_add(1, Relaxed);
             let why = match sent {
-                Ok(Ok(ack)) => return Ok(ack),
+                Ok(Ok(ack)) => return Ok((ack, resent)),
                 Ok(Err(e)) => Some(e),
                 Err(_) => None,
             };
@@ -276,11 +289,15 @@ impl StreamLog {
                 });
             }
             self.inner.stats.resends.fetch_add(1, Relaxed);
+            resent = true;
             tokio::time::sleep(RESEND_PAUSE).await;
         }
     }
 
-    /// Waits until this node applied `seq`, up to `deadline`.
+    /// Waits until this node applied `seq` and announced it, up to
+    /// `deadline`. The apply loop announces a sequence after it settled the
+    /// record's waiters, so once this returns a waiter of that record holds
+    /// its outcome.
     async fn applied_through(&self, seq: u64, deadline: Instant) -> Result<(), PublishError> {
         let p = &self.inner.progress;
         let mut rx = p.subscribe();
@@ -288,7 +305,7 @@ impl StreamLog {
             if let Some(reason) = p.halted() {
                 return Err(PublishError::Halted(reason));
             }
-            if p.applied() >= seq {
+            if *rx.borrow_and_update() >= seq {
                 return Ok(());
             }
             match tokio::time::timeout_at(deadline.into(), rx.changed()).await {

@@ -157,6 +157,28 @@ impl Storage {
         // Another sale's directory is refused before a record is replayed.
         let found = identity::check(dir, &engine.config().sale, opening.adopt)
             .map_err(|e| RecoveryError::Identity(Box::new(e)))?;
+        // A cluster node's directory: its checkpoints are numbered by the
+        // stream's sequences, and a local log started after one would take
+        // batches the stream never sees (the node's figures would part from
+        // the cluster's, and the directory could not follow the stream again).
+        match stream_file::read(dir) {
+            Ok(None) => {}
+            Ok(Some(have)) => {
+                return Err(RecoveryError::WrongLog {
+                    dir: dir.to_path_buf(),
+                    reason: format!(
+                        "belongs to a cluster node (stream.json: it follows the stream {}); a single node cannot start on it. Start this node in cluster mode ([cluster] or --nats), or give it an empty data directory",
+                        have.stream
+                    ),
+                });
+            }
+            Err(source) => {
+                return Err(RecoveryError::Format {
+                    file: dir.join(stream_file::STREAM_FILE),
+                    source,
+                });
+            }
+        }
         let mode = if opening.repair {
             Mode::Repair
         } else {

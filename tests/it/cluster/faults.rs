@@ -1,7 +1,8 @@
 //! One fault at a time, each on its own NATS servers and stream: a retry
 //! through the other node, a stream unfit to be the log, a stream deleted
-//! and created again under a node's data directory, a record that does not
-//! decode, and NATS gone from under a running node (docs/operations.md,
+//! and created again under a node's data directory, a cluster node's
+//! directory started as a single node, a record that does not decode, and
+//! NATS gone from under a running node (docs/operations.md,
 //! Cluster mode).
 
 use std::time::{Duration, Instant};
@@ -177,6 +178,54 @@ async fn a_stream_deleted_and_created_again_is_refused() {
         log.contains("follows stream WR_AGAIN") && log.contains("deleted and created again"),
         "the refusal names the stream:\n{log}"
     );
+}
+
+/// A cluster node's data directory started without `[cluster]`: its
+/// checkpoints are numbered by stream sequence and a local log after them
+/// would take batches the stream never sees, so the single node refuses it,
+/// naming `stream.json` and what to do, and changes nothing in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_nodes_directory_is_refused_by_a_single_node() {
+    let Some(nats) = NatsCluster::single().await else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let client = http();
+    let mut a = node(root.path(), &nats, "a", "WR_SOLO", 1, "");
+    a.start();
+    a.ready(&client).await;
+    let (status, _, reply) = post(&client, &a.base, &body("solo", 5))
+        .await
+        .expect("post");
+    assert_eq!((status, counts(&reply)), (200, (6, 0, 1)), "{reply}");
+    assert!(a.terminate().success(), "{}", a.log());
+    let files = |dir: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("data directory")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = files(&a.data());
+    assert!(before.iter().any(|n| n == "stream.json"), "{before:?}");
+
+    // The same node, its [cluster] section gone.
+    let text = std::fs::read_to_string(&a.config).expect("config");
+    let cut = text.find("\n[cluster]").expect("a [cluster] section");
+    std::fs::write(&a.config, &text[..cut]).expect("write the config");
+    a.start();
+    let (status, log) = a.exit(Duration::from_secs(30));
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{log}");
+    for part in [
+        "stream.json",
+        "WR_SOLO",
+        "cluster mode",
+        "empty data directory",
+    ] {
+        assert!(log.contains(part), "{part:?} not in:\n{log}");
+    }
+    assert_eq!(files(&a.data()), before, "nothing written or removed");
 }
 
 /// docs/operations.md, Cluster mode: a record that does not decode stops

@@ -11,10 +11,13 @@
 //!   checkpoints after.
 //! - `faults` — one fault each: a retry through the other node, an unfit
 //!   stream, a recreated stream, an undecodable record, NATS gone.
+//! - `resend` — a batch whose acknowledgement came too late: sent again,
+//!   answered "duplicate", still reported as accepted.
 
 mod compare;
 mod faults;
 mod lines;
 mod load;
 mod node;
+mod resend;
 mod survive;
