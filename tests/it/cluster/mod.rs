@@ -11,9 +11,12 @@
 //!   checkpoints after.
 //! - `faults` — one fault each: a retry through the other node, an unfit
 //!   stream, a recreated stream, an undecodable record, NATS gone.
+//! - `from_checkpoint` — a node started from another node's checkpoint
+//!   files, copied while that node runs.
 
 mod compare;
 mod faults;
+mod from_checkpoint;
 mod lines;
 mod load;
 mod node;
