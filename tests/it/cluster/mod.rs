@@ -13,6 +13,8 @@
 //!   stream, a recreated stream, an undecodable record, NATS gone.
 //! - `from_checkpoint` — a node started from another node's checkpoint
 //!   files, copied while that node runs.
+//! - `start` — starting a node as an operator does: what it says while it
+//!   joins, and what it refuses.
 
 mod compare;
 mod faults;
@@ -20,4 +22,5 @@ mod from_checkpoint;
 mod lines;
 mod load;
 mod node;
+mod start;
 mod survive;

@@ -1,0 +1,77 @@
+//! Starting a node as an on-call engineer does it (docs/operations.md,
+//! Starting a cluster): what `/api/v1/cluster`, `/readyz` and `warroom
+//! cluster-status` say while a node is still joining.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use super::node::{Node, sale_toml, starts_now};
+use crate::nats::NatsCluster;
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .expect("HTTP client")
+}
+
+/// A node whose NATS is not up yet is joining, not "alone": the cluster
+/// endpoint answers 503 saying so, `/readyz` says what it waits for, and
+/// `warroom cluster-status` run at that moment (as the README does right
+/// after starting the nodes) waits and then prints the cluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_status_just_after_a_start_waits_for_the_node_to_join() {
+    let Some(mut nats) = NatsCluster::single().await else {
+        return;
+    };
+    nats.kill(0);
+    let root = tempfile::tempdir().expect("tempdir");
+    let client = http();
+    let section = nats.cluster_toml("WR_JOINING", 1, "a");
+    let mut a = Node::new(root.path(), "a", &sale_toml(starts_now()), "", &section);
+    a.start();
+
+    let r = client
+        .get(format!("{}/api/v1/cluster", a.base))
+        .send()
+        .await
+        .expect("GET /api/v1/cluster");
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    assert_eq!(status, 503, "joining, not a server running alone: {text}");
+    assert!(text.contains("joining the cluster"), "{text}");
+    assert!(!text.contains("alone"), "{text}");
+    let r = client
+        .get(format!("{}/readyz", a.base))
+        .send()
+        .await
+        .expect("GET /readyz");
+    assert_eq!(r.status().as_u16(), 503);
+    let text = r.text().await.unwrap_or_default();
+    assert!(text.contains("joining the cluster"), "{text}");
+
+    let status_cmd = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["cluster-status", "--url", &a.base])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run warroom cluster-status");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    nats.restart(0).await;
+    let out = tokio::task::spawn_blocking(move || status_cmd.wait_with_output())
+        .await
+        .expect("join")
+        .expect("cluster-status output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "cluster-status: {stdout}{stderr}\nnode:\n{}",
+        a.log()
+    );
+    assert!(stderr.contains("not joined yet; waiting"), "{stderr}");
+    assert!(
+        stdout.contains("answered by   a") && stdout.contains("WR_JOINING"),
+        "{stdout}"
+    );
+}
