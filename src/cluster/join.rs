@@ -48,7 +48,7 @@ pub async fn join(
         node = %node,
         stream = %link.identity,
         replicas = cluster.replicas,
-        nats = %cluster.nats.join(","),
+        nats = %crate::config::shown_urls(&cluster.nats),
         "joined the cluster"
     );
     let progress = Arc::new(Progress::new(0, cluster.max_lag_ms));

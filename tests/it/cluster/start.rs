@@ -75,3 +75,64 @@ async fn cluster_status_just_after_a_start_waits_for_the_node_to_join() {
         "{stdout}"
     );
 }
+
+/// docs/operations.md tries a cluster on one machine; with one NATS server
+/// and the default 3 replicas the stream cannot be made. The node stops at
+/// once (not after a minute of retries) saying which key to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_on_a_single_nats_server_are_refused_at_once_naming_the_key() {
+    let Some(nats) = NatsCluster::single().await else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let section = nats.cluster_toml("WR_R3_ON_ONE", 3, "a");
+    let mut a = Node::new(root.path(), "a", &sale_toml(starts_now()), "", &section);
+    a.start();
+    let (status, log) = a.exit(Duration::from_secs(15));
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{log}");
+    assert!(
+        log.contains("not a JetStream cluster") && log.contains("set [cluster] replicas = 1"),
+        "{log}"
+    );
+}
+
+/// A password in a NATS URL (`nats://user:password@host:port`, as the
+/// nats tools take it) never reaches the log, the status, the metrics or
+/// the data directory (docs/operations.md, Secrets).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_in_a_nats_url_is_never_shown() {
+    let Some(nats) = NatsCluster::single().await else {
+        return;
+    };
+    const SECRET: &str = "pw-in-the-url-7d1f";
+    let root = tempfile::tempdir().expect("tempdir");
+    let url = nats
+        .url(0)
+        .replacen("nats://", &format!("nats://ops:{SECRET}@"), 1);
+    let section = format!(
+        "\n[cluster]\nnats = [{url:?}]\nstream = \"WR_URL_SECRET\"\nreplicas = 1\nnode = \"a\"\n"
+    );
+    let mut a = Node::new(root.path(), "a", &sale_toml(starts_now()), "", &section);
+    a.start();
+    let client = http();
+    a.ready(&client).await;
+    let mut seen = a.current_log();
+    for path in ["/api/v1/cluster", "/metrics", "/readyz", "/api/v1/summary"] {
+        let r = client
+            .get(format!("{}{path}", a.base))
+            .send()
+            .await
+            .expect("GET");
+        seen.push_str(&r.text().await.unwrap_or_default());
+    }
+    a.terminate();
+    seen.push_str(&a.log());
+    for entry in std::fs::read_dir(a.data()).expect("data directory") {
+        let path = entry.expect("entry").path();
+        seen.push_str(&String::from_utf8_lossy(
+            &std::fs::read(&path).expect("read"),
+        ));
+    }
+    assert!(seen.contains("joined the cluster"), "{seen}");
+    assert!(!seen.contains(SECRET), "the password shown:\n{seen}");
+}
