@@ -136,3 +136,37 @@ async fn a_password_in_a_nats_url_is_never_shown() {
     assert!(seen.contains("joined the cluster"), "{seen}");
     assert!(!seen.contains(SECRET), "the password shown:\n{seen}");
 }
+
+/// Two running nodes under one name would write one heartbeat and both
+/// take the alert lease as theirs; the second is refused at start, naming
+/// the name and where the first listens. The first runs on unharmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_node_under_a_name_in_use_is_refused() {
+    let Some(nats) = NatsCluster::single().await else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let client = http();
+    let sale = sale_toml(starts_now());
+    let section = nats.cluster_toml("WR_SAME_NAME", 1, "a");
+    let mut first = Node::new(root.path(), "first", &sale, "", &section);
+    first.start();
+    first.ready(&client).await;
+    // Its first heartbeat is written within a moment of joining.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut second = Node::new(root.path(), "second", &sale, "", &section);
+    second.start();
+    let (status, log) = second.exit(Duration::from_secs(20));
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{log}");
+    assert!(
+        log.contains("another running node is named \"a\"") && log.contains(&first.listen),
+        "{log}"
+    );
+    first.ready(&client).await;
+
+    // Restarted at once under its own name (its heartbeat still fresh, but
+    // nobody writes it any more), a node starts.
+    first.kill();
+    first.start();
+    first.ready(&client).await;
+}
