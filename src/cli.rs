@@ -176,6 +176,9 @@ async fn checked(url: &str, r: reqwest::Response) -> anyhow::Result<reqwest::Res
 /// How long `cluster-status` waits for a node that is still joining (as
 /// long as a node waits for NATS and the stream at start).
 const JOIN_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long it waits for a node that does not answer at all (just
+/// started; a dead node is reported after this).
+const LISTEN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `warroom cluster-status`: the cluster as one node sees it, as a table.
 async fn cluster_status(url: String, token: Option<String>, json: bool) -> anyhow::Result<()> {
@@ -185,7 +188,22 @@ async fn cluster_status(url: String, token: Option<String>, json: bool) -> anyho
     let started = std::time::Instant::now();
     let mut told = false;
     let r = loop {
-        let r = send(&url, token.as_deref()).await?;
+        let r = match send(&url, token.as_deref()).await {
+            // A process started a moment ago may not listen yet.
+            Err(e) if started.elapsed() < LISTEN_WAIT => {
+                if !told {
+                    eprintln!(
+                        "{url}: not answering yet; waiting up to {} s",
+                        LISTEN_WAIT.as_secs()
+                    );
+                    told = true;
+                }
+                tracing::debug!(error = %e, "cluster-status: retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                continue;
+            }
+            r => r?,
+        };
         if r.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE || started.elapsed() > JOIN_WAIT {
             break r;
         }

@@ -170,3 +170,42 @@ async fn a_second_node_under_a_name_in_use_is_refused() {
     first.start();
     first.ready(&client).await;
 }
+
+/// The README starts the nodes in the background and runs `warroom
+/// cluster-status` on the next line, before the node may listen: it waits
+/// a few seconds for the node to answer rather than failing at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_status_waits_for_a_node_that_does_not_listen_yet() {
+    let Some(nats) = NatsCluster::single().await else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let section = nats.cluster_toml("WR_NOT_LISTENING", 1, "a");
+    let mut a = Node::new(root.path(), "a", &sale_toml(starts_now()), "", &section);
+    let status_cmd = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["cluster-status", "--url", &a.base])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run warroom cluster-status");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    a.start();
+    let out = tokio::task::spawn_blocking(move || status_cmd.wait_with_output())
+        .await
+        .expect("join")
+        .expect("cluster-status output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}\n{}", a.log());
+    assert!(stdout.contains("answered by   a"), "{stdout}");
+
+    // Nothing there at all: it says so within seconds.
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["cluster-status", "--url", "http://127.0.0.1:9"])
+        .output()
+        .expect("run warroom cluster-status");
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach"));
+}
