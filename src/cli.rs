@@ -138,14 +138,23 @@ pub enum Command {
 /// `GET url` with an optional view token; a failure names the URL and the
 /// server's reason (never the token).
 async fn get(url: &str, token: Option<&str>) -> anyhow::Result<reqwest::Response> {
+    let r = send(url, token).await?;
+    checked(url, r).await
+}
+
+/// `GET url` with an optional view token, whatever the status.
+async fn send(url: &str, token: Option<&str>) -> anyhow::Result<reqwest::Response> {
     let mut req = reqwest::Client::new().get(url);
     if let Some(t) = token.map(str::trim).filter(|t| !t.is_empty()) {
         req = req.bearer_auth(t);
     }
-    let r = req
-        .send()
+    req.send()
         .await
-        .with_context(|| format!("cannot reach {url}"))?;
+        .with_context(|| format!("cannot reach {url}"))
+}
+
+/// `r` if it succeeded; otherwise an error with the URL and the reason.
+async fn checked(url: &str, r: reqwest::Response) -> anyhow::Result<reqwest::Response> {
     let status = r.status();
     if !status.is_success() {
         let reason = r
@@ -164,10 +173,50 @@ async fn get(url: &str, token: Option<&str>) -> anyhow::Result<reqwest::Response
     Ok(r)
 }
 
+/// How long `cluster-status` waits for a node that is still joining (as
+/// long as a node waits for NATS and the stream at start).
+const JOIN_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long it waits for a node that does not answer at all (just
+/// started; a dead node is reported after this).
+const LISTEN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// `warroom cluster-status`: the cluster as one node sees it, as a table.
 async fn cluster_status(url: String, token: Option<String>, json: bool) -> anyhow::Result<()> {
     let url = format!("{}/api/v1/cluster", url.trim_end_matches('/'));
-    let v: serde_json::Value = get(&url, token.as_deref())
+    // A node answers 503 while it joins (up to a minute: NATS and the
+    // stream are waited for); run just after a start, this waits for it.
+    let started = std::time::Instant::now();
+    let mut told = false;
+    let r = loop {
+        let r = match send(&url, token.as_deref()).await {
+            // A process started a moment ago may not listen yet.
+            Err(e) if started.elapsed() < LISTEN_WAIT => {
+                if !told {
+                    eprintln!(
+                        "{url}: not answering yet; waiting up to {} s",
+                        LISTEN_WAIT.as_secs()
+                    );
+                    told = true;
+                }
+                tracing::debug!(error = %e, "cluster-status: retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                continue;
+            }
+            r => r?,
+        };
+        if r.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE || started.elapsed() > JOIN_WAIT {
+            break r;
+        }
+        if !told {
+            eprintln!(
+                "{url}: the node is not joined yet; waiting up to {} s",
+                JOIN_WAIT.as_secs()
+            );
+            told = true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    let v: serde_json::Value = checked(&url, r)
         .await?
         .json()
         .await

@@ -48,9 +48,12 @@ pub async fn join(
         node = %node,
         stream = %link.identity,
         replicas = cluster.replicas,
-        nats = %cluster.nats.join(","),
+        nats = %crate::config::shown_urls(&cluster.nats),
         "joined the cluster"
     );
+    status::check_name_free(&link, engine.now_ms())
+        .await
+        .map_err(anyhow::Error::msg)?;
     let progress = Arc::new(Progress::new(0, cluster.max_lag_ms));
     let storage = match &cfg.storage.dir {
         Some(dir) => Some(open_dir(&cfg, dir, engine, opening, &link, progress.clone()).await?),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, stream};
 
-use crate::config::{ClusterConfig, NatsAuth, Sale};
+use crate::config::{ClusterConfig, NatsAuth, Sale, shown_urls};
 
 /// How long a start keeps trying to reach NATS and the stream.
 const START_PATIENCE: Duration = Duration::from_secs(60);
@@ -104,7 +104,8 @@ impl Link {
 }
 
 async fn connect(cfg: &ClusterConfig, node: &str) -> Result<async_nats::Client, LinkError> {
-    let urls = cfg.nats.join(",");
+    // Logged and put in errors: without any password a URL may carry.
+    let urls = shown_urls(&cfg.nats);
     let started = Instant::now();
     loop {
         let mut opts = async_nats::ConnectOptions::new()
@@ -215,12 +216,20 @@ async fn ensure_stream(
                     let info = s.info().await.map_err(|e| e.to_string())?.clone();
                     Ok((info, false))
                 }
-                Err(e) if !stream_missing(&e) => Err(e.to_string()),
+                Err(e) if !stream_missing(&e) => Err(explained(&e).into()),
                 Err(_) => {
-                    let mut s = js
-                        .create_stream(want.clone())
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let mut s = match js.create_stream(want.clone()).await {
+                        Ok(s) => s,
+                        Err(e) if replicas_unsupported(&e) => {
+                            return Err(Permanent(format!(
+                                "the NATS servers at {} are not a JetStream cluster, so the stream cannot have {} replicas: set [cluster] replicas = 1 for a single NATS server, or list the servers of a JetStream cluster of at least {} ({e})",
+                                shown_urls(&cfg.nats),
+                                cfg.replicas,
+                                cfg.replicas
+                            )));
+                        }
+                        Err(e) => return Err(e.to_string().into()),
+                    };
                     Ok((s.info().await.map_err(|e| e.to_string())?.clone(), true))
                 }
             }
@@ -239,12 +248,49 @@ async fn ensure_stream(
                 }
                 return Ok(info);
             }
-            Err(reason) if started.elapsed() < START_PATIENCE => {
+            Err(Permanent(reason)) => return Err(err(reason)),
+            Err(Passing(reason)) if started.elapsed() < START_PATIENCE => {
                 tracing::warn!(stream = %cfg.stream, %reason, "stream not ready yet; retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
-            Err(reason) => return Err(err(reason)),
+            Err(Passing(reason)) => return Err(err(reason)),
         }
+    }
+}
+
+/// Why a try at the stream failed: worth another try (a fresh cluster
+/// still placing it, a leader election), or not (retrying for a minute
+/// would only delay the same answer).
+enum Attempt {
+    Passing(String),
+    Permanent(String),
+}
+use Attempt::{Passing, Permanent};
+
+impl From<String> for Attempt {
+    fn from(reason: String) -> Attempt {
+        Passing(reason)
+    }
+}
+
+/// A replica count the servers cannot hold: a single server, not a cluster.
+fn replicas_unsupported(e: &jetstream::context::CreateStreamError) -> bool {
+    matches!(
+        e.kind(),
+        jetstream::context::CreateStreamErrorKind::JetStream(j)
+            if j.error_code() == jetstream::ErrorCode::STREAM_REPLICAS_NOT_SUPPORTED
+    )
+}
+
+/// The error, with what "no responders" usually means here.
+fn explained(e: &jetstream::context::GetStreamError) -> String {
+    let text = e.to_string();
+    if text.contains("does not exist") {
+        // No server answered the JetStream API: not started yet, or
+        // started without JetStream.
+        format!("{text} (no JetStream answered: is nats-server run with -js / a jetstream block?)")
+    } else {
+        text
     }
 }
 

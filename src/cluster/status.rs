@@ -141,6 +141,42 @@ pub fn heartbeat(
     })
 }
 
+/// Refuses a start under a name another running node uses: two nodes
+/// writing one heartbeat key show as one in status, and both take the
+/// alert lease as their own (two chat senders). A fresh heartbeat under
+/// this name may also be this node's own, killed and restarted within
+/// seconds; so it is watched for up to two heartbeat intervals, and only
+/// one written again meanwhile (someone alive writes it) refuses the start.
+pub async fn check_name_free(link: &Link, now_ms: i64) -> Result<(), String> {
+    let Ok(store) = link.js.get_key_value(bucket_of(&link.cfg.stream)).await else {
+        return Ok(()); // no node has written a heartbeat yet
+    };
+    let Ok(Some(first)) = store.entry(&link.node).await else {
+        return Ok(());
+    };
+    let fresh = serde_json::from_slice::<NodeStatus>(&first.value)
+        .is_ok_and(|n| now_ms - n.at_ms < SILENT_MS);
+    if first.operation != kv::Operation::Put || !fresh {
+        return Ok(());
+    }
+    let deadline = tokio::time::Instant::now() + EVERY * 2 + Duration::from_millis(500);
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        if let Ok(Some(e)) = store.entry(&link.node).await
+            && e.revision != first.revision
+        {
+            let listen = serde_json::from_slice::<NodeStatus>(&e.value)
+                .map(|n| n.listen)
+                .unwrap_or_default();
+            return Err(format!(
+                "another running node is named {:?} (listening on {listen}): each node needs a name of its own ([cluster] node or --node), or status shows the two as one and both send chat alerts",
+                link.node
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// This node's status now.
 pub fn own(link: &Link, progress: &Progress, listen: &str, now_ms: i64) -> NodeStatus {
     let pos = progress.position(now_ms);

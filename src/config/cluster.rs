@@ -133,7 +133,7 @@ pub fn apply_nats_flags(
     node: Option<String>,
 ) -> Result<(), String> {
     for url in &nats {
-        check_url(url).map_err(|e| format!("--nats {url:?}: {e}"))?;
+        check_url(url).map_err(|e| format!("--nats {:?}: {e}", shown_url(url)))?;
     }
     if !nats.is_empty() {
         cfg.cluster
@@ -229,7 +229,10 @@ impl Builder<'_> {
         }
         for url in nats.get_ref() {
             if let Err(e) = check_url(url) {
-                return self.err(nats.span(), format!("cluster.nats: {url:?}: {e}"));
+                return self.err(
+                    nats.span(),
+                    format!("cluster.nats: {:?}: {e}", shown_url(url)),
+                );
             }
         }
         let mut out = ClusterConfig::with_servers(nats.get_ref().clone(), sale_name);
@@ -354,6 +357,33 @@ pub fn check_url(url: &str) -> Result<(), &'static str> {
     }
 }
 
+/// `urls` as logs, errors and status may show them: a password or token
+/// in a URL (`nats://user:secret@host:4222`) replaced by `***`.
+pub fn shown_urls(urls: &[String]) -> String {
+    urls.iter()
+        .map(|u| shown_url(u))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn shown_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:***"),
+                // A bare token (`nats://TOKEN@host`) is the secret itself.
+                None => "***".to_string(),
+            };
+            format!("{scheme}{user}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +420,20 @@ mod tests {
         assert!(covers(">", "rejected"));
         assert!(!covers("orders.>", "rejected.orders"));
         assert!(covers("a.b", "a.b") && !covers("a.b", "a.b.c"));
+    }
+
+    #[test]
+    fn urls_are_shown_without_their_secrets() {
+        let urls = [
+            "nats://ops:s3cret@10.0.0.1:4222".to_string(),
+            "tls://T0KEN@10.0.0.2:4222".to_string(),
+            "10.0.0.3:4222".to_string(),
+        ];
+        let shown = shown_urls(&urls);
+        assert_eq!(
+            shown,
+            "nats://ops:***@10.0.0.1:4222,tls://***@10.0.0.2:4222,10.0.0.3:4222"
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub use alerts::{AlertsConfig, Lang, RulesConfig, Silence};
 pub use auth::AuthConfig;
 pub use build::{load_file, parse_str};
 pub use catalog::TIMELINE_COLUMNS;
-pub use cluster::{ClusterConfig, NatsAuth, apply_nats_flags, default_stream};
+pub use cluster::{ClusterConfig, NatsAuth, apply_nats_flags, default_stream, shown_urls};
 pub use error::ConfigError;
 pub use hook::{HookConfig, HookKind};
 pub use limits::{EntityCaps, EntityKind, PER_REQUEST_KEY, PER_REQUEST_MAX};

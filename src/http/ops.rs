@@ -19,7 +19,13 @@ pub async fn healthz() -> &'static str {
 
 pub async fn readyz(State(app): State<AppState>) -> Response {
     if !app.ingest.is_ready() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "recovering\n").into_response();
+        let text = if app.engine().config().cluster.is_some() && app.ingest.log().stream().is_none()
+        {
+            format!("recovering: {}\n", super::cluster::JOINING)
+        } else {
+            "recovering\n".to_string()
+        };
+        return (StatusCode::SERVICE_UNAVAILABLE, text).into_response();
     }
     // Not ready while the log cannot be written: ingest answers 503 too.
     let log = app.ingest.log();

@@ -13,11 +13,17 @@
 //!   stream, a recreated stream, an undecodable record, NATS gone.
 //! - `resend` — a batch whose acknowledgement came too late: sent again,
 //!   answered "duplicate", still reported as accepted.
+//! - `from_checkpoint` — a node started from another node's checkpoint
+//!   files, copied while that node runs.
+//! - `start` — starting a node as an operator does: what it says while it
+//!   joins, and what it refuses.
 
 mod compare;
 mod faults;
+mod from_checkpoint;
 mod lines;
 mod load;
 mod node;
 mod resend;
+mod start;
 mod survive;
