@@ -43,7 +43,8 @@ pub async fn join(
         anyhow::bail!("not in cluster mode");
     };
     let node = node_name(&cfg, cluster);
-    let link = Link::open(cluster, &cfg.sale, node.clone()).await?;
+    let mut link = Link::open(cluster, &cfg.sale, node.clone()).await?;
+    link.sale_fingerprint = crate::storage::sale_fingerprint(&cfg);
     tracing::info!(
         node = %node,
         stream = %link.identity,

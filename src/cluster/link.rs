@@ -51,6 +51,9 @@ pub struct Link {
     /// What makes this stream this stream: its name and creation time, so
     /// a deleted-and-recreated stream of the same name is told apart.
     pub identity: StreamIdentity,
+    /// A digest of this node's sale and catalog (`storage::sale_fingerprint`),
+    /// compared in status: apply reads the catalog, so nodes must share it.
+    pub sale_fingerprint: String,
 }
 
 /// A stream's name and the instant it was created.
@@ -94,6 +97,7 @@ impl Link {
                 name: info.config.name.clone(),
                 created_ns: info.created.unix_timestamp_nanos(),
             },
+            sale_fingerprint: String::new(),
         })
     }
 

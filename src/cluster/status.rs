@@ -51,6 +51,10 @@ pub struct NodeStatus {
     pub seen_ms_ago: i64,
     #[serde(default)]
     pub silent: bool,
+    /// A digest of the node's sale and catalog; nodes with different ones
+    /// apply the same stream to different figures.
+    #[serde(default)]
+    pub sale: String,
     /// What the bus source is doing on this node (`[cluster] source`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceView>,
@@ -94,6 +98,10 @@ pub struct ClusterStatus {
     pub nodes_error: Option<String>,
     /// The node that sends chat alerts and reads the bus source.
     pub lease_holder: Option<String>,
+    /// Nodes heard from recently do not all have the same sale and catalog
+    /// (`[sale]`, channels, stores, SKUs, targets): their figures drift
+    /// apart on the same stream. Restart them on one config.
+    pub configs_differ: bool,
 }
 
 /// Writes this node's heartbeat until shutdown.
@@ -124,8 +132,28 @@ pub fn heartbeat(
                 () = tokio::time::sleep(EVERY * 5) => {}
             }
         };
-        loop {
+        let mut warned = false;
+        for beat in 0u64.. {
             let now = engine.now_ms();
+            // Every fifth beat (10 s): the others' configs, against ours.
+            if beat % 5 == 0
+                && let Ok(others) = read_nodes(&link).await
+            {
+                let other = others.iter().find(|n| {
+                    n.node != link.node
+                        && !n.sale.is_empty()
+                        && n.sale != link.sale_fingerprint
+                        && now - n.at_ms < SILENT_MS
+                });
+                match other {
+                    Some(n) if !warned => {
+                        tracing::error!(other = %n.node, "node {} runs another sale config (sale, catalog or targets) than this node: the same stream gives different figures on each; restart every node on one config", n.node);
+                        warned = true;
+                    }
+                    None => warned = false,
+                    _ => {}
+                }
+            }
             let mut me = own(&link, &progress, &listen, now);
             me.source = source.view();
             if let Ok(bytes) = serde_json::to_vec(&me)
@@ -192,6 +220,7 @@ pub fn own(link: &Link, progress: &Progress, listen: &str, now_ms: i64) -> NodeS
         at_ms: now_ms,
         seen_ms_ago: 0,
         silent: false,
+        sale: link.sale_fingerprint.clone(),
         source: None,
     }
 }
@@ -223,6 +252,7 @@ pub async fn read(
         n.silent = n.seen_ms_ago > SILENT_MS;
     }
     nodes.sort_by(|a, b| a.node.cmp(&b.node));
+    let configs_differ = differ(&nodes);
     ClusterStatus {
         node: link.node.clone(),
         stream,
@@ -230,7 +260,19 @@ pub async fn read(
         nodes,
         nodes_error,
         lease_holder,
+        configs_differ,
     }
+}
+
+/// Whether the nodes heard from recently report different sale configs
+/// (an older node that reports none is not counted).
+fn differ(nodes: &[NodeStatus]) -> bool {
+    let mut seen = nodes
+        .iter()
+        .filter(|n| !n.silent && !n.sale.is_empty())
+        .map(|n| n.sale.as_str());
+    let first = seen.next();
+    seen.any(|s| Some(s) != first)
 }
 
 async fn stream_state(link: &Link) -> Result<StreamState, String> {
@@ -307,6 +349,12 @@ pub fn render(v: &serde_json::Value) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "answered by   {}", s(&v["node"]));
     let _ = writeln!(out, "lease holder  {}", s(&v["lease_holder"]));
+    if v["configs_differ"].as_bool() == Some(true) {
+        let _ = writeln!(
+            out,
+            "WARNING       the nodes run different sale configs (see `sale` per node): their figures drift apart; restart them on one config"
+        );
+    }
     let st = &v["stream"];
     if st.is_object() {
         let _ = writeln!(

@@ -75,6 +75,6 @@ pub use identity::{
 };
 pub use log::{Claim, Log, Ticket};
 pub use recovery::{Dropped, Mode, Recovered, RecoveryError};
-pub use sale_file::SALE_FILE;
+pub use sale_file::{SALE_FILE, fingerprint as sale_fingerprint};
 pub use stream_file::STREAM_FILE;
 pub use wal::{Progress, Wal, WalError, WalStats};

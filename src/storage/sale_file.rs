@@ -23,6 +23,14 @@ pub fn write(dir: &Path, cfg: &Config) -> std::io::Result<()> {
     replace(dir, SALE_FILE, &bytes)
 }
 
+/// A short digest of what `sale.json` records of `cfg` (the sale, its
+/// targets and catalog): cluster nodes compare theirs, since apply reads
+/// the catalog and nodes on different catalogs would drift apart.
+pub fn fingerprint(cfg: &Config) -> String {
+    let bytes = SaleRecord::of(cfg).encode().unwrap_or_default();
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes))
+}
+
 /// Replaces `dir/name` with `bytes` whole: temporary file, synced, renamed,
 /// the directory synced (also for `identity.json`).
 pub fn replace(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {

@@ -209,3 +209,85 @@ async fn cluster_status_waits_for_a_node_that_does_not_listen_yet() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach"));
 }
+
+/// Apply reads each node's own catalog, so two nodes on different sale
+/// configs give different figures on the same stream. Status says so
+/// (`configs_differ`, a warning in `cluster-status`), and the node that
+/// sees the other logs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_on_different_sale_configs_are_flagged() {
+    let Some(nats) = NatsCluster::single().await else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let client = http();
+    let sale = sale_toml(starts_now());
+    let edited = format!("{sale}\n[[stores]]\nid = \"s-only-on-b\"\n");
+    assert_ne!(sale, edited);
+    let mut a = Node::new(
+        root.path(),
+        "a",
+        &sale,
+        "",
+        &nats.cluster_toml("WR_CONFIGS", 1, "a"),
+    );
+    let mut b = Node::new(
+        root.path(),
+        "b",
+        &edited,
+        "",
+        &nats.cluster_toml("WR_CONFIGS", 1, "b"),
+    );
+    a.start();
+    a.ready(&client).await;
+    b.start();
+    b.ready(&client).await;
+    let mut differ = false;
+    for _ in 0..40 {
+        let v = super::node::get(&client, &a.base, "/api/v1/cluster").await;
+        let nodes = v["nodes"].as_array().map_or(0, Vec::len);
+        if nodes == 2 {
+            differ = v["configs_differ"].as_bool() == Some(true);
+            let sales: Vec<&str> = v["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n["sale"].as_str())
+                .collect();
+            assert_eq!(sales.len(), 2, "{v}");
+            assert_ne!(sales[0], sales[1], "{v}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(differ, "status flags the two configs");
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["cluster-status", "--url", &a.base])
+        .output()
+        .expect("cluster-status");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("different sale configs"), "{text}");
+    // The same config on both: no flag (b restarted on a's config).
+    b.terminate();
+    let mut b = Node::new(
+        root.path(),
+        "b2",
+        &sale,
+        "",
+        &nats.cluster_toml("WR_CONFIGS", 1, "b2"),
+    );
+    b.start();
+    b.ready(&client).await;
+    let mut same = false;
+    for _ in 0..60 {
+        let v = super::node::get(&client, &a.base, "/api/v1/cluster").await;
+        if v["configs_differ"].as_bool() == Some(false) {
+            same = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(same, "once the other config's node is silent, no flag");
+    a.terminate();
+    b.terminate();
+}
