@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use super::format::checkpoint::Checkpoint;
-use super::identity::{self, Adopt, Found, IDENTITY_FILE};
+use super::opening::{self, Opening};
 use super::recovery::{self, Mode, Recovered, RecoveryError};
 use super::sale_file::{self, SALE_FILE};
 use super::stream_file;
@@ -55,45 +55,9 @@ pub fn load_readonly(dir: &Path) -> Result<Engine, String> {
     Ok(engine)
 }
 
-/// How a start treats the data directory.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Opening {
-    /// `--repair`: a damaged log or key file is cut off or set aside.
-    pub repair: bool,
-    /// `--adopt-data-dir` (or the demo): whose directory becomes this sale's.
-    pub adopt: Adopt,
-}
-
-/// Says at start what the identity check recorded.
-fn log_identity(dir: &Path, found: &Found) {
-    let dir = dir.display();
-    let id = found.identity();
-    match found {
-        Found::Same(_) => {}
-        Found::New(_) => {
-            tracing::info!(%dir, id = %id.id, sale = %id.sale, "new data directory")
-        }
-        Found::Upgraded {
-            from_sale_file: true,
-            ..
-        } => {
-            tracing::info!(%dir, id = %id.id, sale = %id.sale, "identity recorded from sale.json (a directory from an older warroom)")
-        }
-        Found::Upgraded { .. } => {
-            tracing::warn!(%dir, id = %id.id, sale = %id.sale, "the directory recorded no sale; it now belongs to this config's sale")
-        }
-        Found::Adopted { was, .. } => {
-            let was = was
-                .as_ref()
-                .map_or_else(|| "an unreadable identity".to_string(), |w| w.to_string());
-            tracing::warn!(%dir, %was, now = %id.sale, "--adopt-data-dir: the directory now belongs to this sale; the events it held count as this sale's")
-        }
-    }
-}
-
 /// What a checkpoint's number counts: records of the local log, or
 /// sequences of the cluster's stream (then the directory holds no log).
-enum Tail {
+pub(super) enum Tail {
     Wal(Wal),
     Stream(Arc<Progress>),
 }
@@ -140,23 +104,7 @@ impl Storage {
         engine: Engine,
         opening: Opening,
     ) -> Result<(Storage, Recovered), RecoveryError> {
-        // Before anything is changed: a directory a newer warroom wrote is
-        // left as it is.
-        match sale_file::read(dir) {
-            Err(source) if source.is_newer() => {
-                return Err(RecoveryError::Format {
-                    file: dir.join(SALE_FILE),
-                    source,
-                });
-            }
-            Err(reason) => {
-                tracing::warn!(file = %dir.join(SALE_FILE).display(), %reason, "unreadable; writing it again")
-            }
-            Ok(_) => {}
-        }
-        // Another sale's directory is refused before a record is replayed.
-        let found = identity::check(dir, &engine.config().sale, opening.adopt)
-            .map_err(|e| RecoveryError::Identity(Box::new(e)))?;
+        let found = opening::check(dir, &engine, opening)?;
         // A cluster node's directory: its checkpoints are numbered by the
         // stream's sequences, and a local log started after one would take
         // batches the stream never sees (the node's figures would part from
@@ -179,18 +127,8 @@ impl Storage {
                 });
             }
         }
-        let mode = if opening.repair {
-            Mode::Repair
-        } else {
-            Mode::Normal
-        };
-        let recovered = recovery::recover(dir, &engine, mode)?;
-        if let Some(id) = found.to_write() {
-            identity::write(dir, id).map_err(|e| RecoveryError::Io(dir.join(IDENTITY_FILE), e))?;
-            log_identity(dir, &found);
-        }
-        sale_file::write(dir, engine.config())
-            .map_err(|e| RecoveryError::Io(dir.join(SALE_FILE), e))?;
+        let recovered = recovery::recover(dir, &engine, opening.mode())?;
+        opening::record(dir, &engine, &found)?;
         let wal = Wal::open(dir, recovered.last_lsn + 1, cfg.fsync)
             .map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
         let storage = Storage::with(cfg, dir, engine, Tail::Wal(wal), recovered.checkpoint_lsn);
@@ -210,7 +148,13 @@ impl Storage {
         Ok((storage, recovered))
     }
 
-    fn with(cfg: &StorageConfig, dir: &Path, engine: Engine, tail: Tail, at: u64) -> Storage {
+    pub(super) fn with(
+        cfg: &StorageConfig,
+        dir: &Path,
+        engine: Engine,
+        tail: Tail,
+        at: u64,
+    ) -> Storage {
         let applied = engine.read(|st, _| st.events_applied);
         Storage {
             inner: Arc::new(Inner {
@@ -226,85 +170,6 @@ impl Storage {
                 checkpoint_soon: AtomicBool::new(false),
             }),
         }
-    }
-
-    /// Cluster mode: checks that `dir` belongs to this sale and follows
-    /// `stream` (created at `created_ns`), loads its newest checkpoint and
-    /// sets `progress` there; checkpoints are then numbered by stream
-    /// sequence and the directory keeps no log (the stream is the log).
-    pub fn open_following(
-        cfg: &StorageConfig,
-        dir: &Path,
-        engine: Engine,
-        opening: Opening,
-        stream: (&str, i128),
-        progress: Arc<Progress>,
-    ) -> Result<(Storage, Recovered), RecoveryError> {
-        let wrong = |reason: String| RecoveryError::WrongLog {
-            dir: dir.to_path_buf(),
-            reason,
-        };
-        if let Err(source) = sale_file::read(dir)
-            && source.is_newer()
-        {
-            return Err(RecoveryError::Format {
-                file: dir.join(SALE_FILE),
-                source,
-            });
-        }
-        let found = identity::check(dir, &engine.config().sale, opening.adopt)
-            .map_err(|e| RecoveryError::Identity(Box::new(e)))?;
-        std::fs::create_dir_all(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
-        let segments =
-            recovery::segments(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
-        if !segments.is_empty() {
-            return Err(wrong(
-                "holds a local log (wal-*.log) from a single-node start; a cluster node keeps no log here. Give the node an empty data directory (or one copied from another node of this cluster)".into(),
-            ));
-        }
-        let checkpoints =
-            super::checkpoint::list(dir).map_err(|e| RecoveryError::Io(dir.to_path_buf(), e))?;
-        match stream_file::read(dir) {
-            Ok(Some(have)) if (have.stream.as_str(), have.created_ns) != stream => {
-                return Err(wrong(format!(
-                    "follows stream {} created at {}ns, but the stream {} now was created at {}ns: it was deleted and created again, so its sequences name other batches. Start on an empty data directory",
-                    have.stream, have.created_ns, stream.0, stream.1
-                )));
-            }
-            Ok(Some(_)) => {}
-            Ok(None) if !checkpoints.is_empty() => {
-                return Err(wrong(
-                    "holds checkpoints but no stream.json: it is not known which stream they follow".into(),
-                ));
-            }
-            Ok(None) => {}
-            Err(source) => {
-                return Err(RecoveryError::Format {
-                    file: dir.join(stream_file::STREAM_FILE),
-                    source,
-                });
-            }
-        }
-        let mode = if opening.repair {
-            Mode::Repair
-        } else {
-            Mode::Normal
-        };
-        let recovered = recovery::recover_checkpoint(dir, &engine, mode)?;
-        if let Some(id) = found.to_write() {
-            identity::write(dir, id).map_err(|e| RecoveryError::Io(dir.join(IDENTITY_FILE), e))?;
-            log_identity(dir, &found);
-        }
-        stream_file::write(dir, stream.0, stream.1)
-            .map_err(|e| RecoveryError::Io(dir.join(stream_file::STREAM_FILE), e))?;
-        sale_file::write(dir, engine.config())
-            .map_err(|e| RecoveryError::Io(dir.join(SALE_FILE), e))?;
-        progress.start_at(recovered.checkpoint_lsn);
-        let at = recovered.checkpoint_lsn;
-        Ok((
-            Storage::with(cfg, dir, engine, Tail::Stream(progress), at),
-            recovered,
-        ))
     }
 
     /// The local write-ahead log (`None` in cluster mode).
@@ -509,7 +374,13 @@ secret = "{}"
             }
             names.extend(path.file_name().and_then(|n| n.to_str()).map(String::from));
         }
-        for prefix in [SALE_FILE, IDENTITY_FILE, "checkpoint-", "keys-", "wal-"] {
+        for prefix in [
+            SALE_FILE,
+            super::super::IDENTITY_FILE,
+            "checkpoint-",
+            "keys-",
+            "wal-",
+        ] {
             assert!(
                 names.iter().any(|n| n.starts_with(prefix)),
                 "{prefix} in {names:?}"

@@ -8,6 +8,10 @@
 //! - `metrics` — the log's figures on `/metrics`.
 //! - `health` — [`Health`]: whether everything the screens show is stored,
 //!   read by the live hub each tick.
+//! - `opening` — [`Opening`]: the checks a start makes before changing
+//!   anything (a newer `sale.json`, the identity) and what it records after.
+//! - `following` — `Storage::open_following`: a cluster node's directory
+//!   (checkpoints by stream sequence, `stream.json`, no log).
 //! - `handle` — [`Storage`], which ties the files to an engine: ingest logs
 //!   each batch under the engine lock (so the log's order is the apply
 //!   order) and waits for durability before it replies; a background task
@@ -35,6 +39,7 @@
 //!   conversions from older versions; the versions are listed there.
 
 mod checkpoint;
+mod following;
 mod format;
 mod handle;
 mod head;
@@ -43,6 +48,7 @@ mod identity;
 mod keys;
 mod log;
 mod metrics;
+mod opening;
 #[doc(hidden)]
 pub mod probe;
 mod recovery;
@@ -68,12 +74,13 @@ pub fn decode_record<'a>(
 ) -> Result<Option<i64>, codec::DecodeError> {
     format::log::decode_payload(format::log::VERSION, payload, out)
 }
-pub use handle::{Opening, Storage, load_readonly};
+pub use handle::{Storage, load_readonly};
 pub use health::{Cause, Health};
 pub use identity::{
     Adopt, DataDirId, DataDirIdentity, Found, IDENTITY_FILE, IdentityError, SaleIdentity,
 };
 pub use log::{Claim, Log, Ticket};
+pub use opening::Opening;
 pub use recovery::{Dropped, Mode, Recovered, RecoveryError};
 pub use sale_file::{SALE_FILE, fingerprint as sale_fingerprint};
 pub use stream_file::STREAM_FILE;
