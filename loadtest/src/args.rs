@@ -59,9 +59,19 @@ pub struct Args {
     /// WebSocket screens to open.
     #[arg(long, default_value_t = 0)]
     pub screens: usize,
-    /// Of those, how many parse frames to measure latency (the rest only count).
+    /// Of those, how many read their frames (latency, frames by type,
+    /// inflated size); the rest only count frames and bytes.
     #[arg(long, default_value_t = 100)]
     pub latency_screens: usize,
+    /// Screens offer nothing in their upgrade (by default they offer
+    /// `permessage-deflate; client_max_window_bits`, as Chromium does).
+    #[arg(long)]
+    pub no_deflate: bool,
+    /// Run once per number of screens, in turn (`0,1000,5000,10000`; 0 is
+    /// the no-screens reference), each for `--duration`, and print the
+    /// curve. The exactness check runs once, after the last step.
+    #[arg(long, value_delimiter = ',', num_args = 1, conflicts_with = "screens")]
+    pub screen_sweep: Vec<usize>,
     /// Stores in the generated catalog (ids s0001…, as `warroom demo` has).
     #[arg(long, default_value_t = 50)]
     pub stores: usize,

@@ -14,27 +14,43 @@
 //!   from when a batch was *due* (no coordinated omission).
 //! - `retry` — one body delivered: the same bytes retried on the next node,
 //!   attempts that may have applied it counted for the check.
-//! - `screens` — WebSocket screens; event-to-screen latency and frame lag.
-//! - `stats` — histograms, the final table, the JSON report.
+//! - `ws` — the screens' WebSocket client: a hand-written upgrade offering
+//!   `permessage-deflate`, a frame walker over a fixed buffer, an inflater.
+//! - `screens` — WebSocket screens: most only count frames and bytes; a
+//!   sample reads them for event-to-screen latency, frame lag, frames by type.
+//! - `server_view` — the server's `/metrics` on frames and snapshots sent.
+//! - `cost` — the load test's own CPU and peak memory.
+//! - `files` — the open-file limit, and how many screens fit under it.
+//! - `step` — one measured run; `sweep` — one per number of screens.
+//! - `stats`, `screen_lines` — histograms, the final table, the JSON report.
 //! - `check` — every node's totals against the ledger of what was sent.
 //! - `new_ids` — `--mode new-ids`: bodies of never-seen ids, memory before
 //!   and after.
 
 mod args;
 mod check;
+mod cost;
+mod files;
 #[cfg(test)]
 mod mock;
 mod new_ids;
 mod nodes;
 mod profile;
 mod retry;
+mod screen_lines;
 mod screens;
 mod sender;
+mod server_view;
 mod stats;
+mod step;
+mod sweep;
 mod template;
+#[cfg(test)]
+mod tests;
+mod ws;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use args::Args;
 
@@ -45,10 +61,7 @@ pub struct Outcome {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<Outcome> {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) => eprintln!("open-file limit raised to {n}"),
-        Err(e) => eprintln!("could not raise the open-file limit: {e}"),
-    }
+    let limit = files::raise();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.connections)
         .timeout(Duration::from_secs(30))
@@ -62,6 +75,13 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
     if args.touch_all {
         sender::touch_all(&client, &base, &args).await?;
     }
+    let fit = files::screens_that_fit(limit, args.connections);
+    let wanted = if args.screen_sweep.is_empty() {
+        vec![args.screens]
+    } else {
+        args.screen_sweep.clone()
+    };
+    files::warn_if_short(&wanted, fit, limit);
     let token = args.token.as_deref();
     let before = check::before(&client, &args.url, token).await?;
     let templates = Arc::new(template::Templates::build(&args));
@@ -71,36 +91,62 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
         args.batch,
         templates.mean_bytes()
     );
-    let log = Arc::new(screens::BatchLog::default());
-    let screens = screens::start(&args, log.clone()).await?;
-    let started = Instant::now();
-    let sent = sender::run(&args, &client, templates, log).await;
-    let elapsed = started.elapsed();
-    // Let the last ticks reach the screens.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let screen_stats = screens.finish().await;
-    let report = stats::Report::new(&args, elapsed, &sent, &screen_stats);
-    report.print();
+    let ctx = step::Ctx {
+        args: &args,
+        client: &client,
+        templates,
+        fit,
+    };
+    let (expected, slack, json) = if args.screen_sweep.is_empty() {
+        let step = step::run(&ctx, args.screens, 0).await?;
+        let report = stats::Report::new(&args, &step);
+        report.print();
+        (
+            step.sent.expected,
+            step.sent.slack,
+            Output::One(Box::new(report)),
+        )
+    } else {
+        let sweep = sweep::run(&ctx, &args.screen_sweep).await?;
+        println!();
+        print!("{}", sweep::table(&sweep.curve));
+        (sweep.expected, sweep.slack, Output::Sweep(sweep))
+    };
     let checks = if args.no_check {
         Vec::new()
     } else {
-        check::after(
-            &client,
-            &args.url,
-            token,
-            &before,
-            &sent.expected,
-            &sent.slack,
-        )
-        .await?
+        check::after(&client, &args.url, token, &before, &expected, &slack).await?
     };
     let exact = checks.iter().all(|c| c.exact);
     if let Some(path) = &args.report {
-        std::fs::write(
-            path,
-            serde_json::to_string_pretty(&report.with_checks(exact, checks))?,
-        )?;
+        let text = match json {
+            Output::One(report) => {
+                serde_json::to_string_pretty(&report.with_checks(exact, checks))?
+            }
+            Output::Sweep(sweep) => serde_json::to_string_pretty(&SweepJson {
+                exact,
+                expected,
+                node_checks: checks,
+                sweep,
+            })?,
+        };
+        std::fs::write(path, text)?;
         eprintln!("report written to {}", path.display());
     }
     Ok(Outcome { exact })
+}
+
+enum Output {
+    One(Box<stats::Report>),
+    Sweep(sweep::Sweep),
+}
+
+/// A sweep's JSON report: the curve, each step, and the check on them all.
+#[derive(serde::Serialize)]
+struct SweepJson {
+    #[serde(flatten)]
+    sweep: sweep::Sweep,
+    expected: template::Expected,
+    exact: bool,
+    node_checks: Vec<check::NodeCheck>,
 }

@@ -43,6 +43,8 @@ pub struct SenderResult {
     /// What the server may hold beyond `expected` because of those.
     pub slack: Expected,
     pub errors: BTreeMap<String, u64>,
+    /// Batches handed out (the next run starts numbering after them).
+    pub dispatched: u64,
 }
 
 struct Job {
@@ -63,12 +65,16 @@ fn millis_now() -> i64 {
 }
 
 /// Sends batches for `args.duration` seconds at `args.rate`, connection
-/// `k` starting on node `k mod n` of `args.url`.
+/// `k` starting on node `k mod n` of `args.url`. Batches are numbered
+/// from `first` (their ids and template follow the number), so runs one
+/// after another (a sweep's steps) never send the same ids twice; the
+/// log is indexed from 0.
 pub async fn run(
     args: &Args,
     client: &reqwest::Client,
     templates: Arc<Templates>,
     log: Arc<BatchLog>,
+    first: u64,
 ) -> SenderResult {
     let (tx, rx) = mpsc::channel::<Job>(args.connections * 2);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
@@ -104,7 +110,7 @@ pub async fn run(
                 let job = { rx.lock().await.recv().await };
                 let Some(job) = job else { break };
                 // Rendered once: every retry, on any node, sends these bytes.
-                templates.render(job.i, millis_now(), &mut body);
+                templates.render(first + job.i, millis_now(), &mut body);
                 log.mark_sent(job.i, Instant::now());
                 let to = retry::Targets {
                     urls: &urls,
@@ -120,7 +126,7 @@ pub async fn run(
                     &mut out.tally,
                 )
                 .await;
-                let template = templates.get(job.i);
+                let template = templates.get(first + job.i);
                 let acked = delivery.result.is_ok();
                 out.uncertain += u64::from(delivery.uncertain > 0);
                 out.slack += template.slack(delivery.uncertain, acked);
@@ -206,7 +212,7 @@ pub async fn run(
                 due
             }
         };
-        cumulative += templates.get(i).expected.events;
+        cumulative += templates.get(first + i).expected.events;
         log.push(i, cumulative);
         if tx.send(Job { i, due }).await.is_err() {
             break;
@@ -224,6 +230,7 @@ pub async fn run(
     let latency = std::mem::replace(&mut *shared.latency.lock(), new_histogram());
     let errors = std::mem::take(&mut *shared.errors.lock());
     SenderResult {
+        dispatched: log.len(),
         latency,
         expected: total.expected,
         accepted: total.accepted,
@@ -340,6 +347,7 @@ mod tests {
             &reqwest::Client::new(),
             templates,
             Arc::new(BatchLog::default()),
+            0,
         )
         .await;
 

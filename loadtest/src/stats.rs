@@ -1,15 +1,16 @@
 //! Histograms, the final table and the JSON report.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::args::{Args, Rate};
 use crate::check::NodeCheck;
-use crate::screens::ScreenStats;
-use crate::sender::SenderResult;
+use crate::cost::{self, Used};
+use crate::screens::SampleCounts;
+use crate::server_view::LiveCounters;
+use crate::step::Step;
 use crate::template::Expected;
 
 /// 1 µs to 60 s at 3 significant digits.
@@ -29,7 +30,7 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    fn of(h: &Histogram<u64>) -> Percentiles {
+    pub fn of(h: &Histogram<u64>) -> Percentiles {
         let ms = |us: u64| us as f64 / 1000.0;
         Percentiles {
             count: h.len(),
@@ -67,13 +68,34 @@ pub struct Report {
     pub uncertain: u64,
     pub errors: BTreeMap<String, u64>,
     pub http_latency_ms: Percentiles,
+    /// Screens asked for, and connected (fewer when they did not fit
+    /// under the open-file limit, or the server refused some).
     pub screens: usize,
     pub screens_connected: usize,
+    /// Screens that failed to connect or ended before the run did.
+    pub screens_failed: usize,
+    /// Screens whose upgrade accepted `permessage-deflate`.
+    pub screens_deflate: usize,
     pub frames_per_s_per_screen: f64,
+    /// Payload bytes on the wire, all screens (compressed where accepted).
     pub screen_bytes_per_s: f64,
     pub event_to_screen_ms: Percentiles,
     pub frame_lag_ms: Percentiles,
     pub screen_errors: Vec<String>,
+    /// The sampled screens (`--latency-screens`) and their frames by type,
+    /// joining frames included.
+    pub sample_screens: usize,
+    pub sample: SampleCounts,
+    /// Mean payload of a sampled frame on the wire, and inflated.
+    pub sample_wire_bytes_per_frame: f64,
+    pub sample_text_bytes_per_frame: f64,
+    /// The server's counters over the run (from `/metrics`).
+    pub server: Option<LiveCounters>,
+    /// Snapshots as a share of the frames the server sent over the run.
+    pub server_snapshot_share: Option<f64>,
+    /// The load test's own CPU over the run, and its peak memory.
+    pub loadtest_cpu: Used,
+    pub loadtest_max_rss_bytes: Option<u64>,
     pub expected: Expected,
     pub exact: Option<bool>,
     /// Each node's verdict, when there are several.
@@ -86,7 +108,9 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl Report {
-    pub fn new(args: &Args, elapsed: Duration, s: &SenderResult, screens: &ScreenStats) -> Report {
+    pub fn new(args: &Args, step: &Step) -> Report {
+        let (elapsed, s, screens) = (step.elapsed, &step.sent, &step.screens);
+        let per_frame = |bytes: u64| bytes as f64 / screens.sample.frames().max(1) as f64;
         let secs = elapsed.as_secs_f64().max(1e-9);
         let per_screen = if screens.connected > 0 {
             screens.frames as f64 / screens.connected as f64 / screens.seconds.max(1e-9)
@@ -118,13 +142,23 @@ impl Report {
             uncertain: s.uncertain,
             errors: s.errors.clone(),
             http_latency_ms: Percentiles::of(&s.latency),
-            screens: screens.screens,
+            screens: step.asked,
             screens_connected: screens.connected,
+            screens_failed: screens.failed,
+            screens_deflate: screens.deflate,
             frames_per_s_per_screen: per_screen,
             screen_bytes_per_s: screens.bytes as f64 / screens.seconds.max(1e-9),
             event_to_screen_ms: Percentiles::of(&screens.e2s),
             frame_lag_ms: Percentiles::of(&screens.lag),
             screen_errors: screens.errors.clone(),
+            sample_screens: screens.sampled,
+            sample: screens.sample,
+            sample_wire_bytes_per_frame: per_frame(screens.sample.wire_bytes),
+            sample_text_bytes_per_frame: per_frame(screens.sample.text_bytes),
+            server: step.server,
+            server_snapshot_share: step.server.and_then(|c| c.snapshot_share()),
+            loadtest_cpu: step.cost,
+            loadtest_max_rss_bytes: cost::max_rss(),
             expected: s.expected,
             exact: None,
             node_checks: Vec::new(),
@@ -174,17 +208,9 @@ impl Report {
         if self.screens > 0 {
             println!("event→screen      {}", p(&self.event_to_screen_ms));
             println!("frame lag         {}", p(&self.frame_lag_ms));
-            println!(
-                "screens           {:>12}   connected {}   {:.2} frames/s each   {:.1} MB/s in all",
-                self.screens,
-                self.screens_connected,
-                self.frames_per_s_per_screen,
-                self.screen_bytes_per_s / 1e6
-            );
-            for e in &self.screen_errors {
-                println!("screen error      {e}");
-            }
+            self.print_screens();
         }
+        self.print_cost();
         if self.errors.is_empty() {
             println!("errors            none");
         }
