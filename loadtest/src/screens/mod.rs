@@ -111,6 +111,9 @@ pub async fn start(args: &Args, n: usize, log: Arc<BatchLog>) -> anyhow::Result<
             tasks.push(tokio::spawn(async move {
                 let mut one = One::default();
                 let up = handshake::connect(&target, offer, i as u64).await;
+                if up.is_ok() {
+                    connected.fetch_add(1, Relaxed);
+                }
                 let _ = ready_tx.send(());
                 let up = match up {
                     Ok(up) => up,
@@ -119,7 +122,6 @@ pub async fn start(args: &Args, n: usize, log: Arc<BatchLog>) -> anyhow::Result<
                         return one;
                     }
                 };
-                connected.fetch_add(1, Relaxed);
                 one.connected = true;
                 one.deflate = up.deflate.is_some();
                 let mask = (i as u32).wrapping_mul(0x9e37_79b1).to_le_bytes();
