@@ -4,8 +4,10 @@
 //! by the alert frames fired since the tick before. Reads
 //! only to notice pongs and close frames. A screen that falls behind gets a
 //! fresh snapshot instead of the ticks it missed; one whose sends stall for
-//! `SEND_TIMEOUT`, or that answers no ping for `IDLE_LIMIT`, is closed.
-//! On shutdown each socket says "going away" (1001) and ends.
+//! `SEND_TIMEOUT` (`socket`), or that answers no ping for `IDLE_LIMIT`, is
+//! closed. On shutdown each socket says "going away" (1001) and ends. The
+//! handshake (`upgrade`) agrees whether frames go out compressed; the
+//! loop only hands the shared payloads to its [`ScreenSocket`].
 //!
 //! A client message over `MAX_INCOMING` is answered with close 1009
 //! ("message too big"). The protocol layer reads messages up to
@@ -15,25 +17,28 @@
 
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use tungstenite::Message;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 
 use super::error::AppError;
 use super::router::AppState;
+use super::socket::ScreenSocket;
+use super::upgrade::{Encoding, Handshake, Socket};
 use crate::live::{Filter, Hub};
 use crate::shutdown::Shutdown;
 
 const PING_EVERY: Duration = Duration::from_secs(15);
 const IDLE_LIMIT: Duration = Duration::from_secs(45);
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Screens send nothing but pongs and closes: keep incoming messages small.
 const MAX_INCOMING: usize = 4 * 1024;
 /// What the WebSocket layer reads whole before `MAX_INCOMING` is judged.
 const PROTOCOL_LIMIT: usize = 64 * 1024;
 
 pub async fn live(
-    ws: WebSocketUpgrade,
+    handshake: Handshake,
     State(app): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
@@ -54,19 +59,14 @@ pub async fn live(
     let shutdown = app.shutdown.clone();
     // Small buffers: a screen only reads, and thousands of them must be cheap.
     // (The defaults of 128 KiB each way cost ~150 KiB a screen.)
-    Ok(ws
+    let config = WebSocketConfig::default()
         .read_buffer_size(MAX_INCOMING)
         .write_buffer_size(0)
-        .max_message_size(PROTOCOL_LIMIT)
-        .max_frame_size(PROTOCOL_LIMIT)
-        .on_upgrade(move |socket| serve(socket, hub, filter, shutdown)))
-}
-
-async fn send(socket: &mut WebSocket, msg: Message) -> bool {
-    matches!(
-        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
-        Ok(Ok(()))
-    )
+        .max_message_size(Some(PROTOCOL_LIMIT))
+        .max_frame_size(Some(PROTOCOL_LIMIT));
+    Ok(handshake.accept(config, move |socket, encoding| {
+        serve(socket, encoding, hub, filter, shutdown)
+    }))
 }
 
 fn incoming_len(msg: &Message) -> usize {
@@ -74,18 +74,23 @@ fn incoming_len(msg: &Message) -> usize {
         Message::Text(t) => t.len(),
         Message::Binary(b) => b.len(),
         Message::Ping(b) | Message::Pong(b) => b.len(),
+        Message::Frame(f) => f.len(),
         Message::Close(_) => 0,
     }
 }
 
+fn close(code: CloseCode, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
 /// Says 1009 "message too big" and waits (briefly) for the client's close,
 /// so the connection ends cleanly rather than with a reset.
-async fn close_too_big(socket: &mut WebSocket) {
-    let close = CloseFrame {
-        code: close_code::SIZE,
-        reason: Utf8Bytes::from_static("message too big: at most 4096 bytes"),
-    };
-    if !send(socket, Message::Close(Some(close))).await {
+async fn close_too_big(socket: &mut ScreenSocket<'_>) {
+    let msg = close(CloseCode::Size, "message too big: at most 4096 bytes");
+    if !socket.send(msg).await {
         return;
     }
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
@@ -98,15 +103,16 @@ async fn close_too_big(socket: &mut WebSocket) {
     .await;
 }
 
-async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdown) {
+async fn serve(socket: Socket, encoding: Encoding, hub: Hub, filter: Filter, shutdown: Shutdown) {
     let stats = || hub.stats();
+    let mut socket = ScreenSocket::new(socket, encoding, &hub.stats().wire);
     let mut sub = hub.subscribe(filter.clone());
     sub.rx.borrow_and_update();
-    if !send(&mut socket, Message::Text(hub.hello(&filter))).await {
+    if !socket.send_payload(&hub.hello(&filter)).await {
         return;
     }
     let (mut last_seq, snap) = sub.snapshot();
-    if !send(&mut socket, Message::Text(snap)).await {
+    if !socket.send_payload(&snap).await {
         return;
     }
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
@@ -114,8 +120,7 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
     loop {
         tokio::select! {
             () = shutdown.wait() => {
-                let close = CloseFrame { code: close_code::AWAY, reason: Utf8Bytes::from_static("server shutting down") };
-                let _ = send(&mut socket, Message::Close(Some(close))).await;
+                let _ = socket.send(close(CloseCode::Away, "server shutting down")).await;
                 break;
             }
             changed = sub.rx.changed() => {
@@ -138,14 +143,14 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
                     last_seq = seq;
                     let mut ok = true;
                     for alert in frame.alerts.iter() {
-                        ok = ok && send(&mut socket, Message::Text(alert.clone())).await;
+                        ok = ok && socket.send_payload(alert).await;
                     }
                     if !ok {
                         break;
                     }
                     frame.tick
                 };
-                if !send(&mut socket, Message::Text(msg)).await {
+                if !socket.send_payload(&msg).await {
                     break;
                 }
                 stats().frames_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -158,11 +163,7 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
                 }
                 Some(Ok(_)) => last_heard = Instant::now(),
                 Some(Err(e)) => {
-                    let too_big = matches!(
-                        e.into_inner().downcast_ref::<tungstenite::Error>(),
-                        Some(tungstenite::Error::Capacity(_))
-                    );
-                    if too_big {
+                    if matches!(e, tungstenite::Error::Capacity(_)) {
                         close_too_big(&mut socket).await;
                     }
                     break;
@@ -170,11 +171,10 @@ async fn serve(mut socket: WebSocket, hub: Hub, filter: Filter, shutdown: Shutdo
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > IDLE_LIMIT {
-                    let close = CloseFrame { code: close_code::POLICY, reason: Utf8Bytes::from_static("no answer to pings") };
-                    let _ = send(&mut socket, Message::Close(Some(close))).await;
+                    let _ = socket.send(close(CloseCode::Policy, "no answer to pings")).await;
                     break;
                 }
-                if !send(&mut socket, Message::Ping(Default::default())).await {
+                if !socket.send(Message::Ping(Default::default())).await {
                     break;
                 }
             }

@@ -3,7 +3,9 @@
 //! `router` builds the axum router apart from serving (tests can call it
 //! without a socket) and holds [`AppState`], the handles bundle; one file
 //! per area of routes: `events` (ingest), `views` (summary, rows,
-//! timeline), `live` (the screens' WebSocket), `alerts` (alerts and
+//! timeline), `live` (the screens' WebSocket:
+//! its loop; `upgrade` its handshake, `extensions` the compression
+//! offers, `socket` the sends), `alerts` (alerts and
 //! silences), `export` (the review pack), `ops` (health, readiness,
 //! metrics), `web` (the embedded screen). `auth` checks roles, `host`
 //! judges the `Host` header and origins; `error` maps failures to statuses
@@ -15,10 +17,13 @@ mod cluster;
 mod error;
 mod events;
 mod export;
+mod extensions;
 mod host;
 mod live;
 mod ops;
 mod router;
+mod socket;
+mod upgrade;
 mod views;
 mod web;
 

@@ -20,13 +20,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use tokio::sync::watch;
 
 use super::build::{self, Diff, TickContext};
 use super::filter::Filter;
 use super::frame::{Frame, Tick};
+use super::payload::{Payload, WireStats};
 use super::stored::{Shown, StorageNote};
 use super::stream::Stream;
 use crate::alerts::Alerts;
@@ -40,8 +40,8 @@ use crate::storage::{Health, Log};
 #[derive(Debug, Clone)]
 pub struct Published {
     pub seq: u64,
-    pub tick: Utf8Bytes,
-    pub alerts: Arc<[Utf8Bytes]>,
+    pub tick: Payload,
+    pub alerts: Arc<[Payload]>,
 }
 
 /// Counters of the live side, for `/metrics` and the README's figures.
@@ -59,6 +59,8 @@ pub struct LiveStats {
     /// Bytes of the last unfiltered tick frame.
     pub last_tick_bytes: AtomicU64,
     pub topics: AtomicU64,
+    /// Bytes sent to screens, plain and compressed (`payload`).
+    pub wire: WireStats,
 }
 
 struct Topic {
@@ -66,7 +68,7 @@ struct Topic {
     clients: AtomicUsize,
     /// The newest snapshot and the tick it was built at: built at most once
     /// per tick however many screens (re)join or fall behind at once.
-    snapshot: parking_lot::Mutex<Option<(u64, Utf8Bytes)>>,
+    snapshot: parking_lot::Mutex<Option<(u64, Payload)>>,
 }
 
 struct Inner {
@@ -100,7 +102,7 @@ impl Subscription {
     /// The topic's snapshot as of the newest tick, serialised, with its
     /// sequence number; built only if no screen of this topic asked since
     /// that tick.
-    pub fn snapshot(&self) -> (u64, Utf8Bytes) {
+    pub fn snapshot(&self) -> (u64, Payload) {
         let hub = &self.hub;
         let stats = &hub.inner.stats;
         stats.snapshots_sent.fetch_add(1, Relaxed);
@@ -197,11 +199,11 @@ impl Hub {
             let mut every = tokio::time::interval(every);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let tz = hub.inner.engine.sale().timezone;
-            let mut pending: Vec<Utf8Bytes> = Vec::new();
+            let mut pending: Vec<Payload> = Vec::new();
             loop {
                 tokio::select! {
                     _ = every.tick() => {
-                        let fired: Arc<[Utf8Bytes]> = std::mem::take(&mut pending).into();
+                        let fired: Arc<[Payload]> = std::mem::take(&mut pending).into();
                         hub.tick_once(&mut diff, &mut shown, &fired);
                     }
                     alert = alerts.recv() => match alert {
@@ -226,7 +228,7 @@ impl Hub {
             let entry = self.inner.topics.entry(filter).or_insert_with(|| {
                 let (tx, _) = watch::channel(Published {
                     seq,
-                    tick: Utf8Bytes::from_static(""),
+                    tick: Payload::new(String::new()),
                     alerts: Arc::from([]),
                 });
                 Arc::new(Topic {
@@ -248,7 +250,7 @@ impl Hub {
     }
 
     /// The hello frame for `filter`, serialised.
-    pub fn hello(&self, filter: &Filter) -> Utf8Bytes {
+    pub fn hello(&self, filter: &Filter) -> Payload {
         let engine = &self.inner.engine;
         let mut hello = build::hello(engine.config(), engine.now_ms(), filter);
         hello.servers = self.inner.stream.get().map(|s| s.screens().to_vec());
@@ -256,7 +258,7 @@ impl Hub {
     }
 
     /// Builds and publishes one tick for every topic with screens.
-    fn tick_once(&self, diff: &mut Diff, shown: &mut Shown, alerts: &Arc<[Utf8Bytes]>) {
+    fn tick_once(&self, diff: &mut Diff, shown: &mut Shown, alerts: &Arc<[Payload]>) {
         let inner = &self.inner;
         // Read whether or not anyone watches, so a recovery while nobody
         // did is not announced to the next screen as news.
@@ -325,6 +327,6 @@ impl Hub {
 }
 
 /// A frame's bytes, as every screen it goes to is sent them.
-fn encode(frame: &Frame) -> Utf8Bytes {
-    Utf8Bytes::from(frame.to_json())
+fn encode(frame: &Frame) -> Payload {
+    Payload::new(frame.to_json())
 }

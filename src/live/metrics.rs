@@ -1,4 +1,5 @@
-//! The live hub's figures on `/metrics`: screens, topics, frames and ticks.
+//! The live hub's figures on `/metrics`: screens, topics, frames, ticks
+//! and the bytes the sockets sent, plain and compressed.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -66,6 +67,27 @@ impl Report for LiveStats {
             Kind::Gauge,
             "Size of the last unfiltered tick frame in bytes.",
             l(&self.last_tick_bytes),
+        );
+        let wire = &self.wire;
+        let bytes = "warroom_live_bytes_sent_total";
+        out.family(
+            bytes,
+            Kind::Counter,
+            "Message bytes sent to screens, by encoding (deflate: compressed with permessage-deflate).",
+        );
+        out.labelled(bytes, &[("encoding", "plain")], l(&wire.plain_bytes));
+        out.labelled(bytes, &[("encoding", "deflate")], l(&wire.deflate_bytes));
+        out.one(
+            "warroom_live_frames_compressed_total",
+            Kind::Counter,
+            "Frames compressed for permessage-deflate screens (once per frame, shared by its screens).",
+            l(&wire.compressions),
+        );
+        out.one(
+            "warroom_live_screens_deflate",
+            Kind::Gauge,
+            "Connected live screens that negotiated permessage-deflate.",
+            l(&wire.deflate_screens),
         );
     }
 }

@@ -7,7 +7,8 @@
 //! same bytes, and a slow screen simply finds the newest frame when it is
 //! ready (it skips, it is never queued for). `frame` is the screen protocol
 //! (one [`Frame`] enum), `build` makes frames from the engine's state,
-//! `scope` says what a filter covers and sums its figures, `stored` what
+//! `scope` says what a filter covers and sums its figures, `payload` a
+//! published frame's bytes and their compressed copy, `stored` what
 //! the screens are told when figures shown are not yet stored, `stream`
 //! (cluster mode) which stream sequence the figures reflect. The socket that
 //! serves one screen is the HTTP side's (`http::live`).
@@ -17,6 +18,7 @@ mod filter;
 mod frame;
 mod hub;
 mod metrics;
+mod payload;
 mod scope;
 mod stored;
 mod stream;
@@ -27,6 +29,7 @@ pub use build::{Diff, PUSH_CHANNELS, PUSH_STORES, TickContext, hello, snapshot, 
 pub use filter::Filter;
 pub use frame::{AlertFrame, DigestFrame, Frame, Hello, Snapshot, Stamp, Tick};
 pub use hub::{Hub, LiveStats};
+pub use payload::{DEFLATE_LEVEL, Payload, WireStats, deflate};
 pub use scope::ScopeView;
 pub use stored::{StorageNote, StorageReason};
 pub use stream::{Stream, StreamNote};

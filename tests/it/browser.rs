@@ -1,5 +1,6 @@
 //! The screen in a real headless Chromium: it shows the API's figures,
-//! turns stale when the server goes away, and recovers when it returns.
+//! over a compressed socket (Chromium offers `permessage-deflate`), turns
+//! stale when the server goes away, and recovers when it returns.
 //! Screenshots land in `target/screen.png` and `target/screen-reconnected.png`.
 
 use std::path::PathBuf;
@@ -91,6 +92,35 @@ async fn assert_screen_matches(b: &mut Browser, app: &TestApp) {
     );
 }
 
+/// Chromium offers `permessage-deflate`: the page's socket negotiated it
+/// (docs/api.md, Live frames, "Compression"), and the figures it showed
+/// above came through compressed frames.
+async fn assert_screen_is_compressed(app: &TestApp) {
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |prefix: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("{prefix} in {metrics}"))
+    };
+    assert_eq!(
+        value("warroom_live_screens_deflate "),
+        1,
+        "the page's socket"
+    );
+    assert!(value("warroom_live_bytes_sent_total{encoding=\"deflate\"} ") > 0);
+    assert!(value("warroom_live_frames_compressed_total ") > 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_screen_shows_the_api_figures_and_survives_a_server_restart() {
     let Some(chromium) = chromium() else { return };
@@ -106,6 +136,7 @@ async fn the_screen_shows_the_api_figures_and_survives_a_server_restart() {
     let mut b = Browser::launch(&chromium).await;
     b.open(&format!("{}/", app.base)).await;
     assert_screen_matches(&mut b, &app).await;
+    assert_screen_is_compressed(&app).await;
     b.wait_for(
         "document.getElementById('conn').classList.contains('live')",
         5,

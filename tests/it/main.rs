@@ -16,6 +16,7 @@ mod cluster;
 mod config;
 mod crash;
 mod damage;
+mod deflate;
 mod export;
 mod export_cells;
 mod failover;

@@ -75,6 +75,8 @@ async fn promtool_accepts_the_metrics() {
         "warroom_wal_fsyncs_total",
         "warroom_idempotency_keys 100",
         "warroom_live_screens 0",
+        "warroom_live_bytes_sent_total{encoding=\"deflate\"} 0",
+        "warroom_live_screens_deflate 0",
         "warroom_alert_deliveries_total{hook=\"hook \\\"one\\\"\"",
         "process_resident_memory_bytes",
     ] {
