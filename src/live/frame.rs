@@ -3,9 +3,12 @@
 //! [`Frame`] is serialised with its `type` tag (`hello`, `snapshot`,
 //! `tick`, `alert`), so the JSON the screens read is defined here and
 //! nowhere else; `web/app.js` reads these fields and `docs/api.md` (Live
-//! push) describes them. Snapshots and ticks share their opening
+//! frames) describes them. Snapshots and ticks share their opening
 //! ([`Stamp`]) and their scope's figures (`ScopeView`), each defined once
-//! and flattened in; rows are the views' row types. Alert frames come from
+//! and flattened in; rows are the views' row types — full rows in a
+//! snapshot, the compact tick rows of `views::pushed` in a tick — with
+//! every ratio rounded for the screen (`views::round_ratio`, docs/api.md,
+//! Tick rows) while the API keeps them exact. Alert frames come from
 //! the alert side's typed notices: a digest is an `alert` frame too, with
 //! `event: "digest"`, as the feed has always read it.
 

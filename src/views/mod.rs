@@ -5,6 +5,9 @@
 //! (`State`, `Config`, now): money in minor units, fractions as floats, times
 //! as RFC 3339 in the sale's time zone. Derived figures (AOV, completion,
 //! pace, projection, sell-out ETA) are computed here, once, for everyone.
+//! `pushed` has the compact rows a live tick sends and `rounding` the
+//! ratios as live frames carry them (4 significant digits); the API and
+//! the export serialise the same figures exact.
 
 mod figures;
 mod pushed;
