@@ -21,10 +21,14 @@ import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './
  * @typedef {{minute_start:string, gmv:number, orders:number, units:number, cumulative_gmv:number}} TimelineRow
  * @typedef {{type:'hello', sale:{name:string, currency:string, starts:string, ends:string, timezone:string, target:?number},
  *   plan:[number, number][], tick_ms:number, server_time_ms:number, servers?:string[]}} Hello
+ * @typedef {[string, number, number, ?number]} StoreCells a store in a tick: [id, gmv, orders, completion]
  * @typedef {{type:'snapshot'|'tick', seq:number, server_time_ms:number, events_applied:number, totals:Totals,
  *   windows:{'1m':Window,'5m':Window,'15m':Window}, rates:{orders_per_s:number, gmv_per_s:number},
- *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:Row[],
- *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[], storage?:Storage, stream?:Stream}} DataFrame
+ *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:(Row[]|StoreCells[]),
+ *   store_names?:Object<string, string>, top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[],
+ *   storage?:Storage, stream?:Stream}} DataFrame
+ *   Ratios carry 4 significant digits. In a snapshot `channels` and `stores` are full rows; in a tick
+ *   channels are deltas (no name unless first seen, no targets or windows) and stores are StoreCells.
  * @typedef {{ok:boolean, unstored?:number, reason?:('write_failed'|'disk_full')}} Storage
  *   Present while the server's log is failing (and once, ok, when it recovers).
  * @typedef {{seq:number, lag_ms:number, behind:boolean, node:string}} Stream
@@ -361,7 +365,9 @@ function barRows(el, rows, startRank) {
     li.innerHTML = `<span class="n">${startRank + i}</span><span class="name"></span>` +
       `<span class="v">${fmt.money(r.gmv)}${c === null ? '' : ' · ' + fmt.pct(c, 0)}</span>` +
       `<span class="track"><span class="fill${c >= 1 ? ' done' : ''}" style="width:${Math.min(100, (c ?? 0) * 100)}%"></span></span>`;
-    li.querySelector('.name').textContent = r.name;
+    // A row that reached the list in a tick without a name (a store new to
+    // this screen's top 200, not to the sale) shows its id until a snapshot.
+    li.querySelector('.name').textContent = r.name ?? r.id;
     return li;
   }));
 }

@@ -113,9 +113,18 @@ function applyTick(d, f, minuteOf) {
   const newest = Math.max(...d.series.keys());
   for (const s of d.series.keys()) if (s <= newest - SERIES_S) d.series.delete(s);
   for (const row of f.timeline) d.timeline[minuteOf(row)] = row;
-  for (const r of f.channels) d.channels.set(r.id, r);
-  // Store rows in ticks are deltas (id, name, gmv, orders, completion).
-  for (const r of f.stores) d.stores.set(r.id, { ...d.stores.get(r.id), ...r });
+  // Channels in ticks are deltas: counters and ratios onto the snapshot's
+  // row (name only when first seen; targets and windows stay as they were).
+  for (const r of f.channels) d.channels.set(r.id, { ...d.channels.get(r.id), ...r });
+  // Stores in ticks are arrays [id, gmv, orders, completion]; a store first
+  // seen has its name in `store_names`.
+  const names = f.store_names ?? {};
+  for (const [id, gmv, orders, completion] of f.stores) {
+    const row = { ...d.stores.get(id), id, gmv, orders, completion };
+    if (Object.hasOwn(names, id)) row.name = names[id];
+    d.stores.set(id, row);
+  }
+  // SKU lists in ticks carry what the panels draw, and replace the list.
   if (f.top_skus) d.topSkus = f.top_skus;
   if (f.stock_warnings) d.warnings = f.stock_warnings;
   // Ticks carry it while failing and once (ok) on recovery.

@@ -49,6 +49,8 @@ pub struct TickContext {
     /// Stores at or past this index are new since the last tick.
     stores_known: usize,
     channel_changed: Vec<bool>,
+    /// Channels at or past this index are new since the last tick.
+    channels_known: usize,
     top_skus: Option<Vec<SkuRow>>,
     warnings: Option<Vec<SkuRow>>,
 }
@@ -69,6 +71,7 @@ impl TickContext {
             out
         };
         let stores_known = diff.stores.len();
+        let channels_known = diff.channels.len();
         let store_changed = changed(
             &mut diff.stores,
             &mut st.stores.iter().map(|s| s.scope.counters),
@@ -97,6 +100,7 @@ impl TickContext {
             store_changed,
             stores_known,
             channel_changed,
+            channels_known,
             top_skus,
             warnings,
         }
@@ -210,11 +214,10 @@ pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u
             SERIES_TICK_S,
             Some(from_minute),
         ),
-        channels: if changed_channels.is_empty() {
-            Vec::new()
-        } else {
-            channel_rows(st, now_ms, &changed_channels)
-        },
+        channels: changed_channels
+            .into_iter()
+            .map(|i| views::channel_delta(st, i, i >= ctx.channels_known))
+            .collect(),
         stores: sel
             .stores
             .iter()

@@ -3,9 +3,12 @@
 //! [`Frame`] is serialised with its `type` tag (`hello`, `snapshot`,
 //! `tick`, `alert`), so the JSON the screens read is defined here and
 //! nowhere else; `web/app.js` reads these fields and `docs/api.md` (Live
-//! push) describes them. Snapshots and ticks share their opening
+//! frames) describes them. Snapshots and ticks share their opening
 //! ([`Stamp`]) and their scope's figures (`ScopeView`), each defined once
-//! and flattened in; rows are the views' row types. Alert frames come from
+//! and flattened in; rows are the views' row types — full rows in a
+//! snapshot, the compact tick rows of `views::pushed` in a tick — with
+//! every ratio rounded for the screen (`views::round_ratio`, docs/api.md,
+//! Tick rows) while the API keeps them exact. Alert frames come from
 //! the alert side's typed notices: a digest is an `alert` frame too, with
 //! `event: "digest"`, as the feed has always read it.
 
@@ -20,7 +23,10 @@ use super::stored::StorageNote;
 use super::stream::StreamNote;
 use crate::alerts::{AlertRecord, NoticeKind, RuleCount, ScreenNotice};
 use crate::config::Rule;
-use crate::views::{ChannelRow, SaleInfo, SkuRow, StoreDelta, StoreRow, fmt_time};
+use crate::views::{
+    ChannelDelta, ChannelRow, SaleInfo, SkuRow, StoreDeltas, StoreRow, fmt_time, rounded_rows,
+    tick_skus,
+};
 
 /// One per-second point: `[epoch second, orders, gmv]`.
 pub type SeriesPoint = [i64; 3];
@@ -81,9 +87,15 @@ pub struct Snapshot {
     /// (at most `views::SCREEN_ROWS` rows).
     #[serde(flatten)]
     pub view: ScopeView,
+    /// Full rows, ratios rounded for the screen (`views::round_ratio`) as
+    /// in every live frame; the API keeps them exact.
+    #[serde(serialize_with = "rounded_rows")]
     pub channels: Vec<ChannelRow>,
+    #[serde(serialize_with = "rounded_rows")]
     pub stores: Vec<StoreRow>,
+    #[serde(serialize_with = "rounded_rows")]
     pub top_skus: Vec<SkuRow>,
+    #[serde(serialize_with = "rounded_rows")]
     pub stock_warnings: Vec<SkuRow>,
     pub alerts: Vec<AlertRecord>,
     /// Present only while the log is failing (see `stored`).
@@ -100,12 +112,16 @@ pub struct Tick {
     /// filling), the previous and the current minute.
     #[serde(flatten)]
     pub view: ScopeView,
-    /// Only the channels that changed.
-    pub channels: Vec<ChannelRow>,
-    pub stores: Vec<StoreDelta>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Only the channels that changed, as deltas (`views::pushed`).
+    pub channels: Vec<ChannelDelta>,
+    /// Only the stores that changed: `stores` as arrays and, for stores
+    /// first seen, `store_names` (two fields on the wire).
+    #[serde(flatten)]
+    pub stores: StoreDeltas,
+    /// Present only when the list changed; rows as the screen draws them.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tick_skus")]
     pub top_skus: Option<Vec<SkuRow>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tick_skus")]
     pub stock_warnings: Option<Vec<SkuRow>>,
     /// Every tick while the log is failing, one `{"ok":true}` when it
     /// recovers, otherwise absent (see `stored`).

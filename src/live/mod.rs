@@ -23,8 +23,8 @@ mod scope;
 mod stored;
 mod stream;
 
-/// Kept for callers that still name it here; the type is the views'.
-pub use crate::views::StoreDelta;
+/// Kept for callers that still name them here; the types are the views'.
+pub use crate::views::{ChannelDelta, StoreDelta, StoreDeltas};
 pub use build::{Diff, PUSH_CHANNELS, PUSH_STORES, TickContext, hello, snapshot, tick};
 pub use filter::Filter;
 pub use frame::{AlertFrame, DigestFrame, Frame, Hello, Snapshot, Stamp, Tick};

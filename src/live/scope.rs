@@ -71,6 +71,8 @@ pub(super) fn select(
 /// the figures snapshots and ticks both carry (flattened into them).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ScopeView {
+    /// Ratios rounded for the screen (docs/api.md, Live frames).
+    #[serde(serialize_with = "views::rounded")]
     pub totals: Totals,
     pub windows: WindowSet,
     pub rates: Rates,

@@ -5,18 +5,24 @@
 //! (`State`, `Config`, now): money in minor units, fractions as floats, times
 //! as RFC 3339 in the sale's time zone. Derived figures (AOV, completion,
 //! pace, projection, sell-out ETA) are computed here, once, for everyone.
+//! `pushed` has the compact rows a live tick sends and `rounding` the
+//! ratios as live frames carry them (4 significant digits); the API and
+//! the export serialise the same figures exact.
 
 mod figures;
+mod pushed;
+mod rounding;
 mod rows;
 mod sale;
 mod summary;
 mod timeline;
 
 pub use figures::{completion, pace, projected_gmv};
+pub use pushed::{ChannelDelta, StoreDelta, StoreDeltas, channel_delta, store_delta, tick_skus};
+pub use rounding::{RATIO_DIGITS, ScreenRounded, ratio, round_ratio, rounded, rounded_rows};
 pub use rows::{
-    ChannelRow, RowFigures, RowSort, SkuRow, SkuSort, StockWarning, StoreDelta, StoreRow,
-    channel_row, channel_rows, sku_row, sku_rows, stock_warning_rows, store_delta, store_row,
-    store_rows,
+    ChannelRow, RowFigures, RowSort, SkuRow, SkuSort, StockWarning, StoreRow, channel_row,
+    channel_rows, sku_row, sku_rows, stock_warning_rows, store_row, store_rows,
 };
 pub use sale::{SaleInfo, fmt_time};
 pub use summary::{

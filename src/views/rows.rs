@@ -70,34 +70,6 @@ pub struct StoreRow {
     pub figures: RowFigures,
 }
 
-/// A store's figures in a live tick: what a ranking draws, nothing more (a
-/// busy sale changes every store every tick, and every byte goes to every
-/// screen). The name only comes with a store's first tick: the snapshot
-/// has the others, and a screen that missed a tick gets a new snapshot.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StoreDelta {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub gmv: i64,
-    pub orders: u64,
-    /// Percent, to 0.01.
-    pub completion: Option<f64>,
-}
-
-/// Store `i`'s tick figures; `with_name` for its first tick.
-pub fn store_delta(st: &State, i: usize, with_name: bool) -> StoreDelta {
-    let s = &st.stores[i];
-    let c = &s.scope.counters;
-    StoreDelta {
-        id: s.id.to_string(),
-        name: with_name.then(|| s.name.to_string()),
-        gmv: c.gmv,
-        orders: c.orders,
-        completion: completion(c.gmv, s.target).map(|x| (x * 100.0).round() / 100.0),
-    }
-}
-
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SkuRow {
     pub id: String,

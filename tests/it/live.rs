@@ -88,8 +88,9 @@ async fn ticks_carry_what_the_api_shows() {
     .await;
     let summary = app.get("/api/v1/summary").await;
     assert_eq!(
-        tick["totals"], summary["totals"],
-        "tick totals equal the API's"
+        tick["totals"],
+        screen_rounded(&summary["totals"]),
+        "tick totals equal the API's, ratios to 4 significant digits"
     );
     assert_eq!(tick["windows"], summary["windows"]);
     assert!(tick["server_time"].is_string());
@@ -98,7 +99,8 @@ async fn ticks_carry_what_the_api_shows() {
             .as_u64()
             .is_some_and(|s| s > snap["seq"].as_u64().unwrap_or(0))
     );
-    // The stores that changed come with the tick, as the API shows them.
+    // The stores that changed come with the tick, as the API shows them:
+    // `[id, gmv, orders, completion]`.
     let stores = app.get("/api/v1/stores").await;
     let s1 = stores
         .as_array()
@@ -109,23 +111,19 @@ async fn ticks_carry_what_the_api_shows() {
         .map(|a| a.iter().collect())
         .unwrap_or_default();
     // Changes may have been spread over two ticks; the newest value must match.
-    if let (Some(row), Some(s1)) = (changed.iter().find(|r| r["id"] == "s1"), s1) {
-        for field in ["gmv", "orders"] {
-            assert_eq!(row[field], s1[field], "{field}");
-        }
-        let (shown, exact) = (row["completion"].as_f64(), s1["completion"].as_f64());
-        assert!(
-            shown
-                .zip(exact)
-                .is_some_and(|(a, b)| (a - b).abs() <= 0.005),
-            "completion to 0.01: {shown:?} vs {exact:?}"
-        );
+    if let (Some(row), Some(s1)) = (changed.iter().find(|r| r[0] == "s1"), s1) {
+        assert_eq!(row.as_array().map(Vec::len), Some(4), "{row}");
+        assert_eq!(row[1], s1["gmv"]);
+        assert_eq!(row[2], s1["orders"]);
+        let exact = s1["completion"].as_f64().expect("s1 has a target");
+        assert_eq!(row[3].as_f64(), Some(warroom::views::round_ratio(exact)));
         // The name comes with the snapshot, and with a store's first tick.
-        assert!(row["name"].is_null() || row["name"] == s1["name"]);
+        let name = &tick["store_names"]["s1"];
+        assert!(name.is_null() || *name == s1["name"]);
     }
     // Quiet ticks keep coming (every 250 ms) with the same totals.
     let next = frame_where(&mut ws, |f| f["type"] == "tick").await;
-    assert_eq!(next["totals"], summary["totals"]);
+    assert_eq!(next["totals"], screen_rounded(&summary["totals"]));
     assert!(
         next["stores"].as_array().is_some_and(Vec::is_empty),
         "nothing changed: {}",
@@ -174,7 +172,7 @@ async fn a_filtered_screen_sees_only_its_store() {
     .await;
     assert_eq!(tick["totals"]["gmv"], 5 * 10_000 + 200);
     for row in tick["stores"].as_array().expect("stores") {
-        assert_eq!(row["id"], "s1");
+        assert_eq!(row[0], "s1");
     }
     let many = (0..101)
         .map(|i| format!("s{i}"))
@@ -265,22 +263,30 @@ async fn a_new_store_brings_its_name_once() {
         f["type"] == "tick"
             && f["stores"]
                 .as_array()
-                .is_some_and(|a| a.iter().any(|r| r["id"] == "pop-up"))
+                .is_some_and(|a| a.iter().any(|r| r[0] == "pop-up"))
     };
-    let pop_up = |tick: Value| {
+    let pop_up = |tick: &Value| {
         tick["stores"]
             .as_array()
-            .and_then(|a| a.iter().find(|r| r["id"] == "pop-up"))
+            .and_then(|a| a.iter().find(|r| r[0] == "pop-up"))
             .cloned()
             .unwrap_or_default()
     };
-    let row = pop_up(frame_where(&mut ws, has).await);
-    assert_eq!(row["name"], "pop-up", "its first tick names it");
+    let tick = frame_where(&mut ws, has).await;
+    assert_eq!(
+        tick["store_names"],
+        serde_json::json!({"pop-up": "pop-up"}),
+        "its first tick names it"
+    );
+    assert_eq!(pop_up(&tick)[2], 1);
     app.post_events(order("n2", "pop-up", 100), "application/x-ndjson")
         .await;
-    let row = pop_up(frame_where(&mut ws, has).await);
-    assert!(row["name"].is_null(), "later ticks do not: {row}");
-    assert_eq!(row["orders"], 2);
+    let tick = frame_where(&mut ws, has).await;
+    assert!(
+        tick.get("store_names").is_none(),
+        "later ticks do not: {tick}"
+    );
+    assert_eq!(pop_up(&tick)[2], 2, "orders");
 }
 
 /// The keys of a JSON object, sorted.
@@ -358,12 +364,47 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
         .filter(|k| !["top_skus", "stock_warnings"].contains(k))
         .collect();
     assert_eq!(ticked, opening);
-    assert_eq!(keys(&tick["channels"][0]), row);
-    // A configured store's name came with the snapshot.
+    // A channel in a tick: what moves (a configured channel's name, its
+    // targets and windows came with the snapshot).
     assert_eq!(
-        keys(&tick["stores"][0]),
-        ["completion", "gmv", "id", "orders"]
+        keys(&tick["channels"][0]),
+        [
+            "buyers",
+            "completion",
+            "gmv",
+            "id",
+            "net_gmv",
+            "orders",
+            "profit",
+            "profit_completion",
+            "refunds",
+            "units",
+        ]
     );
+    // A store in a tick: `[id, gmv, orders, completion]`.
+    let store = &tick["stores"][0];
+    assert_eq!(store.as_array().map(Vec::len), Some(4), "{store}");
+    assert_eq!(store[0], "s1");
+    assert_eq!(store[2], 1);
+}
+
+/// A frame's totals are the API's with every ratio to 4 significant
+/// digits (docs/api.md, Live frames).
+fn screen_rounded(totals: &Value) -> Value {
+    let mut t = totals.clone();
+    for key in [
+        "units_per_order",
+        "margin",
+        "profit_completion",
+        "completion",
+        "pace",
+        "vs_baseline",
+    ] {
+        if let Some(x) = t[key].as_f64() {
+            t[key] = Value::from(warroom::views::round_ratio(x));
+        }
+    }
+    t
 }
 
 /// Issue 12, item 22: a client message over 4 KiB is answered with close
