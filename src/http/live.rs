@@ -52,6 +52,7 @@ pub async fn live(
     }
     let hub = app.hub.clone();
     let shutdown = app.shutdown.clone();
+    let screens = app.screens.clone();
     // Small buffers: a screen only reads, and thousands of them must be cheap.
     // (The defaults of 128 KiB each way cost ~150 KiB a screen.)
     Ok(ws
@@ -59,7 +60,12 @@ pub async fn live(
         .write_buffer_size(0)
         .max_message_size(PROTOCOL_LIMIT)
         .max_frame_size(PROTOCOL_LIMIT)
-        .on_upgrade(move |socket| serve(socket, hub, filter, shutdown)))
+        .on_upgrade(move |socket| {
+            // The upgrade is the main runtime's; the screen's life is the
+            // screens runtime's, below ingest (docs/scaling.md, Ingest first).
+            screens.spawn(serve(socket, hub, filter, shutdown));
+            std::future::ready(())
+        }))
 }
 
 async fn send(socket: &mut WebSocket, msg: Message) -> bool {
