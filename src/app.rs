@@ -89,9 +89,10 @@ pub struct App {
 }
 
 impl App {
-    /// Builds every handle; starts nothing. Needs a tokio runtime (alert
-    /// hooks get their delivery workers here). Refuses a config that would
-    /// serve an open server on the network.
+    /// Builds every handle; starts no task (the screens runtime's threads
+    /// start, idle). Needs a tokio runtime (alert hooks get their delivery
+    /// workers here). Refuses a config that would serve an open server on
+    /// the network.
     pub fn build(config: Config, clock: SharedClock, options: Options) -> anyhow::Result<App> {
         let listen = config.server.listen;
         if config.auth.is_none() && !listen.ip().is_loopback() && !options.allow_open {
