@@ -11,7 +11,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use warroom::screens::{NICE_STEPS, THREAD_NAME, thread_nice};
 
-use crate::support::{MIN, START, TestApp, spawn_app, test_config};
+use crate::process;
+use crate::support::{MIN, SALE_TOML, START, TestApp, spawn_app, test_config};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -42,11 +43,13 @@ async fn frame_where(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
     }
 }
 
-/// Every thread of this process: its name and nice value, from
-/// `/proc/self/task/*/stat` (the name in parentheses, nice the 19th field).
-fn threads() -> Vec<(String, i32)> {
+/// Every thread of a process (`self` or a pid): its name and nice value,
+/// from `/proc/<pid>/task/*/stat` (the name in parentheses, nice the 19th
+/// field).
+fn threads(pid: &str) -> Vec<(String, i32)> {
     let mut out = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task").expect("/proc/self/task") {
+    let tasks = format!("/proc/{pid}/task");
+    for task in std::fs::read_dir(&tasks).expect("/proc/<pid>/task") {
         let Ok(task) = task else { continue };
         // A thread may end between the listing and the read.
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
@@ -105,7 +108,7 @@ async fn the_live_push_runs_below_ingest_and_ingest_on_the_main_runtime() {
     // The priorities, read from outside: the screens' threads ten steps
     // below this (main) runtime's, which kept theirs.
     let base = thread_nice().expect("getpriority");
-    let all = threads();
+    let all = threads("self");
     let screens: Vec<_> = all.iter().filter(|(n, _)| n == THREAD_NAME).collect();
     assert!(!screens.is_empty(), "threads named {THREAD_NAME}: {all:?}");
     for (name, nice) in &screens {
@@ -134,4 +137,37 @@ async fn the_live_push_runs_below_ingest_and_ingest_on_the_main_runtime() {
     .await
     .expect("a close within 5 s");
     assert_eq!(closed, Some(1001));
+}
+
+#[tokio::test]
+async fn the_binary_runs_its_screens_threads_below_its_http_workers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("sale.toml");
+    std::fs::write(&config, SALE_TOML).expect("write config");
+    let mut server = process::start(&config, &[]).expect("start");
+    assert!(
+        server.ready(&reqwest::Client::new()).await,
+        "{}",
+        server.stderr()
+    );
+    // The child inherited this thread's priority.
+    let base = thread_nice().expect("getpriority");
+    let all = threads(&server.child.id().to_string());
+    let screens: Vec<_> = all.iter().filter(|(n, _)| n == THREAD_NAME).collect();
+    let http: Vec<_> = all
+        .iter()
+        .filter(|(n, _)| n.starts_with("tokio-"))
+        .collect();
+    assert!(!screens.is_empty() && !http.is_empty(), "{all:?}");
+    for (name, nice) in &screens {
+        assert_eq!(*nice, (base + NICE_STEPS).min(19), "{name}: {all:?}");
+    }
+    for (name, nice) in &http {
+        assert_eq!(*nice, base, "{name}: {all:?}");
+    }
+    assert!(
+        !server.stderr().contains("cannot lower"),
+        "{}",
+        server.stderr()
+    );
 }
