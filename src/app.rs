@@ -8,9 +8,14 @@
 //! `/readyz` says "recovering"), then [`App::start`] recovers the data
 //! directory, attaches the log behind ingest and spawns every background
 //! task; when the shutdown future resolves it drains in order: the server
-//! stops accepting and screens are told "going away", the demo feeder
-//! stops, alerts still queued get up to 5 s, and the log writes a final
-//! checkpoint and flushes.
+//! stops accepting and screens are told "going away" (and given up to
+//! 5 s to say it), the demo feeder stops, alerts still queued get up to
+//! 5 s, and the log writes a final checkpoint and flushes.
+//!
+//! The live push (the hub's tick task and every screen's socket) runs on
+//! the screens runtime ([`ScreensRuntime`]), built here beside the handles,
+//! on threads below ingest's priority; everything else runs on the
+//! caller's runtime.
 //!
 //! The log behind ingest is chosen here once ([`Log`]); nothing else asks
 //! whether there is a data directory.
@@ -36,6 +41,7 @@ use crate::http::{self, AppState, WebAssets};
 use crate::ingest::Ingest;
 use crate::live::Hub;
 use crate::metrics::HttpMetrics;
+use crate::screens::ScreensRuntime;
 use crate::server;
 use crate::shutdown::Shutdown;
 use crate::sim::DemoCatalog;
@@ -45,6 +51,8 @@ use crate::storage::{self, Log, Opening, Storage};
 const ALERT_DRAIN: Duration = Duration::from_secs(5);
 /// How long a background task may take to notice the shutdown.
 const TASK_DRAIN: Duration = Duration::from_secs(30);
+/// How long screens may take to be told "going away" at shutdown.
+const SCREEN_DRAIN: Duration = Duration::from_secs(5);
 
 /// What a command adds to a config: how to run, not what the sale is.
 #[derive(Default)]
@@ -75,12 +83,16 @@ pub struct App {
     tasks: Vec<JoinHandle<()>>,
     /// The demo's traffic, which runs until stopped.
     feeder: Option<JoinHandle<()>>,
+    /// The live push's threads; shut down (in the background) on drop,
+    /// after the drain has let the sockets close.
+    _screens: ScreensRuntime,
 }
 
 impl App {
-    /// Builds every handle; starts nothing. Needs a tokio runtime (alert
-    /// hooks get their delivery workers here). Refuses a config that would
-    /// serve an open server on the network.
+    /// Builds every handle; starts no task (the screens runtime's threads
+    /// start, idle). Needs a tokio runtime (alert hooks get their delivery
+    /// workers here). Refuses a config that would serve an open server on
+    /// the network.
     pub fn build(config: Config, clock: SharedClock, options: Options) -> anyhow::Result<App> {
         let listen = config.server.listen;
         if config.auth.is_none() && !listen.ip().is_loopback() && !options.allow_open {
@@ -99,11 +111,13 @@ impl App {
         ingest.set_ready(false);
         let alerts = Alerts::new(engine.clone(), cfg.storage.dir.as_deref());
         let hub = Hub::new(engine.clone(), alerts.clone());
+        let screens = ScreensRuntime::new(ScreensRuntime::default_workers())?;
         let state = AppState {
             ingest,
             metrics,
             max_body_bytes: cfg.server.max_body_bytes,
             hub,
+            screens: screens.handle().clone(),
             alerts,
             shutdown: Shutdown::default(),
             web: options.web,
@@ -119,6 +133,7 @@ impl App {
             demo: options.demo,
             tasks: Vec::new(),
             feeder: None,
+            _screens: screens,
         })
     }
 
@@ -132,14 +147,16 @@ impl App {
     }
 
     /// Recovers the data directory (if any), attaches the log behind
-    /// ingest and spawns every background task: the live tick, the
+    /// ingest and spawns every background task: the live tick (on the
+    /// screens runtime), the
     /// checkpoints and `snapshot.json`, alert rules, the demo feeder.
     /// Ingest answers 503 until this returns.
     pub async fn start(&mut self) -> anyhow::Result<()> {
         let st = &self.state;
         let engine = st.engine().clone();
         let shutdown = st.shutdown.clone();
-        self.tasks.push(st.hub.start(shutdown.clone()));
+        let tick = st.screens.enter(|| st.hub.start(shutdown.clone()));
+        self.tasks.push(tick);
         let cfg = engine.config().clone();
         let log = match &cfg.storage.dir {
             _ if cfg.cluster.is_some() => {
@@ -269,6 +286,15 @@ impl App {
         self.state.shutdown.trigger();
         if let Some(feeder) = self.feeder.take() {
             feeder.abort();
+        }
+        // The sockets' "going away" is sent from the screens runtime, over
+        // connections the main runtime's reactor drives: both must still
+        // run until it is out.
+        if !self.state.screens.closed(SCREEN_DRAIN).await {
+            tracing::warn!(
+                open = self.state.screens.open(),
+                "some screens were not told \"going away\" within {SCREEN_DRAIN:?}"
+            );
         }
         // Each task notices the shutdown within a second; a checkpoint in
         // progress is let finish before the final one starts.

@@ -23,6 +23,8 @@
 //! - `engine` — every counter, window and timeline; the only place state changes.
 //! - `views` — read models: summary, rows, timeline, for the API, frames and export.
 //! - `live` — the hub: one tick task, one typed `Frame` enum, shared frames.
+//! - `screens` — the runtime the live push runs on: its own threads, below
+//!   ingest's priority.
 //! - `alerts` — rules, the alert book, delivery (one file per hook kind).
 //! - `export` — the review pack (复盘): JSON, CSV, charts, report.
 //! - `http` — routes by area, the live socket, auth, errors, the embedded
@@ -46,6 +48,7 @@ pub mod ingest;
 pub mod live;
 pub mod metrics;
 pub mod money;
+pub mod screens;
 pub mod server;
 pub mod shutdown;
 pub mod sim;

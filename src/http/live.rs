@@ -57,6 +57,7 @@ pub async fn live(
     }
     let hub = app.hub.clone();
     let shutdown = app.shutdown.clone();
+    let screens = app.screens.clone();
     // Small buffers: a screen only reads, and thousands of them must be cheap.
     // (The defaults of 128 KiB each way cost ~150 KiB a screen.)
     let config = WebSocketConfig::default()
@@ -64,7 +65,9 @@ pub async fn live(
         .write_buffer_size(0)
         .max_message_size(Some(PROTOCOL_LIMIT))
         .max_frame_size(Some(PROTOCOL_LIMIT));
-    Ok(handshake.accept(config, move |socket, encoding| {
+    // The upgrade is the main runtime's; the screen's life is the screens
+    // runtime's, below ingest (docs/scaling.md, Ingest first).
+    Ok(handshake.accept(config, &screens, move |socket, encoding| {
         serve(socket, encoding, hub, filter, shutdown)
     }))
 }

@@ -19,6 +19,7 @@ use crate::engine::Engine;
 use crate::ingest::Ingest;
 use crate::live::Hub;
 use crate::metrics::{HttpMetrics, Route};
+use crate::screens::Screens;
 use crate::shutdown::Shutdown;
 
 /// What handlers hold: cheap to clone, no locks of its own.
@@ -28,6 +29,8 @@ pub struct AppState {
     pub metrics: Arc<HttpMetrics>,
     pub max_body_bytes: usize,
     pub hub: Hub,
+    /// Where live sockets run once upgraded: below ingest's priority.
+    pub screens: Screens,
     pub alerts: Alerts,
     /// Fired on SIGTERM/Ctrl-C: live sockets close themselves on it.
     pub shutdown: Shutdown,

@@ -24,6 +24,7 @@ use tokio_tungstenite::WebSocketStream;
 use tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::extensions;
+use crate::screens::Screens;
 
 /// An upgraded screen connection.
 pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
@@ -142,14 +143,14 @@ impl Handshake {
 
     /// Answers `101` and runs `serve` on the socket once hyper hands the
     /// connection over (a failed upgrade is logged and dropped).
-    pub fn accept<F, Fut>(self, config: WebSocketConfig, serve: F) -> Response
+    pub fn accept<F, Fut>(self, config: WebSocketConfig, screens: &Screens, serve: F) -> Response
     where
         F: FnOnce(Socket, Encoding) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let encoding = self.encoding();
         let on_upgrade = self.on_upgrade;
-        tokio::spawn(async move {
+        screens.spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
                     let io = TokioIo::new(upgraded);

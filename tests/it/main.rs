@@ -24,6 +24,7 @@ mod fake_node;
 mod full_disk;
 mod fuzz_recovery;
 mod identity;
+mod isolation;
 mod lease;
 mod limits;
 mod live;

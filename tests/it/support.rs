@@ -99,6 +99,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub alerts: warroom::alerts::Alerts,
     pub clock: ManualClock,
+    /// The runtime the live push runs on.
+    pub screens: warroom::screens::Screens,
     shutdown: Shutdown,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -180,6 +182,7 @@ async fn spawn(mut cfg: Config, now_ms: i64, addr: &str, options: Options) -> Te
         client: reqwest::Client::new(),
         alerts: state.alerts.clone(),
         clock,
+        screens: state.screens.clone(),
         shutdown: state.shutdown.clone(),
         stop: Some(tx),
         task: Some(task),
