@@ -1,9 +1,12 @@
-//! Live push: the cost of one tick (build + serialise) and of a snapshot.
+//! Live push: the cost of one tick (versions + build + serialise), of a
+//! catch-up frame, and of a snapshot.
 //!
 //! `cargo bench --bench live` — the demo sale after 200,000 events (50
 //! stores, 2,000 SKUs), and a large one (10,000 stores, 100,000 SKUs, all
 //! touched), each with one unfiltered topic: the work the tick task does
-//! every 250 ms under the engine lock, plus serialisation.
+//! every 250 ms under the engine lock, plus serialisation. `catch_up_*`
+//! builds the frame since 40 ticks ago that a screen which missed them is
+//! sent, the last 40 batches of events having come one per tick.
 
 use std::sync::Arc;
 
@@ -13,7 +16,7 @@ use warroom::config::ServerConfig;
 use warroom::demo::{DemoOptions, demo_config};
 use warroom::engine::Engine;
 use warroom::ingest::Ingest;
-use warroom::live::{self, Diff, Filter, TickContext};
+use warroom::live::{self, Filter, FrameAt, Versions};
 use warroom::metrics::HttpMetrics;
 use warroom::sim::{Traffic, TrafficOptions, demo_catalog};
 
@@ -23,8 +26,12 @@ fn main() {
     divan::main();
 }
 
-/// An engine after `events` demo events over `stores` stores and `skus` SKUs.
-fn engine(stores: usize, skus: usize, events: usize) -> Engine {
+/// Ticks a catch-up frame is built over.
+const GAP: u64 = 40;
+
+/// An engine after `events` demo events over `stores` stores and `skus`
+/// SKUs, and its row versions with the last [`GAP`] batches one per tick.
+fn engine(stores: usize, skus: usize, events: usize) -> (Engine, Versions) {
     let (cfg, _) = demo_config(
         NOW,
         &DemoOptions {
@@ -34,12 +41,16 @@ fn engine(stores: usize, skus: usize, events: usize) -> Engine {
         ServerConfig::default(),
     );
     let currency = cfg.sale.currency.clone();
-    let engine = Engine::new(Arc::new(cfg), Arc::new(ManualClock::new(NOW + 600_000)));
+    let now = NOW + 600_000;
+    let engine = Engine::new(Arc::new(cfg), Arc::new(ManualClock::new(now)));
     let ingest = Ingest::new(engine.clone(), Arc::new(HttpMetrics::default()));
     let catalog = demo_catalog(3, stores, skus);
     let mut traffic = Traffic::new(&catalog, currency, TrafficOptions::default());
+    let mut versions = Versions::default();
+    let batches = events / 1000;
+    let mut seq = 0;
     let mut body = Vec::new();
-    for b in 0..events / 1000 {
+    for b in 0..batches {
         body.clear();
         traffic.write_batch(
             &mut body,
@@ -47,45 +58,78 @@ fn engine(stores: usize, skus: usize, events: usize) -> Engine {
             NOW + (b as i64 * 600_000) / (events as i64 / 1000),
         );
         let _ = ingest.submit(&body, None);
+        if b + GAP as usize + 1 >= batches {
+            seq += 1;
+            let at = now - (GAP - seq.min(GAP)) as i64 * 250;
+            engine.read(|st, _| versions.update(st, at, seq, true));
+        }
     }
-    engine
+    (engine, versions)
 }
 
-fn bench_tick(bencher: Bencher, engine: &Engine) {
+fn bench_tick(bencher: Bencher, (engine, mut versions): (Engine, Versions)) {
     let cfg = engine.config().clone();
     let filter = Filter::default();
-    let mut diff = Diff::default();
-    let mut seq = 0;
+    let mut seq = versions.seq();
     bencher.bench_local(|| {
         seq += 1;
         let tick = engine.read(|st, now| {
-            let ctx = TickContext::new(st, now, &mut diff, true);
-            live::tick(st, &cfg, &ctx, &filter, seq)
+            versions.update(st, now, seq, true);
+            let at = FrameAt {
+                seq,
+                since: seq - 1,
+                every_ms: 250,
+            };
+            live::tick(st, &cfg, &versions, now, &filter, at)
         });
         serde_json::to_string(&tick).map(|s| s.len())
     });
 }
 
+fn bench_catch_up(bencher: Bencher, (engine, versions): (Engine, Versions)) {
+    let cfg = engine.config().clone();
+    let filter = Filter::default();
+    let at = FrameAt {
+        seq: versions.seq(),
+        since: versions.seq() - GAP,
+        every_ms: 250,
+    };
+    bencher.bench_local(|| {
+        let tick = engine.read(|st, now| live::tick(st, &cfg, &versions, now, &filter, at));
+        serde_json::to_string(&tick).map(|s| s.len())
+    });
+}
+
+#[divan::bench(sample_count = 50)]
+fn catch_up_demo_sale(bencher: Bencher) {
+    bench_catch_up(bencher, engine(50, 2_000, 200_000));
+}
+
+#[divan::bench(sample_count = 20)]
+fn catch_up_large_sale(bencher: Bencher) {
+    bench_catch_up(bencher, engine(10_000, 100_000, 300_000));
+}
+
 #[divan::bench(sample_count = 50)]
 fn tick_demo_sale(bencher: Bencher) {
-    bench_tick(bencher, &engine(50, 2_000, 200_000));
+    bench_tick(bencher, engine(50, 2_000, 200_000));
 }
 
 #[divan::bench(sample_count = 20)]
 fn tick_large_sale(bencher: Bencher) {
-    bench_tick(bencher, &engine(10_000, 100_000, 300_000));
+    bench_tick(bencher, engine(10_000, 100_000, 300_000));
 }
 
 /// Top SKUs and stock warnings over a large catalogue: the once-a-second
 /// SKU scan (every tick here) at 1,000,000 SKUs, 1,000,000 events.
 #[divan::bench(sample_count = 10)]
 fn tick_million_skus(bencher: Bencher) {
-    bench_tick(bencher, &engine(10_000, 1_000_000, 1_000_000));
+    bench_tick(bencher, engine(10_000, 1_000_000, 1_000_000));
 }
 
 #[divan::bench(sample_count = 50)]
 fn snapshot_demo_sale(bencher: Bencher) {
-    let engine = engine(50, 2_000, 200_000);
+    let (engine, _) = engine(50, 2_000, 200_000);
     let cfg = engine.config().clone();
     let filter = Filter::default();
     bencher.bench_local(|| {
