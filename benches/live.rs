@@ -1,12 +1,16 @@
-//! Live push: the cost of one tick (build + serialise) and of a snapshot.
+//! Live push: the cost of one tick (versions + build + serialise), of a
+//! catch-up frame, and of a snapshot.
 //!
 //! `cargo bench --bench live` — the demo sale after 200,000 events (50
 //! stores, 2,000 SKUs), and a large one (10,000 stores, 100,000 SKUs, all
 //! touched), each with one unfiltered topic: the work the tick task does
-//! every 250 ms under the engine lock, plus serialisation. Before timing,
-//! each tick bench prints the bytes of one busy tick (5,000 events since the
-//! one before, SKU lists included) and of a snapshot, per top-level field:
-//! where a tick's bytes go (docs/performance.md, Bytes per frame).
+//! every 250 ms under the engine lock, plus serialisation. `catch_up_*`
+//! builds the frame since 40 ticks ago that a screen which missed them is
+//! sent, the last 40 batches of events having come one per tick. Before
+//! timing, each tick bench prints the bytes of one busy tick (5,000 events
+//! since the one before, SKU lists included), of a catch-up and of a
+//! snapshot, per top-level field: where a frame's bytes go
+//! (docs/performance.md, Bytes per frame).
 
 use std::sync::Arc;
 
@@ -16,7 +20,7 @@ use warroom::config::ServerConfig;
 use warroom::demo::{DemoOptions, demo_config};
 use warroom::engine::Engine;
 use warroom::ingest::Ingest;
-use warroom::live::{self, Diff, Filter, Frame, TickContext};
+use warroom::live::{self, Filter, Frame, FrameAt, Versions};
 use warroom::metrics::HttpMetrics;
 use warroom::sim::{Traffic, TrafficOptions, demo_catalog};
 
@@ -26,9 +30,13 @@ fn main() {
     divan::main();
 }
 
+/// Ticks a catch-up frame is built over.
+const GAP: u64 = 40;
+
 /// An engine after `events` demo events over `stores` stores and `skus`
-/// SKUs, with the ingest and the traffic that fed it (to feed it more).
-fn engine(stores: usize, skus: usize, events: usize) -> (Engine, Ingest, Traffic) {
+/// SKUs, its row versions with the last [`GAP`] batches one per tick, and
+/// the ingest and the traffic that fed it (to feed it more).
+fn engine(stores: usize, skus: usize, events: usize) -> Sale {
     let (cfg, _) = demo_config(
         NOW,
         &DemoOptions {
@@ -38,12 +46,16 @@ fn engine(stores: usize, skus: usize, events: usize) -> (Engine, Ingest, Traffic
         ServerConfig::default(),
     );
     let currency = cfg.sale.currency.clone();
-    let engine = Engine::new(Arc::new(cfg), Arc::new(ManualClock::new(NOW + 600_000)));
+    let now = NOW + 600_000;
+    let engine = Engine::new(Arc::new(cfg), Arc::new(ManualClock::new(now)));
     let ingest = Ingest::new(engine.clone(), Arc::new(HttpMetrics::default()));
     let catalog = demo_catalog(3, stores, skus);
     let mut traffic = Traffic::new(&catalog, currency, TrafficOptions::default());
+    let mut versions = Versions::default();
+    let batches = events / 1000;
+    let mut seq = 0;
     let mut body = Vec::new();
-    for b in 0..events / 1000 {
+    for b in 0..batches {
         body.clear();
         traffic.write_batch(
             &mut body,
@@ -51,8 +63,26 @@ fn engine(stores: usize, skus: usize, events: usize) -> (Engine, Ingest, Traffic
             NOW + (b as i64 * 600_000) / (events as i64 / 1000),
         );
         let _ = ingest.submit(&body, None);
+        if b + GAP as usize + 1 >= batches {
+            seq += 1;
+            let at = now - (GAP - seq.min(GAP)) as i64 * 250;
+            engine.read(|st, _| versions.update(st, at, seq, true));
+        }
     }
-    (engine, ingest, traffic)
+    Sale {
+        engine,
+        versions,
+        ingest,
+        traffic,
+    }
+}
+
+/// What the benches read, and what feeds it.
+struct Sale {
+    engine: Engine,
+    versions: Versions,
+    ingest: Ingest,
+    traffic: Traffic,
 }
 
 /// Prints `what`'s JSON size and each top-level field's share of it.
@@ -69,50 +99,96 @@ fn print_bytes(what: &str, json: &str) {
     eprintln!("{what}: {} bytes ({})", json.len(), parts.join(", "));
 }
 
-/// Prints the bytes of a busy tick (5,000 events after the one before) and
-/// of a snapshot, unfiltered.
-fn report_bytes(name: &str, engine: &Engine, ingest: &Ingest, traffic: &mut Traffic) {
-    let cfg = engine.config().clone();
+/// Prints the bytes of a catch-up over [`GAP`] ticks, of a busy tick (5,000
+/// events after the one before) and of a snapshot, unfiltered.
+fn report_bytes(name: &str, sale: &mut Sale) {
+    let cfg = sale.engine.config().clone();
     let filter = Filter::default();
-    let mut diff = Diff::default();
-    engine.read(|st, now| {
-        let ctx = TickContext::new(st, now, &mut diff, true);
-        live::tick(st, &cfg, &ctx, &filter, 1)
-    });
+    let seq = sale.versions.seq();
+    let frame = |versions: &Versions, seq: u64, since: u64| {
+        let at = FrameAt {
+            seq,
+            since,
+            every_ms: 250,
+        };
+        let tick = sale
+            .engine
+            .read(|st, now| live::tick(st, &cfg, versions, now, &filter, at));
+        Frame::Tick(&tick).to_json()
+    };
+    print_bytes(
+        &format!("{name}: catch-up"),
+        &frame(&sale.versions, seq, seq - GAP),
+    );
     let mut body = Vec::new();
-    traffic.write_batch(&mut body, 5_000, NOW + 599_000);
-    let _ = ingest.submit(&body, None);
-    let tick = engine.read(|st, now| {
-        let ctx = TickContext::new(st, now, &mut diff, true);
-        live::tick(st, &cfg, &ctx, &filter, 2)
-    });
-    print_bytes(&format!("{name}: tick"), &Frame::Tick(&tick).to_json());
-    let snap = engine.read(|st, now| live::snapshot(st, &cfg, now, &filter, 2, Vec::new()));
+    sale.traffic.write_batch(&mut body, 5_000, NOW + 599_000);
+    let _ = sale.ingest.submit(&body, None);
+    let versions = &mut sale.versions;
+    sale.engine
+        .read(|st, now| versions.update(st, now, seq + 1, true));
+    print_bytes(
+        &format!("{name}: tick"),
+        &frame(&sale.versions, seq + 1, seq),
+    );
+    let snap = sale
+        .engine
+        .read(|st, now| live::snapshot(st, &cfg, now, &filter, seq + 1, Vec::new()));
     print_bytes(
         &format!("{name}: snapshot"),
         &Frame::Snapshot(&snap).to_json(),
     );
 }
 
-fn bench_tick(
-    bencher: Bencher,
-    name: &str,
-    (engine, ingest, mut traffic): (Engine, Ingest, Traffic),
-) {
-    report_bytes(name, &engine, &ingest, &mut traffic);
-    let engine = &engine;
+fn bench_tick(bencher: Bencher, name: &str, mut sale: Sale) {
+    report_bytes(name, &mut sale);
+    let Sale {
+        engine,
+        mut versions,
+        ..
+    } = sale;
     let cfg = engine.config().clone();
     let filter = Filter::default();
-    let mut diff = Diff::default();
-    let mut seq = 0;
+    let mut seq = versions.seq();
     bencher.bench_local(|| {
         seq += 1;
         let tick = engine.read(|st, now| {
-            let ctx = TickContext::new(st, now, &mut diff, true);
-            live::tick(st, &cfg, &ctx, &filter, seq)
+            versions.update(st, now, seq, true);
+            let at = FrameAt {
+                seq,
+                since: seq - 1,
+                every_ms: 250,
+            };
+            live::tick(st, &cfg, &versions, now, &filter, at)
         });
         serde_json::to_string(&tick).map(|s| s.len())
     });
+}
+
+fn bench_catch_up(bencher: Bencher, sale: Sale) {
+    let Sale {
+        engine, versions, ..
+    } = sale;
+    let cfg = engine.config().clone();
+    let filter = Filter::default();
+    let at = FrameAt {
+        seq: versions.seq(),
+        since: versions.seq() - GAP,
+        every_ms: 250,
+    };
+    bencher.bench_local(|| {
+        let tick = engine.read(|st, now| live::tick(st, &cfg, &versions, now, &filter, at));
+        serde_json::to_string(&tick).map(|s| s.len())
+    });
+}
+
+#[divan::bench(sample_count = 50)]
+fn catch_up_demo_sale(bencher: Bencher) {
+    bench_catch_up(bencher, engine(50, 2_000, 200_000));
+}
+
+#[divan::bench(sample_count = 20)]
+fn catch_up_large_sale(bencher: Bencher) {
+    bench_catch_up(bencher, engine(10_000, 100_000, 300_000));
 }
 
 #[divan::bench(sample_count = 50)]
@@ -138,7 +214,7 @@ fn tick_million_skus(bencher: Bencher) {
 
 #[divan::bench(sample_count = 50)]
 fn snapshot_demo_sale(bencher: Bencher) {
-    let (engine, _, _) = engine(50, 2_000, 200_000);
+    let Sale { engine, .. } = engine(50, 2_000, 200_000);
     let cfg = engine.config().clone();
     let filter = Filter::default();
     bencher.bench_local(|| {

@@ -22,7 +22,7 @@ import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './
  * @typedef {{type:'hello', sale:{name:string, currency:string, starts:string, ends:string, timezone:string, target:?number},
  *   plan:[number, number][], tick_ms:number, server_time_ms:number, servers?:string[]}} Hello
  * @typedef {[string, number, number, ?number]} StoreCells a store in a tick: [id, gmv, orders, completion]
- * @typedef {{type:'snapshot'|'tick', seq:number, server_time_ms:number, events_applied:number, totals:Totals,
+ * @typedef {{type:'snapshot'|'tick', seq:number, since?:number, every_ms?:number, server_time_ms:number, events_applied:number, totals:Totals,
  *   windows:{'1m':Window,'5m':Window,'15m':Window}, rates:{orders_per_s:number, gmv_per_s:number},
  *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:(Row[]|StoreCells[]),
  *   store_names?:Object<string, string>, top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[],
@@ -44,7 +44,9 @@ const STORE_PAGE = 10;
 const PAGE_EVERY_MS = 8000;
 
 const state = {
-  sale: null, plan: [[0, 0], [1, 1]], tickMs: 250, alerts: [],
+  // `everyMs`: how often the newest frame said its topic is published now
+  // (the server lowers it while screens cannot keep up).
+  sale: null, plan: [[0, 0], [1, 1]], tickMs: 250, everyMs: 250, alerts: [],
   ...emptyFigures(),
   lastFrame: 0, clockOffset: 0, haveSnapshot: false, shownGmv: 0,
   storePage: 0, pageTurned: 0, dirty: true,
@@ -140,14 +142,17 @@ function setConn(kind) {
   $('conn-text').textContent = fmt.word(kind);
 }
 
-/** Every tick: a screen with no frame for 3 ticks shows itself stale. */
+/**
+ * Every 250 ms: a screen with no frame for 3 of its topic's intervals
+ * (`every_ms` of the newest frame) shows itself stale.
+ */
 setInterval(() => {
   if (!state.lastFrame) return;
   const age = performance.now() - state.lastFrame;
-  if (age > 3 * state.tickMs) setConn('stale');
+  if (age > 3 * state.everyMs) setConn('stale');
   else if (state.haveSnapshot) setConn('live');
   // A socket that looks open but carries nothing is dead: start over.
-  if (socket && age > Math.max(10000, 12 * state.tickMs)) socket.close();
+  if (socket && age > Math.max(10000, 12 * state.everyMs)) socket.close();
   // A node held below the figures shown for long: try the next one.
   if (socket && state.held && servers.length > 1 && performance.now() - state.heldSince > HELD_MOVE_MS) socket.close();
 }, 250);
@@ -164,6 +169,7 @@ function onFrame(f) {
     state.baseline = f.baseline ?? null;
     $('legend-base').hidden = !state.baseline;
     state.tickMs = f.tick_ms;
+    state.everyMs = f.tick_ms;
     fmt.setCurrency(f.sale.currency);
     useServers(f.servers);
   } else if (f.type === 'snapshot') {
@@ -173,6 +179,9 @@ function onFrame(f) {
     attempt = 0;
     setConn('live');
   } else if (f.type === 'tick') {
+    // A catch-up frame is a tick like any other (its `seq` may jump).
+    if (f.every_ms) state.everyMs = f.every_ms;
+    mergeAlerts(f.alerts);
     showTick(state, f, minuteIndex);
   } else if (f.type === 'alert' && f.event === 'digest') {
     // More alerts in one second than a feed can show: one line for the rest.
@@ -197,7 +206,7 @@ function minuteIndex(row) {
   return Math.round((Date.parse(row.minute_start) - Date.parse(state.sale.starts)) / 60000);
 }
 
-/** A snapshot's recent alerts, merged into the feed. */
+/** A snapshot's recent alerts (or a catch-up tick's), merged into the feed. */
 function mergeAlerts(alerts) {
   if (alerts) {
     // A snapshot may be a few ticks older than an alert frame already seen:

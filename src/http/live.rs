@@ -1,13 +1,15 @@
 //! `GET /api/v1/live`: one screen's WebSocket.
 //!
-//! Sends `hello` and a `snapshot`, then each new tick of its topic, preceded
-//! by the alert frames fired since the tick before. Reads
-//! only to notice pongs and close frames. A screen that falls behind gets a
-//! fresh snapshot instead of the ticks it missed; one whose sends stall for
-//! `SEND_TIMEOUT` (`socket`), or that answers no ping for `IDLE_LIMIT`, is
-//! closed. On shutdown each socket says "going away" (1001) and ends. The
-//! handshake (`upgrade`) agrees whether frames go out compressed; the
-//! loop only hands the shared payloads to its [`ScreenSocket`].
+//! Sends `hello` and a `snapshot`, then each new frame of its topic,
+//! preceded by the alert frames of the ticks it covers. Reads only to
+//! notice pongs and close frames. A screen that falls behind gets one
+//! catch-up frame since its last tick (`live::next` decides), never a
+//! snapshot after the first; each frame it finishes with is counted for
+//! its topic's frame rate. One whose sends stall for `SEND_TIMEOUT`
+//! (`socket`), or that answers no ping for `IDLE_LIMIT`, is closed. On
+//! shutdown each socket says "going away" (1001) and ends. The handshake
+//! (`upgrade`) agrees whether frames go out compressed; the loop only
+//! hands the shared payloads to its [`ScreenSocket`].
 //!
 //! A client message over `MAX_INCOMING` is answered with close 1009
 //! ("message too big"). The protocol layer reads messages up to
@@ -15,6 +17,7 @@
 //! message is refused from its frame header and the close is sent, but
 //! the unread rest may make the operating system reset the connection.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use axum::extract::{RawQuery, State};
@@ -27,7 +30,7 @@ use super::error::AppError;
 use super::router::AppState;
 use super::socket::ScreenSocket;
 use super::upgrade::{Encoding, Handshake, Socket};
-use crate::live::{Filter, Hub};
+use crate::live::{self, Filter, Hub, Next};
 use crate::shutdown::Shutdown;
 
 const PING_EVERY: Duration = Duration::from_secs(15);
@@ -44,13 +47,7 @@ pub async fn live(
 ) -> Result<Response, AppError> {
     let filter = Filter::from_query(query.as_deref()).map_err(AppError::BadRequest)?;
     let max = app.engine().config().server.max_screens;
-    if app
-        .hub
-        .stats()
-        .screens
-        .load(std::sync::atomic::Ordering::Relaxed)
-        >= max as u64
-    {
+    if app.hub.stats().screens.load(Relaxed) >= max as u64 {
         return Err(AppError::Unavailable(format!(
             "too many screens connected (limit {max})"
         )));
@@ -130,33 +127,31 @@ async fn serve(socket: Socket, encoding: Encoding, hub: Hub, filter: Filter, shu
                 if changed.is_err() {
                     break;
                 }
-                let frame = sub.rx.borrow_and_update().clone();
-                let seq = frame.seq;
-                if seq <= last_seq || frame.tick.is_empty() {
-                    continue;
-                }
-                let msg = if seq > last_seq + 1 {
-                    // Missed ticks carried changes (and perhaps alerts) this
-                    // screen never saw; the snapshot has both.
-                    stats().frames_skipped.fetch_add(seq - last_seq - 1, std::sync::atomic::Ordering::Relaxed);
-                    let (snap_seq, snap) = sub.snapshot();
-                    last_seq = snap_seq.max(seq);
-                    snap
-                } else {
-                    last_seq = seq;
-                    let mut ok = true;
-                    for alert in frame.alerts.iter() {
-                        ok = ok && socket.send_payload(alert).await;
+                let published = sub.rx.borrow_and_update().clone();
+                // docs/api.md, Live frames, "Sequence and catch-up".
+                let (alerts, tick) = match live::next(last_seq, &published) {
+                    Next::Skip => {
+                        sub.handled(&published);
+                        continue;
                     }
-                    if !ok {
-                        break;
+                    Next::Regular => (published.alerts.clone(), published.tick.clone()),
+                    Next::CatchUp { since } => {
+                        stats().frames_skipped.fetch_add(published.since - since, Relaxed);
+                        let c = sub.catch_up(since, &published);
+                        (c.alerts, c.tick)
                     }
-                    frame.tick
                 };
-                if !socket.send_payload(&msg).await {
+                let mut ok = true;
+                for alert in alerts.iter() {
+                    ok = ok && socket.send_payload(alert).await;
+                }
+                ok = ok && socket.send_payload(&tick).await;
+                sub.handled(&published);
+                if !ok {
                     break;
                 }
-                stats().frames_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                last_seq = published.seq;
+                stats().frames_sent.fetch_add(1, Relaxed);
             }
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Message::Close(_))) => break,

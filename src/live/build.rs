@@ -1,18 +1,22 @@
 //! Building frames from the engine's state: the hello, a snapshot, and
-//! each tick with what changed since the one before.
+//! tick frames "since s" — the newest totals and what changed after tick
+//! `s` (docs/api.md, Live frames, "Sequence and catch-up").
 //!
 //! A frame is built for a *selection* (`scope.rs`): the stores and channels
-//! a filter covers and the scope its totals describe. The "what changed
-//! since the last tick" sets and the sale-wide parts (top SKUs and stock
-//! warnings, about once a second) are computed once in a [`TickContext`]
-//! and shared by every filter's frame.
+//! a filter covers and the scope its totals describe. What changed after
+//! `s`, and the sale-wide parts (top SKUs and stock warnings, about once a
+//! second), come from the row versions (`versions.rs`), computed once per
+//! tick and shared by every filter's frame. A topic's regular frame is the
+//! frame since its previous publish; a catch-up frame the frame since a
+//! screen's last tick: one builder for both.
 
 use super::filter::Filter;
 use super::frame::{Hello, Snapshot, Stamp, Tick};
 use super::scope::{scope_view, select};
+use super::versions::Versions;
 use crate::alerts::AlertRecord;
 use crate::config::Config;
-use crate::engine::{Counters, State};
+use crate::engine::State;
 use crate::views::{self, ChannelRow, SaleInfo, SkuRow, SkuSort, fmt_time};
 
 /// Stores a screen ranks: the top this many by GMV (or those it filters on).
@@ -25,95 +29,20 @@ pub const TOP_SKUS: usize = 10;
 pub const STOCK_WARNINGS: usize = 20;
 /// A SKU selling out within this many seconds is a warning even if above its low line.
 pub const ETA_WARNING_S: f64 = 3600.0;
-/// Seconds of per-second series in a snapshot, and re-sent in each tick.
+/// Seconds of per-second series in a snapshot, and the most a tick re-sends.
 pub const SERIES_SNAPSHOT_S: i64 = 300;
+/// The fewest seconds of series a tick re-sends (the newest still filling).
 pub const SERIES_TICK_S: i64 = 3;
 /// Recent alerts a snapshot carries.
 pub const SNAPSHOT_ALERTS: usize = 20;
 
-/// The last values sent, to tell what changed; owned by the tick task.
-#[derive(Debug, Default)]
-pub struct Diff {
-    stores: Vec<Counters>,
-    channels: Vec<Counters>,
-    top_skus: Vec<SkuRow>,
-    warnings: Vec<SkuRow>,
-}
-
-/// Computed once per tick under the engine lock, shared by all filters.
-pub struct TickContext {
-    pub now_ms: i64,
-    top_stores: Vec<usize>,
-    top_channels: Vec<usize>,
-    store_changed: Vec<bool>,
-    /// Stores at or past this index are new since the last tick.
-    stores_known: usize,
-    channel_changed: Vec<bool>,
-    /// Channels at or past this index are new since the last tick.
-    channels_known: usize,
-    top_skus: Option<Vec<SkuRow>>,
-    warnings: Option<Vec<SkuRow>>,
-}
-
-impl TickContext {
-    /// `skus`: whether to recompute the sale-wide SKU lists this tick. They
-    /// scan every SKU, so the hub does it about once a second, not every tick.
-    pub fn new(st: &State, now_ms: i64, diff: &mut Diff, skus: bool) -> TickContext {
-        let changed = |last: &mut Vec<Counters>, now: &mut dyn Iterator<Item = Counters>| {
-            let mut out = Vec::new();
-            for (i, c) in now.enumerate() {
-                if last.len() <= i {
-                    last.push(Counters::default());
-                }
-                out.push(last[i] != c);
-                last[i] = c;
-            }
-            out
-        };
-        let stores_known = diff.stores.len();
-        let channels_known = diff.channels.len();
-        let store_changed = changed(
-            &mut diff.stores,
-            &mut st.stores.iter().map(|s| s.scope.counters),
-        );
-        let channel_changed = changed(
-            &mut diff.channels,
-            &mut st.channels.iter().map(|c| c.scope.counters),
-        );
-        let (mut top_skus, mut warnings) = (None, None);
-        if skus {
-            let top = self::top_skus(st, now_ms);
-            top_skus = (top != diff.top_skus).then(|| {
-                diff.top_skus.clone_from(&top);
-                top
-            });
-            let warn = stock_warnings(st, now_ms);
-            warnings = (warn != diff.warnings).then(|| {
-                diff.warnings.clone_from(&warn);
-                warn
-            });
-        }
-        TickContext {
-            now_ms,
-            top_stores: top_store_indices(st),
-            top_channels: top_channel_indices(st),
-            store_changed,
-            stores_known,
-            channel_changed,
-            channels_known,
-            top_skus,
-            warnings,
-        }
-    }
-}
-
-fn top_store_indices(st: &State) -> Vec<usize> {
+pub(super) fn top_store_indices(st: &State) -> Vec<usize> {
     top_by_gmv(st.stores.len(), PUSH_STORES, |i| {
         st.stores[i].scope.counters.gmv
     })
 }
 
-fn top_channel_indices(st: &State) -> Vec<usize> {
+pub(super) fn top_channel_indices(st: &State) -> Vec<usize> {
     top_by_gmv(st.channels.len(), PUSH_CHANNELS, |i| {
         st.channels[i].scope.counters.gmv
     })
@@ -193,40 +122,76 @@ fn channel_rows(st: &State, now_ms: i64, ix: &[usize]) -> Vec<ChannelRow> {
         .collect()
 }
 
-/// The tick for `filter`, given this tick's shared context.
-pub fn tick(st: &State, cfg: &Config, ctx: &TickContext, filter: &Filter, seq: u64) -> Tick {
-    let now_ms = ctx.now_ms;
-    let sel = select(st, filter, &ctx.top_stores, &ctx.top_channels);
-    let from_minute = current_minute(cfg, now_ms).saturating_sub(1);
+/// Which tick a frame is, what it is relative to, and how often its
+/// topic is published now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameAt {
+    pub seq: u64,
+    /// The tick the frame's changes are relative to.
+    pub since: u64,
+    pub every_ms: u64,
+}
+
+/// Seconds of series a frame since a tick at `since_ms` re-sends: from the
+/// second before it, at least [`SERIES_TICK_S`]; all a snapshot has when
+/// that tick is too old to know.
+fn series_s(now_ms: i64, since_ms: Option<i64>) -> i64 {
+    match since_ms {
+        Some(at) => (now_ms.div_euclid(1000) - at.div_euclid(1000) + 2)
+            .clamp(SERIES_TICK_S, SERIES_SNAPSHOT_S),
+        None => SERIES_SNAPSHOT_S,
+    }
+}
+
+/// The tick frame for `filter`: the newest figures, and what changed after
+/// tick `at.since` per the versions `v`. The caller adds `stream` (read in
+/// the same engine read) and `alerts` (when the alert ring fell short).
+pub fn tick(
+    st: &State,
+    cfg: &Config,
+    v: &Versions,
+    now_ms: i64,
+    filter: &Filter,
+    at: FrameAt,
+) -> Tick {
+    let since = at.since;
+    let sel = select(st, filter, &v.top_stores, &v.top_channels);
+    let since_ms = v.time_of(since);
+    // The minute before the last one seen; a tick too old to know gets the
+    // timeline a snapshot carries.
+    let from_minute = since_ms.map(|ms| current_minute(cfg, ms).saturating_sub(1));
     let changed_channels: Vec<usize> = sel
         .channels
         .iter()
         .copied()
-        .filter(|&i| ctx.channel_changed.get(i).copied().unwrap_or(true))
+        .filter(|&i| v.channel_changed(i, since))
         .collect();
     Tick {
-        stamp: stamp(st, cfg, now_ms, seq),
+        stamp: stamp(st, cfg, now_ms, at.seq),
+        since,
+        every_ms: at.every_ms,
         view: scope_view(
             st,
             cfg,
             now_ms,
             &sel.scope,
-            SERIES_TICK_S,
-            Some(from_minute),
+            series_s(now_ms, since_ms),
+            from_minute,
         ),
         channels: changed_channels
             .into_iter()
-            .map(|i| views::channel_delta(st, i, i >= ctx.channels_known))
+            .map(|i| views::channel_delta(st, i, v.channel_new(i, since)))
             .collect(),
         stores: sel
             .stores
             .iter()
-            .filter(|&&i| ctx.store_changed.get(i).copied().unwrap_or(true))
-            .map(|&i| views::store_delta(st, i, i >= ctx.stores_known))
+            .filter(|&&i| v.store_changed(i, since))
+            .map(|&i| views::store_delta(st, i, v.store_new(i, since)))
             .collect(),
-        top_skus: ctx.top_skus.clone(),
-        stock_warnings: ctx.warnings.clone(),
-        storage: None,
+        top_skus: v.top_skus_since(since),
+        stock_warnings: v.warnings_since(since),
+        storage: v.storage.since(since),
+        alerts: None,
     }
 }
 

@@ -103,11 +103,17 @@ pub struct Snapshot {
     pub storage: Option<StorageNote>,
 }
 
-/// Every `tick_ms`: absolute totals, and what changed since the last tick.
+/// A topic's frame: absolute totals, and what changed after tick `since`
+/// (the topic's previous frame, or for a catch-up the screen's last one).
 #[derive(Debug, Clone, Serialize)]
 pub struct Tick {
     #[serde(flatten)]
     pub stamp: Stamp,
+    /// The tick this frame's changes are relative to.
+    pub since: u64,
+    /// How often this topic is published now, in ms (a multiple of
+    /// `tick_ms`; see `rate`).
+    pub every_ms: u64,
     /// Totals, windows, rates, the last few seconds (the newest still
     /// filling), the previous and the current minute.
     #[serde(flatten)]
@@ -127,6 +133,10 @@ pub struct Tick {
     /// recovers, otherwise absent (see `stored`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageNote>,
+    /// The recent alerts, as a snapshot has them: only when the alert
+    /// frames of the ticks since `since` are no longer all kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<Vec<AlertRecord>>,
 }
 
 /// `{"type":"alert","event":"fire"|"repeat"|"resolve",…,"alert":{…}}`.

@@ -1,47 +1,66 @@
-//! The hub: one tick task, one frame per filter per tick, shared bytes.
+//! The hub: topics of screens, and what a screen is sent.
 //!
 //! Screens subscribe with a [`Filter`]; equal filters share a topic (a
-//! `watch` channel holding the newest serialised tick). The tick task reads
-//! the engine once per tick, builds the frame of every topic that has
-//! screens, serialises each once, and replaces the topic's value. A screen
-//! that is slow to read does not queue frames: it finds only the newest,
-//! notices the gap in `seq`, and is sent the topic's snapshot instead
-//! (built at most once per tick per topic, however many screens need it).
-//! Alert frames ride with the tick after them: one wake-up per screen per
-//! tick carries both, instead of one more per alert for 10,000 sockets.
-//! The alert side sends typed notices; the hub makes each an `alert`
-//! [`Frame`] and serialises it once for every topic. Once the log is
-//! attached ([`Hub::watch_storage`]) every tick and snapshot also says
-//! whether the figures it shows are stored (`stored`). In cluster mode
-//! ([`Hub::watch_stream`]) every tick and snapshot also carries the stream
-//! sequence its figures reflect, read in the same engine read (`stream`).
+//! `watch` channel holding the topic's newest serialised frame, see
+//! [`Published`]). The tick task (`publish`) builds each due topic's frame
+//! once and replaces the topic's value; a screen that is slow to read does
+//! not queue frames: it finds only the newest, and if it missed publishes
+//! it is sent a catch-up frame since its own last tick ([`Subscription::
+//! catch_up`], built at most once per publish per gap however many
+//! screens share it). Snapshots are sent only on connect. Alert frames
+//! ride with the frame after them: one wake-up per screen per publish
+//! carries both. Once the log is attached ([`Hub::watch_storage`]) frames
+//! say whether the figures they show are stored (`stored`); in cluster
+//! mode ([`Hub::watch_stream`]) they carry the stream sequence their
+//! figures reflect, read in the same engine read (`stream`).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dashmap::DashMap;
 use tokio::sync::watch;
 
-use super::build::{self, Diff, TickContext};
+use super::alert_ring::{self, AlertRing};
+use super::build::{self, FrameAt};
+use super::catch_up::{CatchUp, CatchUps};
 use super::filter::Filter;
-use super::frame::{Frame, Tick};
+use super::frame::Frame;
 use super::payload::{Payload, WireStats};
-use super::stored::{Shown, StorageNote};
+use super::rate::Rate;
+use super::stored::StorageNote;
 use super::stream::Stream;
+use super::versions::Versions;
 use crate::alerts::Alerts;
 use crate::cluster::Progress;
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
 use crate::storage::{Health, Log};
 
-/// What a topic publishes each tick: the serialised tick, its sequence
-/// number, and the alert frames since the previous tick (sent before it).
+/// What a topic publishes: its serialised frame since its previous
+/// publish, the alert frames of the ticks between (sent before it), and
+/// the count of its screens still sending it (see `rate`).
 #[derive(Debug, Clone)]
 pub struct Published {
     pub seq: u64,
+    /// The topic's previous publish: the frame holds every change after it.
+    pub since: u64,
+    pub every_ms: u64,
     pub tick: Payload,
     pub alerts: Arc<[Payload]>,
+    /// Screens of the topic that have not yet finished with this frame.
+    pub pending: Arc<AtomicUsize>,
+}
+
+impl Published {
+    /// One screen finished with this frame (sent it, a catch-up instead,
+    /// or nothing); never below zero (a screen that joined after the
+    /// count was taken may report too).
+    fn done(&self) {
+        let _ = self
+            .pending
+            .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1));
+    }
 }
 
 /// Counters of the live side, for `/metrics` and the README's figures.
@@ -54,6 +73,9 @@ pub struct LiveStats {
     pub snapshots_built: AtomicU64,
     pub last_snapshot_bytes: AtomicU64,
     pub ticks: AtomicU64,
+    /// Catch-up frames sent, and built (at most once per publish and gap).
+    pub catch_ups_sent: AtomicU64,
+    pub catch_ups_built: AtomicU64,
     /// Time to build and serialise the last tick's frames, in µs.
     pub last_build_us: AtomicU64,
     /// Bytes of the last unfiltered tick frame.
@@ -61,33 +83,46 @@ pub struct LiveStats {
     pub topics: AtomicU64,
     /// Bytes sent to screens, plain and compressed (`payload`).
     pub wire: WireStats,
+    /// Topics published less often than every tick, and the largest stride.
+    pub topics_slowed: AtomicU64,
+    pub max_stride: AtomicU64,
+    /// Frames a second offered to all screens at the topics' rates, × 1000.
+    pub offered_milli_fps: AtomicU64,
+    /// Due topics the build budget left to the next tick.
+    pub topics_deferred: AtomicU64,
 }
 
-struct Topic {
-    tx: watch::Sender<Published>,
-    clients: AtomicUsize,
+pub(super) struct Topic {
+    pub(super) tx: watch::Sender<Published>,
+    pub(super) clients: AtomicUsize,
     /// The newest snapshot and the tick it was built at: built at most once
-    /// per tick however many screens (re)join or fall behind at once.
+    /// per tick however many screens join at once.
     snapshot: parking_lot::Mutex<Option<(u64, Payload)>>,
+    pub(super) rate: parking_lot::Mutex<Rate>,
+    catch_ups: parking_lot::Mutex<CatchUps>,
 }
 
-struct Inner {
-    engine: Engine,
-    alerts: Alerts,
-    topics: DashMap<Filter, Arc<Topic>>,
-    seq: AtomicU64,
-    stats: LiveStats,
+pub(super) struct Inner {
+    pub(super) engine: Engine,
+    pub(super) alerts: Alerts,
+    pub(super) topics: DashMap<Filter, Arc<Topic>>,
+    pub(super) seq: AtomicU64,
+    pub(super) stats: LiveStats,
     /// The log behind ingest, read (never written) for its health; set
     /// once it is recovered.
     storage: OnceLock<Log>,
     /// Cluster mode: the stream's progress on this node; set once.
-    stream: OnceLock<Stream>,
+    pub(super) stream: OnceLock<Stream>,
+    /// Written by the tick task under the engine lock (engine first, then
+    /// this: the one order every reader keeps too).
+    pub(super) versions: parking_lot::RwLock<Versions>,
+    pub(super) ring: parking_lot::Mutex<AlertRing>,
 }
 
 /// Cloneable handle to the live side.
 #[derive(Clone)]
 pub struct Hub {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 /// One screen's place on a topic; leaving is counted on drop.
@@ -96,6 +131,8 @@ pub struct Subscription {
     topic: Arc<Topic>,
     filter: Filter,
     pub rx: watch::Receiver<Published>,
+    /// The newest publish this screen finished with.
+    handled: u64,
 }
 
 impl Subscription {
@@ -116,22 +153,83 @@ impl Subscription {
         let recent = hub.inner.alerts.recent(build::SNAPSHOT_ALERTS);
         let stream = hub.inner.stream.get();
         let mut snap = engine.read(|st, now| {
+            // The tick task moves `seq` on under this lock after updating
+            // the versions: a snapshot labelled `seq` holds every change
+            // versioned up to it, so the frames after it miss none.
+            let seq = hub.seq();
             let mut snap = build::snapshot(st, &cfg, now, &self.filter, seq, recent);
             // Under the same lock as the figures (see `stream`).
             snap.stamp.stream = stream.map(|s| s.note(now));
             snap
         });
         snap.storage = StorageNote::failing(hub.storage_health());
+        let seq = snap.stamp.seq;
         let bytes = encode(&Frame::Snapshot(&snap));
         stats.snapshots_built.fetch_add(1, Relaxed);
         stats.last_snapshot_bytes.store(bytes.len() as u64, Relaxed);
         *cached = Some((seq, bytes.clone()));
         (seq, bytes)
     }
+
+    /// The catch-up for a screen whose last tick is `since`, given the
+    /// topic's newest publish `p`: the alert frames of the ticks it missed
+    /// and a tick frame since `since`, labelled `p.seq`. Built once per
+    /// publish and `since` however many screens need it.
+    pub fn catch_up(&self, since: u64, p: &Published) -> CatchUp {
+        let hub = &self.hub;
+        let stats = &hub.inner.stats;
+        stats.catch_ups_sent.fetch_add(1, Relaxed);
+        let mut kept = self.topic.catch_ups.lock();
+        if let Some(hit) = kept.get(p.seq, since) {
+            return hit;
+        }
+        let gap = hub.inner.ring.lock().since(since, p.seq);
+        let (alerts, recent) = match gap {
+            alert_ring::Since::Frames(f) => (f, None),
+            alert_ring::Since::TooOld => (
+                Arc::from([]),
+                Some(hub.inner.alerts.recent(build::SNAPSHOT_ALERTS)),
+            ),
+        };
+        let engine = &hub.inner.engine;
+        let cfg = engine.config().clone();
+        let stream = hub.inner.stream.get();
+        let at = FrameAt {
+            seq: p.seq,
+            since,
+            every_ms: p.every_ms,
+        };
+        let mut tick = engine.read(|st, now| {
+            let v = hub.inner.versions.read();
+            let mut tick = build::tick(st, &cfg, &v, now, &self.filter, at);
+            tick.stamp.stream = stream.map(|s| s.note(now));
+            tick
+        });
+        tick.alerts = recent;
+        let frame = CatchUp {
+            alerts,
+            tick: encode(&Frame::Tick(&tick)),
+        };
+        stats.catch_ups_built.fetch_add(1, Relaxed);
+        kept.put(p.seq, since, frame.clone());
+        frame
+    }
+
+    /// This screen finished with publish `p` (sent it, a catch-up, or
+    /// nothing): counted for the topic's rate (see `rate`).
+    pub fn handled(&mut self, p: &Published) {
+        if p.seq > self.handled {
+            self.handled = p.seq;
+            p.done();
+        }
+    }
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
+        // A screen leaving mid-send does not hold its topic's rate down.
+        let newest = self.rx.borrow().clone();
+        self.handled(&newest);
         self.topic.clients.fetch_sub(1, Relaxed);
         self.hub.inner.stats.screens.fetch_sub(1, Relaxed);
     }
@@ -148,6 +246,8 @@ impl Hub {
                 stats: LiveStats::default(),
                 storage: OnceLock::new(),
                 stream: OnceLock::new(),
+                versions: parking_lot::RwLock::new(Versions::default()),
+                ring: parking_lot::Mutex::new(AlertRing::default()),
             }),
         }
     }
@@ -179,7 +279,7 @@ impl Hub {
     }
 
     /// The health of the log watched; `Ok` before one is attached.
-    fn storage_health(&self) -> Health {
+    pub(super) fn storage_health(&self) -> Health {
         self.inner.storage.get().map_or(Health::Ok, Log::health)
     }
 
@@ -191,9 +291,9 @@ impl Hub {
     /// Starts the tick task; it ends when `shutdown` fires.
     pub fn start(&self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
         let hub = self.clone();
-        let every = Duration::from_millis(self.inner.engine.config().server.tick_ms);
-        let mut diff = Diff::default();
-        let mut shown = Shown::default();
+        let tick_ms = self.inner.engine.config().server.tick_ms;
+        let every = Duration::from_millis(tick_ms);
+        let budget = super::publish::budget(tick_ms);
         let mut alerts = hub.inner.alerts.subscribe();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(every);
@@ -203,8 +303,7 @@ impl Hub {
             loop {
                 tokio::select! {
                     _ = every.tick() => {
-                        let fired: Arc<[Payload]> = std::mem::take(&mut pending).into();
-                        hub.tick_once(&mut diff, &mut shown, &fired);
+                        hub.tick_once(std::mem::take(&mut pending), budget);
                     }
                     alert = alerts.recv() => match alert {
                         Ok(notice) => pending.push(encode(&Frame::notice(&notice, tz))),
@@ -221,6 +320,7 @@ impl Hub {
     /// Joins the topic of `filter`, creating it if needed.
     pub fn subscribe(&self, filter: Filter) -> Subscription {
         let seq = self.seq();
+        let tick_ms = self.inner.engine.config().server.tick_ms;
         let filter_key = filter.clone();
         let topic = {
             // Counting inside the entry guard: the tick task's cleanup
@@ -228,24 +328,32 @@ impl Hub {
             let entry = self.inner.topics.entry(filter).or_insert_with(|| {
                 let (tx, _) = watch::channel(Published {
                     seq,
+                    since: seq,
+                    every_ms: tick_ms,
                     tick: Payload::new(String::new()),
                     alerts: Arc::from([]),
+                    pending: Arc::new(AtomicUsize::new(0)),
                 });
                 Arc::new(Topic {
                     tx,
                     clients: AtomicUsize::new(0),
                     snapshot: parking_lot::Mutex::new(None),
+                    rate: parking_lot::Mutex::new(Rate::new(seq, tick_ms)),
+                    catch_ups: parking_lot::Mutex::new(CatchUps::default()),
                 })
             });
             entry.clients.fetch_add(1, Relaxed);
             entry.clone()
         };
         self.inner.stats.screens.fetch_add(1, Relaxed);
+        let rx = topic.tx.subscribe();
+        let handled = rx.borrow().seq;
         Subscription {
             hub: self.clone(),
-            rx: topic.tx.subscribe(),
+            rx,
             filter: filter_key,
             topic,
+            handled,
         }
     }
 
@@ -256,77 +364,9 @@ impl Hub {
         hello.servers = self.inner.stream.get().map(|s| s.screens().to_vec());
         encode(&Frame::Hello(&hello))
     }
-
-    /// Builds and publishes one tick for every topic with screens.
-    fn tick_once(&self, diff: &mut Diff, shown: &mut Shown, alerts: &Arc<[Payload]>) {
-        let inner = &self.inner;
-        // Read whether or not anyone watches, so a recovery while nobody
-        // did is not announced to the next screen as news.
-        let storage = shown.next(self.storage_health());
-        inner.topics.retain(|_, t| t.clients.load(Relaxed) > 0);
-        inner.stats.topics.store(inner.topics.len() as u64, Relaxed);
-        let seq = inner.seq.fetch_add(1, Relaxed) + 1;
-        inner.stats.ticks.fetch_add(1, Relaxed);
-        let topics: Vec<(Filter, Arc<Topic>)> = inner
-            .topics
-            .iter()
-            .map(|e| (e.key().clone(), e.value().clone()))
-            .collect();
-        if topics.is_empty() {
-            // Nobody watches, but the diff still moves on: a screen that
-            // joins gets names in its snapshot, and its first tick must not
-            // name every store again as new.
-            inner
-                .engine
-                .read(|st, now| TickContext::new(st, now, diff, false));
-            return;
-        }
-        let started = Instant::now();
-        let cfg = inner.engine.config().clone();
-        // Top SKUs and stock warnings about once a second (they scan every SKU).
-        let sku_every = (1000 / cfg.server.tick_ms.max(1)).max(1);
-        let stream = inner.stream.get();
-        let (mut ticks, note) = inner.engine.read(|st, now| {
-            let ctx = TickContext::new(st, now, diff, seq.is_multiple_of(sku_every));
-            let ticks: Vec<Tick> = topics
-                .iter()
-                .map(|(f, _)| build::tick(st, &cfg, &ctx, f, seq))
-                .collect();
-            // Under the same lock as the figures (see `stream`).
-            (ticks, stream.map(|s| s.note(now)))
-        });
-        for ((filter, topic), tick) in topics.iter().zip(&mut ticks) {
-            tick.storage = storage;
-            tick.stamp.stream.clone_from(&note);
-            let bytes = encode(&Frame::Tick(tick));
-            if filter.is_all() {
-                inner
-                    .stats
-                    .last_tick_bytes
-                    .store(bytes.len() as u64, Relaxed);
-            }
-            topic.tx.send_replace(Published {
-                seq,
-                tick: bytes,
-                alerts: alerts.clone(),
-            });
-        }
-        inner
-            .stats
-            .last_build_us
-            .store(started.elapsed().as_micros() as u64, Relaxed);
-    }
-}
-
-#[cfg(test)]
-impl Hub {
-    /// One tick now, as the tick task would (for the frames' unit tests).
-    pub(super) fn tick_now(&self) {
-        self.tick_once(&mut Diff::default(), &mut Shown::default(), &Arc::from([]));
-    }
 }
 
 /// A frame's bytes, as every screen it goes to is sent them.
-fn encode(frame: &Frame) -> Payload {
+pub(super) fn encode(frame: &Frame) -> Payload {
     Payload::new(frame.to_json())
 }

@@ -1,5 +1,5 @@
-//! The live hub's figures on `/metrics`: screens, topics, frames, ticks
-//! and the bytes the sockets sent, plain and compressed.
+//! The live hub's figures on `/metrics`: screens, topics, frames, catch-ups,
+//! frame rates, ticks, and the bytes the sockets sent, plain and compressed.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -9,7 +9,7 @@ use crate::metrics::{Exposition, Kind, Report};
 impl Report for LiveStats {
     fn report(&self, out: &mut Exposition) {
         let l = |a: &AtomicU64| a.load(Relaxed);
-        let counters: [(&str, Kind, &str, &AtomicU64); 7] = [
+        let counters: [(&str, Kind, &str, &AtomicU64); 13] = [
             (
                 "warroom_live_screens",
                 Kind::Gauge,
@@ -25,19 +25,19 @@ impl Report for LiveStats {
             (
                 "warroom_live_frames_sent_total",
                 Kind::Counter,
-                "Tick frames sent to screens.",
+                "Tick frames sent to screens (regular and catch-up; snapshots apart).",
                 &self.frames_sent,
             ),
             (
                 "warroom_live_frames_skipped_total",
                 Kind::Counter,
-                "Ticks slow screens skipped (each got the current snapshot instead).",
+                "Ticks whose changes slow screens got coalesced in a catch-up frame.",
                 &self.frames_skipped,
             ),
             (
                 "warroom_live_snapshots_total",
                 Kind::Counter,
-                "Snapshots sent to screens.",
+                "Snapshots sent to screens (one per connection).",
                 &self.snapshots_sent,
             ),
             (
@@ -52,6 +52,42 @@ impl Report for LiveStats {
                 "Ticks run by the live hub.",
                 &self.ticks,
             ),
+            (
+                "warroom_live_catch_ups_total",
+                Kind::Counter,
+                "Catch-up frames sent to screens that missed frames.",
+                &self.catch_ups_sent,
+            ),
+            (
+                "warroom_live_catch_ups_built_total",
+                Kind::Counter,
+                "Catch-up frames built (at most one per publish, filter and gap).",
+                &self.catch_ups_built,
+            ),
+            (
+                "warroom_live_topics_slowed",
+                Kind::Gauge,
+                "Topics published less often than every tick.",
+                &self.topics_slowed,
+            ),
+            (
+                "warroom_live_max_stride",
+                Kind::Gauge,
+                "The most ticks between two frames of one topic now.",
+                &self.max_stride,
+            ),
+            (
+                "warroom_live_topics_deferred_total",
+                Kind::Counter,
+                "Due topics the build budget left to the next tick.",
+                &self.topics_deferred,
+            ),
+            (
+                "warroom_live_snapshot_bytes",
+                Kind::Gauge,
+                "Size of the last snapshot built in bytes.",
+                &self.last_snapshot_bytes,
+            ),
         ];
         for (name, kind, help, v) in counters {
             out.one(name, kind, help, l(v));
@@ -61,6 +97,12 @@ impl Report for LiveStats {
             Kind::Gauge,
             "Time to build and serialise the last tick's frames.",
             l(&self.last_build_us) as f64 / 1e6,
+        );
+        out.one(
+            "warroom_live_frames_offered_per_second",
+            Kind::Gauge,
+            "Frames a second offered to all screens at their topics' rates.",
+            l(&self.offered_milli_fps) as f64 / 1e3,
         );
         out.one(
             "warroom_live_tick_bytes",

@@ -95,6 +95,12 @@ impl From<String> for Payload {
     }
 }
 
+impl From<&str> for Payload {
+    fn from(text: &str) -> Payload {
+        Payload::new(text.to_owned())
+    }
+}
+
 /// `data` as one `permessage-deflate` message body at `level`: raw
 /// deflate with a fresh window (no context takeover), sync-flushed, the
 /// trailing `00 00 ff ff` removed. `None` only if the compressor fails,

@@ -3,12 +3,13 @@
 //! (docs/api.md, Live frames, "Storage on the screen").
 //!
 //! The hub reads the log's [`Health`] once per tick (a lock-free check or
-//! two while all is well) and [`Shown`] turns it into the `storage` field:
-//! every tick carries it while the log is failing (the count of batches
-//! not yet stored moves), one tick carries `{"ok":true}` when it recovers,
-//! and then it is left out again. A snapshot carries it whenever the log
-//! is failing, so a screen that joins or catches up meanwhile says so at
-//! once; a snapshot without it means all is stored.
+//! two while all is well) and [`StorageVersion`] turns it into the
+//! `storage` field: every tick frame carries it while the log is failing
+//! (the count of batches not yet stored moves), the first frame after a
+//! recovery carries `{"ok":true}` — also a catch-up frame for a screen
+//! that last saw the failure — and then it is left out again. A snapshot
+//! carries it whenever the log is failing, so a screen that joins
+//! meanwhile says so at once; a snapshot without it means all is stored.
 
 use serde::Serialize;
 
@@ -65,22 +66,31 @@ impl StorageNote {
     }
 }
 
-/// What the ticks last said about storage; owned by the tick task.
+/// The log's health as the ticks saw it, versioned like the rows (see
+/// `versions`): the note it is failing with now, and the tick it last
+/// recovered at. Owned by the hub's versions, set once per tick.
 #[derive(Debug, Default)]
-pub struct Shown {
-    failing: bool,
+pub struct StorageVersion {
+    failing: Option<StorageNote>,
+    recovered: u64,
 }
 
-impl Shown {
-    /// The note this tick carries, given the log's health now.
-    pub fn next(&mut self, health: Health) -> Option<StorageNote> {
+impl StorageVersion {
+    /// Records the log's health at tick `seq`.
+    pub fn set(&mut self, health: Health, seq: u64) {
         let note = StorageNote::failing(health);
-        let recovered = self.failing && note.is_none();
-        self.failing = note.is_some();
-        if recovered {
-            Some(StorageNote::OK)
-        } else {
-            note
+        if self.failing.is_some() && note.is_none() {
+            self.recovered = seq;
+        }
+        self.failing = note;
+    }
+
+    /// The note a frame since tick `since` carries: the failure while the
+    /// log fails, `{"ok":true}` if it recovered after `since`, else none.
+    pub fn since(&self, since: u64) -> Option<StorageNote> {
+        match self.failing {
+            Some(note) => Some(note),
+            None => (self.recovered > since).then_some(StorageNote::OK),
         }
     }
 }
@@ -98,22 +108,32 @@ mod tests {
 
     #[test]
     fn ticks_say_so_while_failing_once_when_recovered_then_nothing() {
-        let mut shown = Shown::default();
-        assert_eq!(shown.next(Health::Ok), None);
-        let failing = shown.next(FAILING).map(|n| serde_json::to_value(n).ok());
+        let mut shown = StorageVersion::default();
+        shown.set(Health::Ok, 1);
+        assert_eq!(shown.since(0), None);
+        shown.set(FAILING, 2);
+        let failing = shown.since(1).map(|n| serde_json::to_value(n).ok());
         assert_eq!(
             failing,
             Some(Some(
                 json!({"ok": false, "unstored": 2, "reason": "write_failed"})
             ))
         );
-        assert!(shown.next(FAILING).is_some(), "every tick while failing");
-        assert_eq!(shown.next(Health::Ok), Some(StorageNote::OK));
+        shown.set(FAILING, 3);
+        assert!(shown.since(2).is_some(), "every tick while failing");
+        shown.set(Health::Ok, 4);
+        assert_eq!(shown.since(3), Some(StorageNote::OK));
+        assert_eq!(
+            shown.since(1),
+            Some(StorageNote::OK),
+            "a screen that last saw the failure is told it is over"
+        );
         assert_eq!(
             serde_json::to_value(StorageNote::OK).ok(),
             Some(json!({"ok": true}))
         );
-        assert_eq!(shown.next(Health::Ok), None, "then left out again");
+        shown.set(Health::Ok, 5);
+        assert_eq!(shown.since(4), None, "then left out again");
     }
 
     #[test]

@@ -1,0 +1,403 @@
+//! The hub without sockets: a screen left unread for many ticks catches up
+//! with one frame that brings it to a fresh snapshot's figures (merged as
+//! the page merges, `web/figures.js`); a topic whose screens do not finish
+//! slows down and recovers; the build budget defers topics, oldest first.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use super::payload::Payload;
+use serde_json::Value;
+
+use super::catch_up::{Next, next};
+use super::filter::Filter;
+use super::hub::{Hub, Subscription};
+use super::publish::Budget;
+use super::rate::max_stride;
+use crate::alerts::Alerts;
+use crate::clock::ManualClock;
+use crate::engine::Engine;
+use crate::ingest::Ingest;
+use crate::metrics::HttpMetrics;
+
+const SALE: &str = r#"
+[sale]
+name = "hub"
+currency = "CNY"
+timezone = "Asia/Shanghai"
+starts = "2026-11-11T00:00:00+08:00"
+ends = "2026-11-12T00:00:00+08:00"
+target = "1000000"
+
+[[channels]]
+id = "tmall"
+name = "天猫"
+
+[[stores]]
+id = "s1"
+name = "旗舰店"
+channel = "tmall"
+target = "300000"
+
+[[skus]]
+id = "k1"
+name = "保温杯"
+stock = 100
+low_stock = 10
+"#;
+/// An hour into the sale.
+const NOW_MS: i64 = 1_794_330_000_000;
+
+struct Setup {
+    hub: Hub,
+    ingest: Ingest,
+    clock: ManualClock,
+}
+
+fn setup() -> Setup {
+    let cfg = crate::config::parse_str(SALE, "hub.toml", Path::new(".")).expect("valid");
+    let clock = ManualClock::new(NOW_MS);
+    let engine = Engine::new(Arc::new(cfg), Arc::new(clock.clone()));
+    let alerts = Alerts::new(engine.clone(), None);
+    let ingest = Ingest::new(engine.clone(), Arc::new(HttpMetrics::default()));
+    Setup {
+        hub: Hub::new(engine, alerts),
+        ingest,
+        clock,
+    }
+}
+
+impl Setup {
+    fn order(&self, id: &str, store: &str, qty: u32) {
+        let line = format!(
+            r#"{{"type":"order","id":"{id}","ts":{NOW_MS},"store":"{store}","buyer":"b{id}","items":[{{"sku":"k1","qty":{qty},"price":100}}]}}"#
+        );
+        let reply = self
+            .ingest
+            .submit(line.as_bytes(), Some("application/x-ndjson"))
+            .expect("readable");
+        assert_eq!(reply.reply.accepted, 1, "{line}");
+    }
+
+    /// One tick 250 ms after the last, with `fired` alert frames riding on it.
+    fn tick(&self, fired: &[&'static str]) {
+        self.clock.advance(250);
+        let all = Duration::from_secs(3600);
+        let fired = fired.iter().map(|f| Payload::new(f.to_string())).collect();
+        self.hub.tick_with(
+            fired,
+            Budget {
+                tick: all,
+                chunk: all,
+            },
+        );
+    }
+}
+
+fn json(bytes: &str) -> Value {
+    serde_json::from_str(bytes).expect("a frame is JSON")
+}
+
+/// A screen's figures, merged from a snapshot and tick frames as the page
+/// does (`web/figures.js`: rows by id, store deltas over full rows,
+/// series by second, timeline by minute).
+#[derive(Default)]
+struct Screen {
+    seq: u64,
+    totals: Value,
+    channels: BTreeMap<String, Value>,
+    stores: BTreeMap<String, Value>,
+    top_skus: Value,
+    warnings: Value,
+    series: BTreeMap<i64, Value>,
+    timeline: BTreeMap<String, Value>,
+    alerts: Vec<String>,
+    kinds: Vec<String>,
+}
+
+fn by_id(rows: &Value) -> impl Iterator<Item = (String, Value)> + '_ {
+    rows.as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| (r["id"].as_str().unwrap_or_default().to_string(), r.clone()))
+}
+
+/// Rows merged over the rows held, field by field (a tick's rows carry
+/// only what moves).
+fn merge(held: &mut BTreeMap<String, Value>, rows: impl Iterator<Item = (String, Value)>) {
+    for (id, row) in rows {
+        let merged = held.entry(id).or_insert(Value::Object(Default::default()));
+        for (k, v) in row.as_object().into_iter().flatten() {
+            merged[k] = v.clone();
+        }
+    }
+}
+
+/// The fields of SKU rows a tick carries, for comparing with a snapshot's.
+fn sku_cells(rows: &Value) -> Vec<Value> {
+    rows.as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| serde_json::json!([r["id"], r["units"], r["gmv"], r["stock_left"], r["warning"]]))
+        .collect()
+}
+
+impl Screen {
+    fn frame(&mut self, text: &str) {
+        let f = json(text);
+        let kind = f["type"].as_str().unwrap_or_default().to_string();
+        self.kinds.push(kind.clone());
+        if kind == "alert" {
+            self.alerts.push(text.to_string());
+            return;
+        }
+        if kind == "snapshot" {
+            self.channels.clear();
+            self.stores.clear();
+            self.series.clear();
+            self.timeline.clear();
+        }
+        self.seq = f["seq"].as_u64().unwrap_or_default();
+        self.totals = f["totals"].clone();
+        merge(&mut self.channels, by_id(&f["channels"]));
+        // A tick's stores are `[id, gmv, orders, completion]`, their names
+        // beside (docs/api.md, Tick rows).
+        let stores = f["stores"].as_array().into_iter().flatten().map(|r| {
+            if let Some(cells) = r.as_array() {
+                let id = cells[0].as_str().unwrap_or_default().to_string();
+                let mut row = serde_json::json!({
+                    "id": id, "gmv": cells[1], "orders": cells[2], "completion": cells[3],
+                });
+                if let Some(name) = f["store_names"].get(&id) {
+                    row["name"] = name.clone();
+                }
+                (id, row)
+            } else {
+                (r["id"].as_str().unwrap_or_default().to_string(), r.clone())
+            }
+        });
+        merge(&mut self.stores, stores);
+        for key in ["top_skus", "stock_warnings"] {
+            if !f[key].is_null() {
+                let slot = if key == "top_skus" {
+                    &mut self.top_skus
+                } else {
+                    &mut self.warnings
+                };
+                *slot = f[key].clone();
+            }
+        }
+        for p in f["series"].as_array().into_iter().flatten() {
+            self.series
+                .insert(p[0].as_i64().unwrap_or_default(), p.clone());
+        }
+        for row in f["timeline"].as_array().into_iter().flatten() {
+            let at = row["minute_start"].as_str().unwrap_or_default().to_string();
+            self.timeline.insert(at, row.clone());
+        }
+    }
+
+    /// What the serve loop does with the topic's newest frame.
+    fn serve(&mut self, sub: &mut Subscription) -> Next {
+        let p = sub.rx.borrow_and_update().clone();
+        let what = next(self.seq, &p);
+        match what {
+            Next::Skip => {}
+            Next::Regular => {
+                p.alerts.iter().for_each(|a| self.frame(a));
+                self.frame(&p.tick);
+            }
+            Next::CatchUp { since } => {
+                let c = sub.catch_up(since, &p);
+                c.alerts.iter().for_each(|a| self.frame(a));
+                self.frame(&c.tick);
+            }
+        }
+        sub.handled(&p);
+        what
+    }
+}
+
+#[test]
+fn a_screen_left_unread_for_many_ticks_catches_up_with_one_frame() {
+    let s = setup();
+    s.order("a0", "s1", 1);
+    s.tick(&[]);
+    let mut sub = s.hub.subscribe(Filter::default());
+    let mut screen = Screen::default();
+    screen.frame(&sub.snapshot().1);
+    let from = screen.seq;
+    // 60 ticks (15 s) it never reads: orders, a store first seen, the
+    // stock falling to a warning, an alert.
+    for t in 0..60 {
+        if t % 7 == 0 {
+            s.order(&format!("o{t}"), "s1", 1);
+        }
+        if t == 20 {
+            s.order("p1", "pop-up", 85);
+        }
+        s.tick(if t == 30 {
+            &[r#"{"type":"alert","n":1}"#]
+        } else {
+            &[]
+        });
+    }
+    assert!(sub.rx.has_changed().unwrap_or(false));
+    let newest = sub.rx.borrow().seq;
+    assert_eq!(
+        screen.serve(&mut sub),
+        Next::CatchUp { since: from },
+        "it missed publishes"
+    );
+    assert_eq!(screen.kinds, ["snapshot", "alert", "tick"], "no snapshot");
+    assert_eq!(screen.seq, newest);
+    assert_eq!(screen.alerts, [r#"{"type":"alert","n":1}"#]);
+    assert_eq!(screen.stores["pop-up"]["name"], "pop-up", "named once new");
+    assert_eq!(screen.warnings[0]["id"], "k1", "the warning of the gap");
+
+    // The figures equal a fresh snapshot's.
+    let mut fresh = Screen::default();
+    fresh.frame(&s.hub.subscribe(Filter::default()).snapshot().1);
+    assert_eq!(screen.totals, fresh.totals);
+    for (id, row) in &fresh.channels {
+        // Ticks leave a channel's windows out (the page draws none).
+        let held = screen.channels[id].as_object().into_iter().flatten();
+        for (field, v) in held.filter(|(f, _)| *f != "windows") {
+            assert_eq!(&row[field], v, "channel {id} {field}");
+        }
+    }
+    assert_eq!(sku_cells(&screen.top_skus), sku_cells(&fresh.top_skus));
+    assert_eq!(sku_cells(&screen.warnings), sku_cells(&fresh.warnings));
+    for (id, row) in &fresh.stores {
+        for field in ["gmv", "orders", "name"] {
+            assert_eq!(screen.stores[id][field], row[field], "{id} {field}");
+        }
+    }
+    for (second, point) in &fresh.series {
+        assert_eq!(screen.series.get(second), Some(point), "second {second}");
+    }
+    for (minute, row) in &fresh.timeline {
+        assert_eq!(screen.timeline.get(minute), Some(row), "minute {minute}");
+    }
+    let stats = s.hub.stats();
+    assert_eq!(stats.snapshots_sent.load(Relaxed), 2, "the two asked for");
+    assert_eq!(stats.catch_ups_built.load(Relaxed), 1);
+
+    // From then on: the topic's frames as published.
+    s.order("z", "s1", 1);
+    for _ in 0..40 {
+        s.tick(&[]);
+        let what = screen.serve(&mut sub);
+        assert!(matches!(what, Next::Regular | Next::Skip), "{what:?}");
+    }
+    assert_eq!(
+        screen.stores["s1"]["orders"],
+        fresh.stores["s1"]["orders"]
+            .as_u64()
+            .map(|n| n + 1)
+            .unwrap_or_default()
+    );
+}
+
+#[test]
+fn screens_that_missed_the_same_ticks_share_one_catch_up() {
+    let s = setup();
+    s.tick(&[]);
+    let mut subs: Vec<(Subscription, Screen)> = (0..3)
+        .map(|_| {
+            let sub = s.hub.subscribe(Filter::default());
+            let mut screen = Screen::default();
+            screen.frame(&sub.snapshot().1);
+            (sub, screen)
+        })
+        .collect();
+    // Long enough for the topic to slow down and publish past their gap.
+    for t in 0..40 {
+        s.order(&format!("o{t}"), "s1", 1);
+        s.tick(&[]);
+    }
+    for (sub, screen) in &mut subs {
+        assert!(matches!(screen.serve(sub), Next::CatchUp { .. }));
+    }
+    let stats = s.hub.stats();
+    assert_eq!(stats.catch_ups_sent.load(Relaxed), 3);
+    assert_eq!(stats.catch_ups_built.load(Relaxed), 1);
+}
+
+#[test]
+fn a_gap_past_the_alert_ring_carries_the_recent_alerts() {
+    let s = setup();
+    s.tick(&[]);
+    let mut sub = s.hub.subscribe(Filter::default());
+    let mut screen = Screen::default();
+    screen.frame(&sub.snapshot().1);
+    let many: Vec<&'static str> = vec![r#"{"type":"alert"}"#; super::alert_ring::ALERT_RING + 1];
+    s.tick(&many);
+    s.tick(&[]);
+    let p = sub.rx.borrow_and_update().clone();
+    let c = sub.catch_up(screen.seq, &p);
+    assert!(c.alerts.is_empty(), "frames no longer all kept");
+    assert!(json(&c.tick)["alerts"].is_array(), "{}", &*c.tick);
+}
+
+#[test]
+fn a_topic_whose_screens_do_not_finish_slows_down_then_recovers() {
+    let s = setup();
+    let mut sub = s.hub.subscribe(Filter::default());
+    let max = max_stride(250);
+    // The screen never finishes a frame: the topic's rate falls to the slowest.
+    for _ in 0..100 {
+        s.tick(&[]);
+    }
+    let slow = sub.rx.borrow().every_ms;
+    assert_eq!(slow, 250 * max);
+    assert_eq!(s.hub.stats().max_stride.load(Relaxed), max);
+    assert_eq!(s.hub.stats().topics_slowed.load(Relaxed), 1);
+    let mut screen = Screen::default();
+    screen.frame(&sub.snapshot().1);
+    // It finishes each as it comes: back to every tick.
+    let mut seqs = Vec::new();
+    for _ in 0..200 {
+        s.tick(&[]);
+        if matches!(screen.serve(&mut sub), Next::Regular | Next::CatchUp { .. }) {
+            seqs.push(screen.seq);
+        }
+    }
+    assert_eq!(sub.rx.borrow().every_ms, 250);
+    let last = &seqs[seqs.len() - 2..];
+    assert_eq!(last[1], last[0] + 1, "every tick again: {seqs:?}");
+    assert_eq!(s.hub.stats().topics_slowed.load(Relaxed), 0);
+    assert_eq!(json(&sub.rx.borrow().tick)["every_ms"], 250);
+}
+
+#[test]
+fn the_build_budget_defers_topics_and_builds_them_first_next_tick() {
+    let s = setup();
+    let filters =
+        ["", "stores=s1", "channels=tmall"].map(|q| Filter::from_query(Some(q)).expect("a filter"));
+    let mut subs: Vec<Subscription> = filters.iter().map(|f| s.hub.subscribe(f.clone())).collect();
+    let none = Budget {
+        tick: Duration::ZERO,
+        chunk: Duration::ZERO,
+    };
+    let mut published = Vec::new();
+    for seq in 1..=3 {
+        s.hub.tick_with(Vec::new(), none);
+        let now: Vec<u64> = subs.iter().map(|sub| sub.rx.borrow().seq).collect();
+        published.push(now.iter().filter(|&&p| p == seq).count());
+        for sub in &mut subs {
+            let p = sub.rx.borrow_and_update().clone();
+            sub.handled(&p);
+        }
+    }
+    assert_eq!(published, [1, 1, 1], "one chunk of one frame a tick");
+    let seqs: Vec<u64> = subs.iter().map(|sub| sub.rx.borrow().seq).collect();
+    assert!(seqs.iter().all(|&p| p > 0), "each built once: {seqs:?}");
+    let late: Vec<u64> = subs.iter().map(|sub| sub.rx.borrow().every_ms).collect();
+    assert!(late.contains(&500) && late.contains(&750), "{late:?}");
+    // Two left over each tick.
+    assert_eq!(s.hub.stats().topics_deferred.load(Relaxed), 6);
+}

@@ -1,0 +1,198 @@
+//! Row versions: the tick `seq` at which each part of a frame last changed,
+//! so a frame "since s" (docs/api.md, Live frames, "Sequence and
+//! catch-up") carries exactly what a screen that has seen tick `s` lacks.
+//!
+//! The tick task updates [`Versions`] once per tick in one short engine
+//! read (it compares each store's and channel's counters with the last
+//! ones seen); regular frames and catch-up frames both read it. Keeping a
+//! version per row instead of a per-tick diff is what lets a screen that
+//! missed any number of ticks catch up with one small frame: the rows
+//! changed after its last tick, coalesced, never a full snapshot. A short
+//! ring maps recent ticks to their time, for the series and timeline a
+//! frame re-sends; a tick older than the ring is treated as old.
+
+use std::collections::VecDeque;
+
+use super::stored::StorageVersion;
+use crate::engine::{Counters, State};
+use crate::views::SkuRow;
+
+/// Ticks whose time is remembered (~4 minutes at the default 250 ms).
+pub const TIME_RING: usize = 1_000;
+
+/// One store's or channel's last counters and versions.
+#[derive(Debug, Clone, Copy, Default)]
+struct Row {
+    counters: Counters,
+    /// The tick its counters last changed (0: never since the start).
+    changed: u64,
+    /// The tick it was first seen.
+    seen: u64,
+}
+
+/// A sale-wide list (top SKUs, stock warnings) and when it last changed.
+#[derive(Debug, Default)]
+struct List {
+    rows: Vec<SkuRow>,
+    changed: u64,
+}
+
+impl List {
+    fn set(&mut self, rows: Vec<SkuRow>, seq: u64) {
+        if rows != self.rows {
+            self.rows = rows;
+            self.changed = seq;
+        }
+    }
+
+    fn since(&self, since: u64) -> Option<Vec<SkuRow>> {
+        (self.changed > since).then(|| self.rows.clone())
+    }
+}
+
+/// Versions of everything a tick frame carries; owned by the hub, written
+/// by its tick task, read by every frame build.
+#[derive(Debug, Default)]
+pub struct Versions {
+    seq: u64,
+    stores: Vec<Row>,
+    channels: Vec<Row>,
+    top_skus: List,
+    warnings: List,
+    /// What the log's health was at each tick (see `stored`).
+    pub(super) storage: StorageVersion,
+    /// The stores and channels an unfiltered screen shows, as of `seq`.
+    pub(super) top_stores: Vec<usize>,
+    pub(super) top_channels: Vec<usize>,
+    /// (tick, its time in ms) for the last [`TIME_RING`] ticks, oldest first.
+    times: VecDeque<(u64, i64)>,
+}
+
+fn track(rows: &mut Vec<Row>, now: impl Iterator<Item = Counters>, seq: u64) {
+    for (i, c) in now.enumerate() {
+        if rows.len() <= i {
+            rows.push(Row {
+                seen: seq,
+                ..Row::default()
+            });
+        }
+        let row = &mut rows[i];
+        if row.counters != c {
+            row.counters = c;
+            row.changed = seq;
+        }
+    }
+}
+
+impl Versions {
+    /// Records tick `seq` at `now_ms`. `skus`: whether to recompute the
+    /// sale-wide SKU lists this tick (they scan every SKU, so the hub does
+    /// it about once a second, not every tick).
+    pub fn update(&mut self, st: &State, now_ms: i64, seq: u64, skus: bool) {
+        self.seq = seq;
+        track(
+            &mut self.stores,
+            st.stores.iter().map(|s| s.scope.counters),
+            seq,
+        );
+        track(
+            &mut self.channels,
+            st.channels.iter().map(|c| c.scope.counters),
+            seq,
+        );
+        if skus {
+            self.top_skus.set(super::build::top_skus(st, now_ms), seq);
+            self.warnings
+                .set(super::build::stock_warnings(st, now_ms), seq);
+        }
+        self.top_stores = super::build::top_store_indices(st);
+        self.top_channels = super::build::top_channel_indices(st);
+        if self.times.len() >= TIME_RING {
+            self.times.pop_front();
+        }
+        self.times.push_back((seq, now_ms));
+    }
+
+    /// The newest tick recorded.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The time of tick `seq`, if the ring still holds it.
+    pub fn time_of(&self, seq: u64) -> Option<i64> {
+        let (first, _) = *self.times.front()?;
+        let at = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.times.get(at).filter(|(s, _)| *s == seq).map(|t| t.1)
+    }
+
+    /// Store `i` changed after tick `since` (a store not yet tracked did).
+    pub fn store_changed(&self, i: usize, since: u64) -> bool {
+        self.stores.get(i).is_none_or(|r| r.changed > since)
+    }
+
+    /// Store `i` was first seen after tick `since`: its name is news.
+    pub fn store_new(&self, i: usize, since: u64) -> bool {
+        self.stores.get(i).is_none_or(|r| r.seen > since)
+    }
+
+    /// Channel `i` was first seen after tick `since`: its name is news.
+    pub fn channel_new(&self, i: usize, since: u64) -> bool {
+        self.channels.get(i).is_none_or(|r| r.seen > since)
+    }
+
+    pub fn channel_changed(&self, i: usize, since: u64) -> bool {
+        self.channels.get(i).is_none_or(|r| r.changed > since)
+    }
+
+    pub fn top_skus_since(&self, since: u64) -> Option<Vec<SkuRow>> {
+        self.top_skus.since(since)
+    }
+
+    pub fn warnings_since(&self, since: u64) -> Option<Vec<SkuRow>> {
+        self.warnings.since(since)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ring_knows_recent_ticks_only() {
+        let mut v = Versions::default();
+        for seq in 1..=(TIME_RING as u64 + 10) {
+            v.times.push_back((seq, seq as i64 * 250));
+            if v.times.len() > TIME_RING {
+                v.times.pop_front();
+            }
+        }
+        assert_eq!(
+            v.time_of(TIME_RING as u64 + 10),
+            Some(250 * (TIME_RING as i64 + 10))
+        );
+        assert_eq!(v.time_of(11), Some(11 * 250));
+        assert_eq!(v.time_of(10), None, "older than the ring");
+        assert_eq!(v.time_of(0), None);
+        assert_eq!(v.time_of(TIME_RING as u64 + 11), None, "not yet");
+    }
+
+    #[test]
+    fn rows_carry_the_tick_they_changed_and_were_first_seen() {
+        let mut rows = Vec::new();
+        let c = |gmv| Counters {
+            gmv,
+            ..Counters::default()
+        };
+        track(&mut rows, [c(0)].into_iter(), 1);
+        track(&mut rows, [c(5), c(0)].into_iter(), 2);
+        track(&mut rows, [c(5), c(7)].into_iter(), 3);
+        let v = Versions {
+            stores: rows,
+            ..Versions::default()
+        };
+        assert!(!v.store_changed(0, 2) && v.store_changed(0, 1));
+        assert!(v.store_changed(1, 2) && !v.store_changed(1, 3));
+        assert!(v.store_new(1, 1) && !v.store_new(1, 2));
+        assert!(v.store_changed(2, 100), "not tracked yet: changed");
+    }
+}
