@@ -86,7 +86,6 @@ impl CatchUps {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
 
     use super::*;
 
@@ -97,7 +96,7 @@ mod tests {
             every_ms: 250,
             tick: Payload::new("{}".to_string()),
             alerts: Arc::from([]),
-            pending: Arc::new(AtomicUsize::new(1)),
+            fanout: Arc::new(crate::live::rate::Fanout::new(1)),
         }
     }
 

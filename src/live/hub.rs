@@ -27,7 +27,7 @@ use super::catch_up::{CatchUp, CatchUps};
 use super::filter::Filter;
 use super::frame::Frame;
 use super::payload::{Payload, WireStats};
-use super::rate::Rate;
+use super::rate::{Fanout, Rate};
 use super::stored::StorageNote;
 use super::stream::Stream;
 use super::versions::Versions;
@@ -48,18 +48,15 @@ pub struct Published {
     pub every_ms: u64,
     pub tick: Payload,
     pub alerts: Arc<[Payload]>,
-    /// Screens of the topic that have not yet finished with this frame.
-    pub pending: Arc<AtomicUsize>,
+    /// How the topic's screens are getting on sending it (see `rate`).
+    pub fanout: Arc<Fanout>,
 }
 
 impl Published {
     /// One screen finished with this frame (sent it, a catch-up instead,
-    /// or nothing); never below zero (a screen that joined after the
-    /// count was taken may report too).
+    /// or nothing).
     fn done(&self) {
-        let _ = self
-            .pending
-            .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1));
+        self.fanout.done();
     }
 }
 
@@ -332,7 +329,7 @@ impl Hub {
                     every_ms: tick_ms,
                     tick: Payload::new(String::new()),
                     alerts: Arc::from([]),
-                    pending: Arc::new(AtomicUsize::new(0)),
+                    fanout: Arc::new(Fanout::new(0)),
                 });
                 Arc::new(Topic {
                     tx,

@@ -11,7 +11,7 @@
 //! `every_ms` says so. Which topics are due is each topic's `rate`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use super::payload::Payload;
@@ -21,7 +21,7 @@ use super::build::{self, FrameAt};
 use super::filter::Filter;
 use super::frame::{Frame, Tick};
 use super::hub::{Hub, Published, Topic, encode};
-use super::rate;
+use super::rate::Fanout;
 
 /// Most time one chunk of frame builds holds the engine's lock.
 pub const CHUNK: Duration = Duration::from_millis(1);
@@ -129,17 +129,14 @@ impl Hub {
     }
 
     /// The topics to publish at `seq`, judging each due one's rate by how
-    /// many of its screens are still sending its previous frame.
+    /// its screens got on sending its previous frame.
     fn due(&self, seq: u64) -> Vec<Due> {
         let mut due = Vec::new();
         for e in self.inner.topics.iter() {
             let topic = e.value();
             let mut rate = topic.rate.lock();
-            let late = || {
-                let pending = topic.tx.borrow().pending.load(Relaxed);
-                rate::late(pending, topic.clients.load(Relaxed))
-            };
-            if rate.due(seq, late) {
+            let took = || topic.tx.borrow().fanout.took();
+            if rate.due(seq, took) {
                 due.push(Due {
                     filter: e.key().clone(),
                     topic: topic.clone(),
@@ -175,7 +172,7 @@ impl Hub {
             every_ms: tick.every_ms,
             tick: bytes,
             alerts,
-            pending: Arc::new(AtomicUsize::new(d.topic.clients.load(Relaxed))),
+            fanout: Arc::new(Fanout::new(d.topic.clients.load(Relaxed))),
         });
     }
 

@@ -4,24 +4,81 @@
 //!
 //! Each time a topic is due, the tick task asks whether its screens
 //! finished sending the previous frame (each screen marks it when its send
-//! completes or it moves on). If too many did not, the machine is short of
-//! time for this topic: the stride doubles (and the frame waits for the
-//! new due tick), so screens get fewer frames — each carrying every change
-//! since the one before — instead of ingest getting fewer cycles. After
-//! [`RAISE_AFTER`] on-time publishes in a row it halves again. One slow
-//! screen among many does not slow its wall: up to 1 in 16 unfinished is
-//! on time (that screen catches up on its own, see `catch_up`).
+//! completes or it moves on), and how long that took ([`Fanout`]). If too
+//! many did not, the machine is short of time for this topic: the stride
+//! doubles (and the frame waits for the new due tick), so screens get fewer
+//! frames — each carrying every change since the one before — instead of
+//! ingest getting fewer cycles. It halves again after [`RAISE_AFTER`]
+//! publishes in a row whose sends would have fit the faster rate with a
+//! quarter to spare; a fan-out that just fits the current rate keeps it,
+//! rather than trying the faster one, being late, and falling back twice
+//! as far. One slow screen among many does not slow its wall: up to 1 in
+//! 16 unfinished is on time (that screen catches up on its own, see
+//! `catch_up`).
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
 /// On-time publishes in a row before the stride halves.
 pub const RAISE_AFTER: u32 = 4;
 /// The slowest rate is about one frame this often.
 pub const SLOWEST_MS: u64 = 4_000;
 
+/// How one published frame's sends went: the topic's screens still
+/// sending it, and how long until all but 1 in 16 were done.
+#[derive(Debug)]
+pub struct Fanout {
+    pending: AtomicUsize,
+    /// Screens that may still be sending while the topic is on time.
+    slack: usize,
+    at: Instant,
+    /// µs from the publish until `pending` fell to `slack`; `u64::MAX` before.
+    done_us: AtomicU64,
+}
+
+impl Fanout {
+    /// A frame published now to `screens` screens.
+    pub fn new(screens: usize) -> Fanout {
+        let slack = screens / 16;
+        Fanout {
+            pending: AtomicUsize::new(screens),
+            slack,
+            at: Instant::now(),
+            done_us: AtomicU64::new(if screens <= slack { 0 } else { u64::MAX }),
+        }
+    }
+
+    /// One screen finished with the frame (sent it, a catch-up instead, or
+    /// nothing); never below zero (a screen that joined after the count was
+    /// taken may report too).
+    pub fn done(&self) {
+        let before = self
+            .pending
+            .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1));
+        if before == Ok(self.slack + 1) {
+            let us = u64::try_from(self.at.elapsed().as_micros()).unwrap_or(u64::MAX - 1);
+            self.done_us.store(us, Relaxed);
+        }
+    }
+
+    /// How long the sends took; `None` while more than 1 in 16 of the
+    /// screens are still sending (late).
+    pub fn took(&self) -> Option<Duration> {
+        let us = self.done_us.load(Relaxed);
+        (us != u64::MAX).then(|| Duration::from_micros(us))
+    }
+
+    pub fn pending(&self) -> usize {
+        self.pending.load(Relaxed)
+    }
+}
+
 /// A topic's publish schedule; owned by the tick task.
 #[derive(Debug, Clone)]
 pub struct Rate {
     stride: u64,
     max: u64,
+    tick_ms: u64,
     on_time: u32,
     /// The tick the topic was last published at.
     last: u64,
@@ -40,17 +97,13 @@ pub fn max_stride(tick_ms: u64) -> u64 {
     k
 }
 
-/// More than 1 in 16 of the topic's screens still sending: late.
-pub fn late(pending: usize, screens: usize) -> bool {
-    pending > screens / 16
-}
-
 impl Rate {
     /// A topic created after tick `seq`.
     pub fn new(seq: u64, tick_ms: u64) -> Rate {
         Rate {
             stride: 1,
             max: max_stride(tick_ms),
+            tick_ms: tick_ms.max(1),
             on_time: 0,
             last: seq,
             carried: false,
@@ -66,23 +119,31 @@ impl Rate {
         self.last
     }
 
-    /// Whether to publish at tick `seq`, given whether the screens were
-    /// `late` with the previous frame (only asked when due).
-    pub fn due(&mut self, seq: u64, late: impl FnOnce() -> bool) -> bool {
+    /// Whether to publish at tick `seq`, given how long the screens took
+    /// to send the previous frame (`None`: they are still at it; only
+    /// asked when due).
+    pub fn due(&mut self, seq: u64, took: impl FnOnce() -> Option<Duration>) -> bool {
         if self.carried {
             return true;
         }
         if seq < self.last + self.stride {
             return false;
         }
-        if late() {
+        let Some(took) = took() else {
             self.stride = (self.stride * 2).min(self.max);
             self.on_time = 0;
             return seq >= self.last + self.stride;
-        }
-        self.on_time += 1;
-        if self.on_time >= RAISE_AFTER && self.stride > 1 {
-            self.stride /= 2;
+        };
+        // Room for the faster rate: its interval holds these sends with a
+        // quarter to spare.
+        let faster_ms = u128::from(self.stride / 2 * self.tick_ms);
+        if self.stride > 1 && took.as_millis() * 4 <= faster_ms * 3 {
+            self.on_time += 1;
+            if self.on_time >= RAISE_AFTER {
+                self.stride /= 2;
+                self.on_time = 0;
+            }
+        } else {
             self.on_time = 0;
         }
         true
@@ -118,6 +179,14 @@ mod tests {
         assert_eq!(max_stride(60_000), 1);
     }
 
+    /// Whether a frame to `screens` screens is late with `pending` of them
+    /// still sending.
+    fn late(pending: usize, screens: usize) -> bool {
+        let f = Fanout::new(screens);
+        (0..screens - pending).for_each(|_| f.done());
+        f.took().is_none()
+    }
+
     #[test]
     fn one_slow_screen_in_16_is_on_time() {
         assert!(late(1, 1));
@@ -125,6 +194,33 @@ mod tests {
         assert!(!late(1, 16));
         assert!(late(2, 16));
         assert!(!late(625, 10_000) && late(626, 10_000));
+        assert!(!late(0, 0), "nobody to wait for");
+        let f = Fanout::new(2);
+        (0..5).for_each(|_| f.done());
+        assert_eq!(f.pending(), 0, "never below zero");
+    }
+
+    #[test]
+    fn sends_that_just_fit_keep_the_rate() {
+        let mut r = Rate::new(0, 250);
+        let late = || None;
+        assert!(!r.due(1, late), "late: every 2 ticks now");
+        assert_eq!(r.stride(), 2);
+        let mut seq = 1;
+        // 300 ms of sends fit 500 ms, not 250: stays at every 2 ticks.
+        for _ in 0..20 {
+            seq += 2;
+            assert!(r.due(seq, || Some(Duration::from_millis(300))));
+            r.published(seq);
+        }
+        assert_eq!(r.stride(), 2);
+        // 150 ms fit 250 with a quarter to spare: every tick again.
+        for _ in 0..RAISE_AFTER {
+            seq += 2;
+            assert!(r.due(seq, || Some(Duration::from_millis(150))));
+            r.published(seq);
+        }
+        assert_eq!(r.stride(), 1);
     }
 
     #[test]
@@ -135,7 +231,7 @@ mod tests {
         // Late every time it is due: 1, 2, 4, … 16 ticks apart.
         while seq < 200 {
             seq += 1;
-            if r.due(seq, || true) {
+            if r.due(seq, || None) {
                 published.push(seq);
                 r.published(seq);
             }
@@ -147,19 +243,19 @@ mod tests {
         // On time from now: back to every tick.
         while r.stride() > 1 {
             seq += 1;
-            if r.due(seq, || false) {
+            if r.due(seq, || Some(Duration::ZERO)) {
                 r.published(seq);
             }
         }
         seq += 1;
-        assert!(r.due(seq, || false));
+        assert!(r.due(seq, || Some(Duration::ZERO)));
         assert_eq!(r.published(seq), 1);
     }
 
     #[test]
     fn a_carried_topic_is_due_without_being_judged_again() {
         let mut r = Rate::new(0, 250);
-        assert!(r.due(1, || false));
+        assert!(r.due(1, || Some(Duration::ZERO)));
         r.carry();
         assert!(r.due(2, || panic!("judged twice")));
         assert_eq!(r.published(2), 2, "two ticks since the last frame");
