@@ -30,13 +30,16 @@ use super::error::AppError;
 use super::router::AppState;
 use super::socket::ScreenSocket;
 use super::upgrade::{Encoding, Handshake, Socket};
-use crate::live::{self, Filter, Hub, Next};
+use crate::live::{self, Filter, Hub, Next, Payload};
 use crate::shutdown::Shutdown;
 
 const PING_EVERY: Duration = Duration::from_secs(15);
 const IDLE_LIMIT: Duration = Duration::from_secs(45);
 /// Screens send nothing but pongs and closes: keep incoming messages small.
 const MAX_INCOMING: usize = 4 * 1024;
+/// Bytes of queued messages written at once (a tick and its alert frames
+/// are a few KiB; a larger snapshot is written as it is queued).
+const WRITE_BATCH: usize = 16 * 1024;
 /// What the WebSocket layer reads whole before `MAX_INCOMING` is judged.
 const PROTOCOL_LIMIT: usize = 64 * 1024;
 
@@ -56,10 +59,12 @@ pub async fn live(
     let shutdown = app.shutdown.clone();
     let screens = app.screens.clone();
     // Small buffers: a screen only reads, and thousands of them must be cheap.
-    // (The defaults of 128 KiB each way cost ~150 KiB a screen.)
+    // (The defaults of 128 KiB each way cost ~150 KiB a screen.) Messages
+    // queue up to `WRITE_BATCH` before a write, so a tick and its alert
+    // frames go out in one; every send ends with a flush.
     let config = WebSocketConfig::default()
         .read_buffer_size(MAX_INCOMING)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BATCH)
         .max_message_size(Some(PROTOCOL_LIMIT))
         .max_frame_size(Some(PROTOCOL_LIMIT));
     // The upgrade is the main runtime's; the screen's life is the screens
@@ -141,11 +146,9 @@ async fn serve(socket: Socket, encoding: Encoding, hub: Hub, filter: Filter, shu
                         (c.alerts, c.tick)
                     }
                 };
-                let mut ok = true;
-                for alert in alerts.iter() {
-                    ok = ok && socket.send_payload(alert).await;
-                }
-                ok = ok && socket.send_payload(&tick).await;
+                // One write for the alert frames and the tick (`socket`).
+                let batch: Vec<Payload> = alerts.iter().cloned().chain([tick]).collect();
+                let ok = socket.send_payloads(&batch).await;
                 sub.handled(&published);
                 if !ok {
                     break;

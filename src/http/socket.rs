@@ -9,6 +9,12 @@
 //! (pings, closes) is compressed, and a client message with RSV1 set is a
 //! protocol error to it (the socket ends) — screens send nothing but pongs
 //! and closes, and control frames are never compressed.
+//!
+//! A tick and the alert frames riding with it go out in one write
+//! ([`ScreenSocket::send_payloads`]): each is its own message, but one
+//! system call carries them all. Under load the alert frames outnumber the
+//! ticks (five and a digest a second while many SKUs run low), and a
+//! write per message had cost as much CPU as the frames' building.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
@@ -42,11 +48,33 @@ impl<'a> ScreenSocket<'a> {
     /// Sends a frame in the socket's encoding; false if the socket is gone
     /// or the send stalled.
     pub async fn send_payload(&mut self, payload: &Payload) -> bool {
+        self.send_payloads(std::slice::from_ref(payload)).await
+    }
+
+    /// Sends `payloads` in order, each its own message, flushed once at
+    /// the end, all within one deadline.
+    pub async fn send_payloads<'p>(
+        &mut self,
+        payloads: impl IntoIterator<Item = &'p Payload>,
+    ) -> bool {
+        let sent = async {
+            for payload in payloads {
+                let msg = self.message(payload);
+                self.ws.feed(msg).await?;
+            }
+            self.ws.flush().await
+        };
+        matches!(tokio::time::timeout(SEND_TIMEOUT, sent).await, Ok(Ok(())))
+    }
+
+    /// `payload` as the message this socket sends: its shared compressed
+    /// copy where deflate was agreed and it shrinks, else its text.
+    fn message(&self, payload: &Payload) -> Message {
         let deflated = match self.encoding {
             Encoding::Deflate => payload.deflated(&self.wire.compressions),
             Encoding::Plain => None,
         };
-        let msg = match deflated {
+        match deflated {
             Some(body) => {
                 self.wire
                     .deflate_bytes
@@ -60,11 +88,9 @@ impl<'a> ScreenSocket<'a> {
                 self.wire.plain_bytes.fetch_add(text.len() as u64, Relaxed);
                 Message::Text(text)
             }
-        };
-        self.send(msg).await
+        }
     }
 
-    /// Sends a control or other message as it is.
     pub async fn send(&mut self, msg: Message) -> bool {
         matches!(
             tokio::time::timeout(SEND_TIMEOUT, self.ws.send(msg)).await,

@@ -8,9 +8,11 @@
 //! many did not, the machine is short of time for this topic: the stride
 //! doubles (and the frame waits for the new due tick), so screens get fewer
 //! frames — each carrying every change since the one before — instead of
-//! ingest getting fewer cycles. It halves again after [`RAISE_AFTER`]
-//! publishes in a row whose sends would have fit the faster rate with a
-//! quarter to spare; a fan-out that just fits the current rate keeps it,
+//! ingest getting fewer cycles. It halves again once its publishes have
+//! been on time for [`RAISE_AFTER`] ticks in a row (one publish at a
+//! stride of 4 or more, so a slowed topic comes back within a frame or
+//! two once there is room), counting only publishes whose sends would
+//! have fit the faster rate with a quarter to spare; a fan-out that just fits the current rate keeps it,
 //! rather than trying the faster one, being late, and falling back twice
 //! as far. One slow screen among many does not slow its wall: up to 1 in
 //! 16 unfinished is on time (that screen catches up on its own, see
@@ -19,8 +21,8 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-/// On-time publishes in a row before the stride halves.
-pub const RAISE_AFTER: u32 = 4;
+/// Ticks of on-time publishes in a row before the stride halves.
+pub const RAISE_AFTER: u64 = 4;
 /// The slowest rate is about one frame this often.
 pub const SLOWEST_MS: u64 = 4_000;
 
@@ -79,7 +81,8 @@ pub struct Rate {
     stride: u64,
     max: u64,
     tick_ms: u64,
-    on_time: u32,
+    /// Ticks covered by on-time publishes in a row.
+    on_time: u64,
     /// The tick the topic was last published at.
     last: u64,
     /// Due and judged, but left over by the build budget: built first next
@@ -138,7 +141,7 @@ impl Rate {
         // quarter to spare.
         let faster_ms = u128::from(self.stride / 2 * self.tick_ms);
         if self.stride > 1 && took.as_millis() * 4 <= faster_ms * 3 {
-            self.on_time += 1;
+            self.on_time += self.stride;
             if self.on_time >= RAISE_AFTER {
                 self.stride /= 2;
                 self.on_time = 0;
@@ -214,13 +217,35 @@ mod tests {
             r.published(seq);
         }
         assert_eq!(r.stride(), 2);
-        // 150 ms fit 250 with a quarter to spare: every tick again.
-        for _ in 0..RAISE_AFTER {
+        // 150 ms fit 250 with a quarter to spare: every tick again after
+        // 4 ticks' worth of such publishes.
+        for _ in 0..RAISE_AFTER / 2 {
+            assert_eq!(r.stride(), 2);
             seq += 2;
             assert!(r.due(seq, || Some(Duration::from_millis(150))));
             r.published(seq);
         }
         assert_eq!(r.stride(), 1);
+    }
+
+    #[test]
+    fn a_slow_stride_comes_back_one_step_a_publish() {
+        let mut r = Rate::new(0, 250);
+        let mut seq = 0;
+        while r.stride() < 16 {
+            seq += 1;
+            if r.due(seq, || None) {
+                r.published(seq);
+            }
+        }
+        let mut strides = Vec::new();
+        while r.stride() > 1 {
+            seq += r.stride();
+            assert!(r.due(seq, || Some(Duration::from_millis(100))));
+            r.published(seq);
+            strides.push(r.stride());
+        }
+        assert_eq!(strides, [8, 4, 2, 2, 1]);
     }
 
     #[test]
