@@ -10,10 +10,11 @@ fn percent(share: f64) -> String {
 impl Report {
     pub(crate) fn print_screens(&self) {
         println!(
-            "screens           {:>12}   connected {}   {:.2} frames/s each   {:.1} MB/s in all",
+            "screens           {:>12}   connected {}   {:.2} frames/s each ({:.2} ticks/s)   {:.1} MB/s in all",
             self.screens,
             self.screens_connected,
             self.frames_per_s_per_screen,
+            self.ticks_per_s_per_screen,
             self.screen_bytes_per_s / 1e6
         );
         let s = &self.sample;

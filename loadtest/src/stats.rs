@@ -76,7 +76,10 @@ pub struct Report {
     pub screens_failed: usize,
     /// Screens whose upgrade accepted `permessage-deflate`.
     pub screens_deflate: usize,
+    /// Every message a screen got (ticks, alert frames, the opening two).
     pub frames_per_s_per_screen: f64,
+    /// Tick frames a sampled screen got a second: the frame rate it saw.
+    pub ticks_per_s_per_screen: f64,
     /// Payload bytes on the wire, all screens (compressed where accepted).
     pub screen_bytes_per_s: f64,
     pub event_to_screen_ms: Percentiles,
@@ -117,6 +120,12 @@ impl Report {
         } else {
             0.0
         };
+        // Ticks alone (alert frames aside), from the screens that read them.
+        let ticks_per_screen = if screens.sampled > 0 {
+            screens.sample.tick as f64 / screens.sampled as f64 / screens.seconds.max(1e-9)
+        } else {
+            0.0
+        };
         Report {
             target_rate: match args.rate {
                 Rate::Max => None,
@@ -147,6 +156,7 @@ impl Report {
             screens_failed: screens.failed,
             screens_deflate: screens.deflate,
             frames_per_s_per_screen: per_screen,
+            ticks_per_s_per_screen: ticks_per_screen,
             screen_bytes_per_s: screens.bytes as f64 / screens.seconds.max(1e-9),
             event_to_screen_ms: Percentiles::of(&screens.e2s),
             frame_lag_ms: Percentiles::of(&screens.lag),

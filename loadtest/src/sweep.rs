@@ -26,6 +26,8 @@ pub struct Point {
     /// `None` without screens.
     pub event_to_screen_p99_ms: Option<f64>,
     pub frames_per_s_per_screen: f64,
+    /// Tick frames a second a sampled screen got (alert frames aside).
+    pub ticks_per_s_per_screen: f64,
     /// Snapshots as a share of the frames the server sent.
     pub snapshot_share: Option<f64>,
     pub screen_mb_per_s: f64,
@@ -43,6 +45,7 @@ impl Point {
             http_p99_ms: r.http_latency_ms.p99,
             event_to_screen_p99_ms: (r.screens > 0 && e2s.count > 0).then_some(e2s.p99),
             frames_per_s_per_screen: r.frames_per_s_per_screen,
+            ticks_per_s_per_screen: r.ticks_per_s_per_screen,
             snapshot_share: r.server_snapshot_share,
             screen_mb_per_s: r.screen_bytes_per_s / 1e6,
             loadtest_cpu_percent: r.loadtest_cpu.cpu_percent,
@@ -53,13 +56,14 @@ impl Point {
         let opt =
             |v: Option<f64>, scale: f64| v.map_or("-".to_string(), |v| format!("{:.1}", v * scale));
         format!(
-            "{:>8} {:>9} {:>12.0} {:>12.1} {:>12} {:>10.2} {:>10} {:>9.1} {:>9.0}",
+            "{:>8} {:>9} {:>12.0} {:>12.1} {:>12} {:>10.2} {:>9.2} {:>10} {:>9.1} {:>9.0}",
             self.screens,
             self.connected,
             self.events_per_s,
             self.http_p99_ms,
             opt(self.event_to_screen_p99_ms, 1.0),
             self.frames_per_s_per_screen,
+            self.ticks_per_s_per_screen,
             opt(self.snapshot_share, 100.0),
             self.screen_mb_per_s,
             self.loadtest_cpu_percent
@@ -70,13 +74,14 @@ impl Point {
 /// The curve as a table, a header line and a row per step.
 pub fn table(points: &[Point]) -> String {
     let mut out = format!(
-        "{:>8} {:>9} {:>12} {:>12} {:>12} {:>10} {:>10} {:>9} {:>9}\n",
+        "{:>8} {:>9} {:>12} {:>12} {:>12} {:>10} {:>9} {:>10} {:>9} {:>9}\n",
         "screens",
         "connected",
         "events/s",
         "HTTP p99 ms",
         "e→s p99 ms",
         "frames/s",
+        "ticks/s",
         "snap %",
         "MB/s",
         "LT CPU %"

@@ -9,13 +9,21 @@
 //! look inside a payload, so ten thousand screens cost the load test
 //! little and the same memory whatever the server sends. Screens are
 //! spread round-robin over the nodes.
+//!
+//! The screens run on a runtime of their own, its threads ten nice steps
+//! below the senders' (warroom's own `ScreensRuntime`, as the server runs
+//! its screens below its ingest): on the server's machine, ten thousand
+//! screen readers at full priority would take the cores from the requests
+//! whose latency this measures, and from the server's ingest, which no
+//! real wall of screens (on other machines) does.
 
 mod log;
 pub(crate) mod sampled;
 pub(crate) mod socket;
 
-use std::sync::Arc;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -24,6 +32,8 @@ use tokio::task::JoinHandle;
 
 pub use log::BatchLog;
 pub use sampled::SampleCounts;
+
+use warroom::screens::ScreensRuntime;
 
 use crate::args::Args;
 use crate::stats::new_histogram;
@@ -76,6 +86,27 @@ pub struct Screens {
     shared: Arc<sampled::Shared>,
 }
 
+/// The screens' runtime (see the module note); `None` if it cannot be
+/// built, and then the screens run beside the senders.
+fn runtime() -> Option<&'static ScreensRuntime> {
+    static RUNTIME: OnceLock<Option<ScreensRuntime>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| ScreensRuntime::new(ScreensRuntime::default_workers()).ok())
+        .as_ref()
+}
+
+/// Spawns one screen's task on the screens' runtime.
+fn spawn_screen<F>(task: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match runtime() {
+        Some(rt) => rt.handle().enter(|| tokio::spawn(task)),
+        None => tokio::spawn(task),
+    }
+}
+
 /// Connects `n` screens (100 at a time), screen `k` to node `k mod n` of
 /// `args.url`, and leaves them reading.
 pub async fn start(args: &Args, n: usize, log: Arc<BatchLog>) -> anyhow::Result<Screens> {
@@ -108,7 +139,7 @@ pub async fn start(args: &Args, n: usize, log: Arc<BatchLog>) -> anyhow::Result<
             let (connected, ready) = (connected.clone(), ready.clone());
             let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
             connecting.push(ready_rx);
-            tasks.push(tokio::spawn(async move {
+            tasks.push(spawn_screen(async move {
                 let mut one = One::default();
                 let up = handshake::connect(&target, offer, i as u64).await;
                 if up.is_ok() {
