@@ -233,6 +233,7 @@ async fn a_sampled_screen_inflates_and_answers_pings() {
         let shared = Arc::new(Shared {
             e2s: parking_lot::Mutex::new(new_histogram()),
             lag: parking_lot::Mutex::new(new_histogram()),
+            counting: std::sync::atomic::AtomicBool::new(true),
         });
         let mut sample = Sample::new(log, shared.clone(), Some(false), 1 << 20);
         let ready = std::sync::atomic::AtomicUsize::new(0);

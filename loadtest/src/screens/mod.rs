@@ -124,6 +124,7 @@ pub async fn start(args: &Args, n: usize, log: Arc<BatchLog>) -> anyhow::Result<
     let shared = Arc::new(sampled::Shared {
         e2s: Mutex::new(new_histogram()),
         lag: Mutex::new(new_histogram()),
+        counting: std::sync::atomic::AtomicBool::new(false),
     });
     let connected = Arc::new(AtomicUsize::new(0));
     let ready = Arc::new(AtomicUsize::new(0));
@@ -206,6 +207,7 @@ impl Screens {
         // histograms start again here.
         self.shared.e2s.lock().reset();
         self.shared.lag.lock().reset();
+        self.shared.counting.store(true, Relaxed);
     }
 
     pub async fn finish(self) -> ScreenStats {

@@ -23,6 +23,9 @@ use crate::ws::walker::Payload;
 pub struct Shared {
     pub e2s: Mutex<Histogram<u64>>,
     pub lag: Mutex<Histogram<u64>>,
+    /// Frames are counted by type only once the run starts (every screen
+    /// joined), so ticks a second cover the run's seconds alone.
+    pub counting: std::sync::atomic::AtomicBool,
 }
 
 /// Frames by `type`, and what the sample saw of them.
@@ -117,7 +120,16 @@ impl Sample {
     }
 
     fn record(&mut self, head: Head, at: Instant) {
-        let c = &mut self.counts;
+        let mut joining = SampleCounts::default();
+        let c = if self
+            .shared
+            .counting
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            &mut self.counts
+        } else {
+            &mut joining
+        };
         match head.kind {
             Kind::Hello => c.hello += 1,
             Kind::Snapshot => c.snapshot += 1,

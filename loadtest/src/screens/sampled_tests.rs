@@ -12,6 +12,7 @@ fn shared() -> Arc<Shared> {
     Arc::new(Shared {
         e2s: Mutex::new(new_histogram()),
         lag: Mutex::new(new_histogram()),
+        counting: std::sync::atomic::AtomicBool::new(true),
     })
 }
 
