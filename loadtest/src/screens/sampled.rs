@@ -120,11 +120,15 @@ impl Sample {
     }
 
     fn record(&mut self, head: Head, at: Instant) {
+        // A screen's opening frames count whenever they come; the rest
+        // from the run's start.
+        let opening = matches!(head.kind, Kind::Hello | Kind::Snapshot);
         let mut joining = SampleCounts::default();
-        let c = if self
-            .shared
-            .counting
-            .load(std::sync::atomic::Ordering::Relaxed)
+        let c = if opening
+            || self
+                .shared
+                .counting
+                .load(std::sync::atomic::Ordering::Relaxed)
         {
             &mut self.counts
         } else {
