@@ -22,6 +22,7 @@ mod host;
 mod live;
 mod ops;
 mod router;
+mod screen_io;
 mod socket;
 mod upgrade;
 mod views;

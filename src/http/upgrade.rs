@@ -18,16 +18,16 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use hyper::upgrade::{OnUpgrade, Upgraded};
-use hyper_util::rt::TokioIo;
+use hyper::upgrade::OnUpgrade;
 use tokio_tungstenite::WebSocketStream;
 use tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::extensions;
+use super::screen_io::{self, ScreenIo};
 use crate::screens::Screens;
 
-/// An upgraded screen connection.
-pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
+/// An upgraded screen connection (see `screen_io`).
+pub type Socket = WebSocketStream<Box<dyn ScreenIo>>;
 
 /// How a socket's messages are sent, agreed at the upgrade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,12 +152,19 @@ impl Handshake {
         let on_upgrade = self.on_upgrade;
         screens.spawn(async move {
             match on_upgrade.await {
-                Ok(upgraded) => {
-                    let io = TokioIo::new(upgraded);
-                    let socket =
-                        WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-                    serve(socket, encoding).await;
-                }
+                Ok(upgraded) => match screen_io::take(upgraded) {
+                    Ok(taken) => {
+                        let socket = WebSocketStream::from_partially_read(
+                            taken.io,
+                            taken.read,
+                            Role::Server,
+                            Some(config),
+                        )
+                        .await;
+                        serve(socket, encoding).await;
+                    }
+                    Err(e) => tracing::debug!(error = %e, "a screen's connection was lost"),
+                },
                 Err(e) => tracing::debug!(error = %e, "a screen's upgrade failed"),
             }
         });
