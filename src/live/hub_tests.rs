@@ -401,3 +401,25 @@ fn the_build_budget_defers_topics_and_builds_them_first_next_tick() {
     // Two left over each tick.
     assert_eq!(s.hub.stats().topics_deferred.load(Relaxed), 6);
 }
+
+#[test]
+fn a_store_climbing_into_the_top_200_comes_with_its_name() {
+    let s = setup();
+    // 200 stores above the configured one, which has sold nothing yet.
+    for i in 0..super::build::PUSH_STORES {
+        s.order(&format!("u{i}"), &format!("u{i:03}"), 2);
+    }
+    s.tick(&[]);
+    let mut sub = s.hub.subscribe(Filter::default());
+    let mut screen = Screen::default();
+    screen.frame(&sub.snapshot().1);
+    assert!(!screen.stores.contains_key("s1"), "201st: not on the wall");
+    s.order("big", "s1", 5);
+    s.tick(&[]);
+    assert_eq!(screen.serve(&mut sub), Next::Regular);
+    assert_eq!(screen.stores["s1"]["gmv"], 50_000);
+    assert_eq!(
+        screen.stores["s1"]["name"], "旗舰店",
+        "a store new to the wall is named, not only one new to the sale"
+    );
+}
