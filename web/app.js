@@ -374,8 +374,8 @@ function barRows(el, rows, startRank) {
     li.innerHTML = `<span class="n">${startRank + i}</span><span class="name"></span>` +
       `<span class="v">${fmt.money(r.gmv)}${c === null ? '' : ' · ' + fmt.pct(c, 0)}</span>` +
       `<span class="track"><span class="fill${c >= 1 ? ' done' : ''}" style="width:${Math.min(100, (c ?? 0) * 100)}%"></span></span>`;
-    // A row that reached the list in a tick without a name (a store new to
-    // this screen's top 200, not to the sale) shows its id until a snapshot.
+    // A store new to the top 200 comes with its name; the id stands in
+    // only for a row that somehow has none.
     li.querySelector('.name').textContent = r.name ?? r.id;
     return li;
   }));

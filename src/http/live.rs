@@ -134,16 +134,22 @@ async fn serve(socket: Socket, encoding: Encoding, hub: Hub, filter: Filter, shu
                 }
                 let published = sub.rx.borrow_and_update().clone();
                 // docs/api.md, Live frames, "Sequence and catch-up".
-                let (alerts, tick) = match live::next(last_seq, &published) {
+                let (seq, alerts, tick) = match live::next(last_seq, &published) {
                     Next::Skip => {
                         sub.handled(&published);
                         continue;
                     }
-                    Next::Regular => (published.alerts.clone(), published.tick.clone()),
+                    Next::Regular => (
+                        published.seq,
+                        published.alerts.clone(),
+                        published.tick.clone(),
+                    ),
                     Next::CatchUp { since } => {
                         stats().frames_skipped.fetch_add(published.since - since, Relaxed);
+                        // Labelled with the tick its figures are of, which
+                        // may be newer than `published` (see `catch_up`).
                         let c = sub.catch_up(since, &published);
-                        (c.alerts, c.tick)
+                        (c.seq, c.alerts, c.tick)
                     }
                 };
                 // One write for the alert frames and the tick (`socket`).
@@ -153,7 +159,7 @@ async fn serve(socket: Socket, encoding: Encoding, hub: Hub, filter: Filter, shu
                 if !ok {
                     break;
                 }
-                last_seq = published.seq;
+                last_seq = seq;
                 stats().frames_sent.fetch_add(1, Relaxed);
             }
             incoming = socket.recv() => match incoming {

@@ -44,6 +44,10 @@ pub fn next(last: u64, p: &Published) -> Next {
 /// and the tick frame.
 #[derive(Debug, Clone)]
 pub struct CatchUp {
+    /// The tick it is labelled with: the newest versioned when it was
+    /// built, which may be later than the publish it was asked for. The
+    /// screen's last tick once sent.
+    pub seq: u64,
     pub alerts: Arc<[Payload]>,
     pub tick: Payload,
 }
@@ -119,6 +123,7 @@ mod tests {
     #[test]
     fn catch_ups_are_kept_until_the_next_publish() {
         let frame = |t: &'static str| CatchUp {
+            seq: 10,
             alerts: Arc::from([]),
             tick: Payload::new(t.to_string()),
         };

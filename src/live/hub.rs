@@ -170,8 +170,9 @@ impl Subscription {
 
     /// The catch-up for a screen whose last tick is `since`, given the
     /// topic's newest publish `p`: the alert frames of the ticks it missed
-    /// and a tick frame since `since`, labelled `p.seq`. Built once per
-    /// publish and `since` however many screens need it.
+    /// and a tick frame since `since`, labelled with the newest tick
+    /// (`p.seq` or later: [`CatchUp::seq`]). Built once per publish and
+    /// `since` however many screens need it.
     pub fn catch_up(&self, since: u64, p: &Published) -> CatchUp {
         let hub = &self.hub;
         let stats = &hub.inner.stats;
@@ -180,30 +181,36 @@ impl Subscription {
         if let Some(hit) = kept.get(p.seq, since) {
             return hit;
         }
-        let gap = hub.inner.ring.lock().since(since, p.seq);
-        let (alerts, recent) = match gap {
-            alert_ring::Since::Frames(f) => (f, None),
-            alert_ring::Since::TooOld => (
-                Arc::from([]),
-                Some(hub.inner.alerts.recent(build::SNAPSHOT_ALERTS)),
-            ),
-        };
         let engine = &hub.inner.engine;
         let cfg = engine.config().clone();
         let stream = hub.inner.stream.get();
-        let at = FrameAt {
-            seq: p.seq,
-            since,
-            every_ms: p.every_ms,
-        };
-        let mut tick = engine.read(|st, now| {
+        let (mut tick, gap) = engine.read(|st, now| {
             let v = hub.inner.versions.read();
+            // Labelled with the newest tick versioned, not `p.seq`: the
+            // figures are read now, maybe after later publishes were built,
+            // and a frame labelled older than its figures would let the
+            // next regular frame run the screen backwards. The alert frames
+            // of every tick up to it are in the ring (pushed under this
+            // lock, with the versions).
+            let at = FrameAt {
+                seq: v.seq(),
+                since,
+                every_ms: p.every_ms,
+            };
             let mut tick = build::tick(st, &cfg, &v, now, &self.filter, at);
             tick.stamp.stream = stream.map(|s| s.note(now));
-            tick
+            let gap = hub.inner.ring.lock().since(since, at.seq);
+            (tick, gap)
         });
-        tick.alerts = recent;
+        let alerts = match gap {
+            alert_ring::Since::Frames(f) => f,
+            alert_ring::Since::TooOld => {
+                tick.alerts = Some(hub.inner.alerts.recent(build::SNAPSHOT_ALERTS));
+                Arc::from([])
+            }
+        };
         let frame = CatchUp {
+            seq: tick.stamp.seq,
             alerts,
             tick: encode(&Frame::Tick(&tick)),
         };

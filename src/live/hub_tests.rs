@@ -253,7 +253,8 @@ fn a_screen_left_unread_for_many_ticks_catches_up_with_one_frame() {
         "it missed publishes"
     );
     assert_eq!(screen.kinds, ["snapshot", "alert", "tick"], "no snapshot");
-    assert_eq!(screen.seq, newest);
+    assert!(newest <= s.hub.seq());
+    assert_eq!(screen.seq, s.hub.seq(), "as of the newest tick, read now");
     assert_eq!(screen.alerts, [r#"{"type":"alert","n":1}"#]);
     assert_eq!(screen.stores["pop-up"]["name"], "pop-up", "named once new");
     assert_eq!(screen.warnings[0]["id"], "k1", "the warning of the gap");
@@ -400,4 +401,60 @@ fn the_build_budget_defers_topics_and_builds_them_first_next_tick() {
     assert!(late.contains(&500) && late.contains(&750), "{late:?}");
     // Two left over each tick.
     assert_eq!(s.hub.stats().topics_deferred.load(Relaxed), 6);
+}
+
+#[test]
+fn a_store_climbing_into_the_top_200_comes_with_its_name() {
+    let s = setup();
+    // 200 stores above the configured one, which has sold nothing yet.
+    for i in 0..super::build::PUSH_STORES {
+        s.order(&format!("u{i}"), &format!("u{i:03}"), 2);
+    }
+    s.tick(&[]);
+    let mut sub = s.hub.subscribe(Filter::default());
+    let mut screen = Screen::default();
+    screen.frame(&sub.snapshot().1);
+    assert!(!screen.stores.contains_key("s1"), "201st: not on the wall");
+    s.order("big", "s1", 5);
+    s.tick(&[]);
+    assert_eq!(screen.serve(&mut sub), Next::Regular);
+    assert_eq!(screen.stores["s1"]["gmv"], 50_000);
+    assert_eq!(
+        screen.stores["s1"]["name"], "旗舰店",
+        "a store new to the wall is named, not only one new to the sale"
+    );
+}
+
+#[test]
+fn a_catch_up_built_late_never_runs_the_figures_backwards() {
+    let s = setup();
+    s.tick(&[]);
+    let mut sub = s.hub.subscribe(Filter::default());
+    let mut screen = Screen::default();
+    screen.frame(&sub.snapshot().1);
+    let from = screen.seq;
+    // Ticks the screen misses (counted as finished, so the rate holds).
+    for t in 0..2 {
+        s.order(&format!("a{t}"), "s1", 1);
+        s.tick(&[]);
+        let p = sub.rx.borrow().clone();
+        sub.handled(&p);
+    }
+    // The screen takes the newest publish, one it must catch up to...
+    let taken = sub.rx.borrow_and_update().clone();
+    assert_eq!(next(from, &taken), Next::CatchUp { since: from });
+    // ...but its task runs late: a newer publish and another order first.
+    s.order("b", "s1", 1);
+    s.tick(&[]);
+    s.order("c", "s1", 1);
+    let c = sub.catch_up(from, &taken);
+    screen.frame(&c.tick);
+    let applied = |f: &Value| f["events_applied"].as_u64().unwrap_or_default();
+    let shown = applied(&json(&c.tick));
+    assert_eq!(shown, 4, "built now: every order");
+    // The publish it had not taken comes next; nothing shown may go back.
+    let p = sub.rx.borrow_and_update().clone();
+    if next(screen.seq, &p) != Next::Skip {
+        assert!(applied(&json(&p.tick)) >= shown, "figures ran backwards");
+    }
 }

@@ -70,12 +70,14 @@ impl Hub {
             let mut v = inner.versions.write();
             v.update(st, now, seq, seq.is_multiple_of(sku_every));
             v.storage.set(health, seq);
+            // Under the lock with the versions, so a catch-up labelled
+            // `seq` finds this tick's alert frames (see `catch_up`).
+            inner.ring.lock().push(seq, fired);
             // Moved on under the lock, after the versions: see `snapshot`.
             inner.seq.store(seq, Relaxed);
             seq
         });
         inner.stats.ticks.fetch_add(1, Relaxed);
-        inner.ring.lock().push(seq, fired);
 
         let mut due = self.due(seq);
         self.report_rates();

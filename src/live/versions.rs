@@ -28,6 +28,11 @@ struct Row {
     changed: u64,
     /// The tick it was first seen.
     seen: u64,
+    /// The tick it last entered the top list an unfiltered screen shows,
+    /// and the last tick it was in it: a row new to the list is new to
+    /// the screens (its name too), though not to the sale.
+    listed: u64,
+    in_top: u64,
 }
 
 /// A sale-wide list (top SKUs, stock warnings) and when it last changed.
@@ -84,12 +89,25 @@ fn track(rows: &mut Vec<Row>, now: impl Iterator<Item = Counters>, seq: u64) {
     }
 }
 
+/// Marks the rows of `top` (the list at tick `seq`) that were not in the
+/// list at tick `prev`, the one recorded before.
+fn relist(rows: &mut [Row], top: &[usize], prev: u64, seq: u64) {
+    for &i in top {
+        if let Some(row) = rows.get_mut(i) {
+            if row.in_top != prev {
+                row.listed = seq;
+            }
+            row.in_top = seq;
+        }
+    }
+}
+
 impl Versions {
     /// Records tick `seq` at `now_ms`. `skus`: whether to recompute the
     /// sale-wide SKU lists this tick (they scan every SKU, so the hub does
     /// it about once a second, not every tick).
     pub fn update(&mut self, st: &State, now_ms: i64, seq: u64, skus: bool) {
-        self.seq = seq;
+        let prev = std::mem::replace(&mut self.seq, seq);
         track(
             &mut self.stores,
             st.stores.iter().map(|s| s.scope.counters),
@@ -107,6 +125,8 @@ impl Versions {
         }
         self.top_stores = super::build::top_store_indices(st);
         self.top_channels = super::build::top_channel_indices(st);
+        relist(&mut self.stores, &self.top_stores, prev, seq);
+        relist(&mut self.channels, &self.top_channels, prev, seq);
         if self.times.len() >= TIME_RING {
             self.times.pop_front();
         }
@@ -125,23 +145,34 @@ impl Versions {
         self.times.get(at).filter(|(s, _)| *s == seq).map(|t| t.1)
     }
 
-    /// Store `i` changed after tick `since` (a store not yet tracked did).
+    /// Store `i` changed, or entered the top list, after tick `since` (a
+    /// store not yet tracked did).
     pub fn store_changed(&self, i: usize, since: u64) -> bool {
-        self.stores.get(i).is_none_or(|r| r.changed > since)
+        self.stores
+            .get(i)
+            .is_none_or(|r| r.changed.max(r.listed) > since)
     }
 
-    /// Store `i` was first seen after tick `since`: its name is news.
+    /// Store `i` was first seen, or entered the top list, after tick
+    /// `since`: its name is news to a screen that had `since`.
     pub fn store_new(&self, i: usize, since: u64) -> bool {
-        self.stores.get(i).is_none_or(|r| r.seen > since)
+        self.stores
+            .get(i)
+            .is_none_or(|r| r.seen.max(r.listed) > since)
     }
 
-    /// Channel `i` was first seen after tick `since`: its name is news.
+    /// Channel `i` was first seen, or entered the top list, after tick
+    /// `since`: its name is news.
     pub fn channel_new(&self, i: usize, since: u64) -> bool {
-        self.channels.get(i).is_none_or(|r| r.seen > since)
+        self.channels
+            .get(i)
+            .is_none_or(|r| r.seen.max(r.listed) > since)
     }
 
     pub fn channel_changed(&self, i: usize, since: u64) -> bool {
-        self.channels.get(i).is_none_or(|r| r.changed > since)
+        self.channels
+            .get(i)
+            .is_none_or(|r| r.changed.max(r.listed) > since)
     }
 
     pub fn top_skus_since(&self, since: u64) -> Option<Vec<SkuRow>> {

@@ -19,7 +19,15 @@ pub const RATIO_DIGITS: i32 = 4;
 
 /// `x` to [`RATIO_DIGITS`] significant digits (`0.0036242…` → `0.003624`,
 /// `1.23456` → `1.235`, `12345.6` → `12350`); 0 and non-finite as they are.
+/// A ratio just short of 1 stays short of it (`0.99996` → `0.9999`): 1 is
+/// the line a screen draws as "target reached", and rounding must not
+/// cross it.
 pub fn round_ratio(x: f64) -> f64 {
+    let y = round_digits(x);
+    if x < 1.0 && y >= 1.0 { 0.9999 } else { y }
+}
+
+fn round_digits(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
@@ -131,6 +139,14 @@ mod tests {
         assert_eq!(round_ratio(1.0), 1.0);
         assert_eq!(round_ratio(f64::INFINITY), f64::INFINITY);
         assert_eq!(round_ratio(1e-310), 1e-310);
+    }
+
+    #[test]
+    fn just_short_of_the_target_is_not_rounded_onto_it() {
+        assert_eq!(round_ratio(0.99996), 0.9999);
+        assert_eq!(round_ratio(0.99994), 0.9999);
+        assert_eq!(round_ratio(1.0), 1.0);
+        assert_eq!(round_ratio(1.00004), 1.0);
     }
 
     #[test]
