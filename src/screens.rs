@@ -104,11 +104,30 @@ impl Screens {
     /// Runs a screen's task on the screens runtime, counted until it ends.
     pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         self.open.send_modify(|n| *n += 1);
-        let open = OpenGuard(self.open.clone());
-        self.handle.spawn(async move {
-            let _open = open;
-            task.await;
+        Slot {
+            handle: self.handle.clone(),
+            open: OpenGuard(self.open.clone()),
+        }
+        .spawn(task);
+    }
+
+    /// Takes one of `limit` places for a screen's task, or `None` when
+    /// `limit` tasks are running or have their place. Checked and counted
+    /// in one step, so screens upgrading at once cannot all slip under the
+    /// limit; the place is counted from here until the task ends (or the
+    /// slot is dropped unused).
+    pub fn reserve(&self, limit: usize) -> Option<Slot> {
+        let taken = self.open.send_if_modified(|n| {
+            let room = *n < limit;
+            if room {
+                *n += 1;
+            }
+            room
         });
+        taken.then(|| Slot {
+            handle: self.handle.clone(),
+            open: OpenGuard(self.open.clone()),
+        })
     }
 
     /// Calls `start` with the screens runtime as the current one, so what it
@@ -135,6 +154,23 @@ impl Screens {
         tokio::time::timeout(within, rx.wait_for(|&n| n == 0))
             .await
             .is_ok()
+    }
+}
+
+/// A place for one screen's task on the screens runtime ([`Screens::reserve`]).
+pub struct Slot {
+    handle: Handle,
+    open: OpenGuard,
+}
+
+impl Slot {
+    /// Runs the screen's task in this place, counted until it ends.
+    pub fn spawn(self, task: impl Future<Output = ()> + Send + 'static) {
+        let open = self.open;
+        self.handle.spawn(async move {
+            let _open = open;
+            task.await;
+        });
     }
 }
 

@@ -49,15 +49,17 @@ pub async fn live(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let filter = Filter::from_query(query.as_deref()).map_err(AppError::BadRequest)?;
+    // A place is taken here, before the `101`, and held until the socket's
+    // task ends: counting subscribed screens instead let every screen
+    // upgrading at once through (they subscribe only once upgraded).
     let max = app.engine().config().server.max_screens;
-    if app.hub.stats().screens.load(Relaxed) >= max as u64 {
+    let Some(slot) = app.screens.reserve(max) else {
         return Err(AppError::Unavailable(format!(
             "too many screens connected (limit {max})"
         )));
-    }
+    };
     let hub = app.hub.clone();
     let shutdown = app.shutdown.clone();
-    let screens = app.screens.clone();
     // Small buffers: a screen only reads, and thousands of them must be cheap.
     // (The defaults of 128 KiB each way cost ~150 KiB a screen.) Messages
     // queue up to `WRITE_BATCH` before a write, so a tick and its alert
@@ -69,7 +71,7 @@ pub async fn live(
         .max_frame_size(Some(PROTOCOL_LIMIT));
     // The upgrade is the main runtime's; the screen's life is the screens
     // runtime's, below ingest (docs/scaling.md, Ingest first).
-    Ok(handshake.accept(config, &screens, move |socket, encoding| {
+    Ok(handshake.accept(config, slot, move |socket, encoding| {
         serve(socket, encoding, hub, filter, shutdown)
     }))
 }

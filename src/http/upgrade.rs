@@ -24,7 +24,7 @@ use tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::extensions;
 use super::screen_io::{self, ScreenIo};
-use crate::screens::Screens;
+use crate::screens::Slot;
 
 /// An upgraded screen connection (see `screen_io`).
 pub type Socket = WebSocketStream<Box<dyn ScreenIo>>;
@@ -141,16 +141,16 @@ impl Handshake {
         }
     }
 
-    /// Answers `101` and runs `serve` on the socket once hyper hands the
-    /// connection over (a failed upgrade is logged and dropped).
-    pub fn accept<F, Fut>(self, config: WebSocketConfig, screens: &Screens, serve: F) -> Response
+    /// Answers `101` and runs `serve` on the socket, in `slot`, once hyper
+    /// hands the connection over (a failed upgrade is logged and dropped).
+    pub fn accept<F, Fut>(self, config: WebSocketConfig, slot: Slot, serve: F) -> Response
     where
         F: FnOnce(Socket, Encoding) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let encoding = self.encoding();
         let on_upgrade = self.on_upgrade;
-        screens.spawn(async move {
+        slot.spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => match screen_io::take(upgraded) {
                     Ok(taken) => {

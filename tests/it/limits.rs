@@ -261,3 +261,55 @@ async fn gzip_bodies_are_inflated_within_the_limit_and_others_refused() {
     let summary = app.get("/api/v1/summary").await;
     assert_eq!(summary["events_applied"], 200);
 }
+
+/// Opens a raw WebSocket handshake and reads the answer's status line,
+/// keeping the connection (a `101` stays open as a screen).
+async fn handshake(addr: std::net::SocketAddr) -> (String, TcpStream) {
+    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    let req = format!(
+        "GET /api/v1/live HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(req.as_bytes()).await.expect("write");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut byte))
+            .await
+            .expect("an answer within 10 s")
+            .expect("read");
+        assert!(n > 0, "closed before an answer");
+        head.push(byte[0]);
+    }
+    (String::from_utf8_lossy(&head).into_owned(), tcp)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screens_connecting_at_once_get_no_more_than_the_limit() {
+    let mut cfg = test_config();
+    cfg.server.max_screens = 3;
+    let app = spawn_app(cfg, START + MIN).await;
+    let tries: Vec<_> = (0..40).map(|_| tokio::spawn(handshake(app.addr))).collect();
+    let mut open = Vec::new();
+    let mut refused = 0;
+    for t in tries {
+        let (status, tcp) = t.await.expect("the task");
+        if status.starts_with("HTTP/1.1 101") {
+            open.push(tcp);
+        } else {
+            assert!(status.starts_with("HTTP/1.1 503"), "{status}");
+            refused += 1;
+        }
+    }
+    assert_eq!(open.len(), 3, "{refused} refused");
+    // The slots come back when the screens go.
+    drop(open);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _tcp) = handshake(app.addr).await;
+        if status.starts_with("HTTP/1.1 101") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a slot came back: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

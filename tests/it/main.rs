@@ -38,6 +38,7 @@ mod props;
 mod replay;
 mod restart;
 mod rules;
+mod screen_memory;
 mod screens;
 mod secrets;
 mod source;
