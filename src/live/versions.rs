@@ -35,6 +35,18 @@ struct Row {
     in_top: u64,
 }
 
+impl Row {
+    /// Its figures changed, or it entered the top list, after tick `since`.
+    fn moved_after(&self, since: u64) -> bool {
+        self.changed.max(self.listed) > since
+    }
+
+    /// It was first seen, or entered the top list, after tick `since`.
+    fn news_after(&self, since: u64) -> bool {
+        self.seen.max(self.listed) > since
+    }
+}
+
 /// A sale-wide list (top SKUs, stock warnings) and when it last changed.
 #[derive(Debug, Default)]
 struct List {
@@ -148,31 +160,23 @@ impl Versions {
     /// Store `i` changed, or entered the top list, after tick `since` (a
     /// store not yet tracked did).
     pub fn store_changed(&self, i: usize, since: u64) -> bool {
-        self.stores
-            .get(i)
-            .is_none_or(|r| r.changed.max(r.listed) > since)
+        self.stores.get(i).is_none_or(|r| r.moved_after(since))
     }
 
     /// Store `i` was first seen, or entered the top list, after tick
     /// `since`: its name is news to a screen that had `since`.
     pub fn store_new(&self, i: usize, since: u64) -> bool {
-        self.stores
-            .get(i)
-            .is_none_or(|r| r.seen.max(r.listed) > since)
+        self.stores.get(i).is_none_or(|r| r.news_after(since))
     }
 
     /// Channel `i` was first seen, or entered the top list, after tick
     /// `since`: its name is news.
     pub fn channel_new(&self, i: usize, since: u64) -> bool {
-        self.channels
-            .get(i)
-            .is_none_or(|r| r.seen.max(r.listed) > since)
+        self.channels.get(i).is_none_or(|r| r.news_after(since))
     }
 
     pub fn channel_changed(&self, i: usize, since: u64) -> bool {
-        self.channels
-            .get(i)
-            .is_none_or(|r| r.changed.max(r.listed) > since)
+        self.channels.get(i).is_none_or(|r| r.moved_after(since))
     }
 
     pub fn top_skus_since(&self, since: u64) -> Option<Vec<SkuRow>> {

@@ -100,15 +100,7 @@ async fn assert_screen_matches(b: &mut Browser, app: &TestApp) {
 /// (docs/api.md, Live frames, "Compression"), and the figures it showed
 /// above came through compressed frames.
 async fn assert_screen_is_compressed(app: &TestApp) {
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     let value = |prefix: &str| {
         metrics
             .lines()

@@ -101,15 +101,7 @@ async fn a_screen_that_stops_reading_is_brought_up_to_date_without_a_snapshot() 
             "each frame carries every change since the one before"
         );
     }
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     let catch_ups = metric(&metrics, "warroom_live_catch_ups_total");
     assert!(
         catch_ups >= 1.0,

@@ -234,15 +234,7 @@ async fn deflate_frames_inflate_to_exactly_the_plain_frames() {
         let (_, compressed, _) = ticks(&mut plain, 3).await;
         assert_eq!(compressed, 0, "nothing compressed to a plain screen");
     }
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     let counter = |encoding: &str| {
         metrics
             .lines()

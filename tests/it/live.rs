@@ -233,15 +233,7 @@ async fn a_stalled_screen_holds_up_neither_ingest_nor_other_screens() {
     let summary = app.get("/api/v1/summary").await;
     assert_eq!(caught_up["totals"]["gmv"], summary["totals"]["gmv"]);
     assert_eq!(caught_up["totals"]["orders"], summary["totals"]["orders"]);
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("warroom_live_snapshots_total 2\n"),
         "one snapshot a screen: {metrics}"

@@ -202,6 +202,18 @@ impl TestApp {
         }
     }
 
+    /// The `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
     pub async fn get(&self, path: &str) -> serde_json::Value {
         let r = self
             .client
