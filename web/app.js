@@ -25,7 +25,8 @@ import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './
  * @typedef {{type:'snapshot'|'tick', seq:number, since?:number, every_ms?:number, server_time_ms:number, events_applied:number, totals:Totals,
  *   windows:{'1m':Window,'5m':Window,'15m':Window}, rates:{orders_per_s:number, gmv_per_s:number},
  *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:(Row[]|StoreCells[]),
- *   store_names?:Object<string, string>, top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[],
+ *   store_names?:Object<string, string>, stores_left?:string[], channels_left?:string[],
+ *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[],
  *   storage?:Storage, stream?:Stream}} DataFrame
  *   Ratios carry 4 significant digits. In a snapshot `channels` and `stores` are full rows; in a tick
  *   channels are deltas (no name unless first seen, no targets or windows) and stores are StoreCells.

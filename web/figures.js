@@ -124,6 +124,10 @@ function applyTick(d, f, minuteOf) {
     if (Object.hasOwn(names, id)) row.name = names[id];
     d.stores.set(id, row);
   }
+  // Rows that left the list this screen is shown (the top 200 stores, the
+  // top 50 channels) are dropped, not left standing with old figures.
+  for (const id of f.stores_left ?? []) d.stores.delete(id);
+  for (const id of f.channels_left ?? []) d.channels.delete(id);
   // SKU lists in ticks carry what the panels draw, and replace the list.
   if (f.top_skus) d.topSkus = f.top_skus;
   if (f.stock_warnings) d.warnings = f.stock_warnings;

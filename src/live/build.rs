@@ -12,7 +12,7 @@
 
 use super::filter::Filter;
 use super::frame::{Hello, Snapshot, Stamp, Tick};
-use super::scope::{scope_view, select};
+use super::scope::{Scope, scope_view, select};
 use super::versions::Versions;
 use crate::alerts::AlertRecord;
 use crate::config::Config;
@@ -166,6 +166,7 @@ pub fn tick(
         .copied()
         .filter(|&i| v.channel_changed(i, since))
         .collect();
+    let (stores_left, channels_left) = left(st, v, &sel.scope, since);
     Tick {
         stamp: stamp(st, cfg, now_ms, at.seq),
         since,
@@ -182,6 +183,8 @@ pub fn tick(
             .into_iter()
             .map(|i| views::channel_delta(st, i, v.channel_new(i, since)))
             .collect(),
+        stores_left,
+        channels_left,
         stores: sel
             .stores
             .iter()
@@ -192,6 +195,34 @@ pub fn tick(
         stock_warnings: v.warnings_since(since),
         storage: v.storage.since(since),
         alerts: None,
+    }
+}
+
+/// The ids of the stores and channels that left the lists a screen with
+/// `scope` is shown (the top stores, of its channels if it names some; the
+/// top channels of the whole sale) after tick `since`. A screen of named
+/// stores shows those whatever their rank: nothing leaves it.
+fn left(st: &State, v: &Versions, scope: &Scope, since: u64) -> (Vec<String>, Vec<String>) {
+    let store_ids = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+        v.stores_left(since)
+            .into_iter()
+            .filter(|&i| keep(i))
+            .filter_map(|i| st.stores.get(i).map(|s| s.id.to_string()))
+            .collect()
+    };
+    match scope {
+        Scope::Stores(_) => (Vec::new(), Vec::new()),
+        Scope::Channels(chans) => (
+            store_ids(&|i| chans.contains(&(st.stores[i].channel as usize))),
+            Vec::new(),
+        ),
+        Scope::Sale => (
+            store_ids(&|_| true),
+            v.channels_left(since)
+                .into_iter()
+                .filter_map(|i| st.channels.get(i).map(|c| c.id.to_string()))
+                .collect(),
+        ),
     }
 }
 

@@ -124,6 +124,12 @@ pub struct Tick {
     /// first seen, `store_names` (two fields on the wire).
     #[serde(flatten)]
     pub stores: StoreDeltas,
+    /// Stores and channels the screen holds that left the top list it is
+    /// shown since `since` (to drop; absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stores_left: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels_left: Vec<String>,
     /// Present only when the list changed; rows as the screen draws them.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tick_skus")]
     pub top_skus: Option<Vec<SkuRow>>,

@@ -180,6 +180,14 @@ impl Screen {
             }
         });
         merge(&mut self.stores, stores);
+        for (key, held) in [
+            ("stores_left", &mut self.stores),
+            ("channels_left", &mut self.channels),
+        ] {
+            for id in f[key].as_array().into_iter().flatten() {
+                held.remove(id.as_str().unwrap_or_default());
+            }
+        }
         for key in ["top_skus", "stock_warnings"] {
             if !f[key].is_null() {
                 let slot = if key == "top_skus" {
@@ -457,4 +465,37 @@ fn a_catch_up_built_late_never_runs_the_figures_backwards() {
     if next(screen.seq, &p) != Next::Skip {
         assert!(applied(&json(&p.tick)) >= shown, "figures ran backwards");
     }
+}
+
+#[test]
+fn a_store_pushed_out_of_the_top_200_leaves_the_wall() {
+    let s = setup();
+    for i in 0..super::build::PUSH_STORES {
+        s.order(&format!("u{i}"), &format!("u{i:03}"), 2);
+    }
+    s.tick(&[]);
+    let mut reading = s.hub.subscribe(Filter::default());
+    let mut wall = Screen::default();
+    wall.frame(&reading.snapshot().1);
+    let mut unread = s.hub.subscribe(Filter::default());
+    let mut behind = Screen::default();
+    behind.frame(&unread.snapshot().1);
+    assert!(wall.stores.contains_key("u199"), "the 200th, on the wall");
+    // A new store outsells it: u199 (the last of the ties) is the 201st.
+    s.order("big", "s1", 5);
+    s.tick(&[]);
+    assert_eq!(wall.serve(&mut reading), Next::Regular);
+    assert!(wall.stores.contains_key("s1"));
+    assert!(!wall.stores.contains_key("u199"), "dropped, not frozen");
+    assert_eq!(wall.stores.len(), super::build::PUSH_STORES);
+    // A screen that missed it learns it from its catch-up.
+    for t in 0..3 {
+        s.order(&format!("more{t}"), "u000", 1);
+        s.tick(&[]);
+        let p = unread.rx.borrow().clone();
+        unread.handled(&p);
+    }
+    assert!(matches!(behind.serve(&mut unread), Next::CatchUp { .. }));
+    assert!(!behind.stores.contains_key("u199"));
+    assert_eq!(behind.stores.len(), super::build::PUSH_STORES);
 }

@@ -33,6 +33,8 @@ struct Row {
     /// the screens (its name too), though not to the sale.
     listed: u64,
     in_top: u64,
+    /// The tick it last left the top list (0: never).
+    left: u64,
 }
 
 impl Row {
@@ -44,6 +46,57 @@ impl Row {
     /// It was first seen, or entered the top list, after tick `since`.
     fn news_after(&self, since: u64) -> bool {
         self.seen.max(self.listed) > since
+    }
+}
+
+/// Rows that left a top list, with the tick they left it at: what a frame
+/// "since" a tick tells its screens to drop (a row gone from the top 200
+/// would otherwise stay on a wall with its last figures). The newest
+/// [`DEPARTURES`]; a gap older than those is answered from every row's
+/// `left` instead.
+#[derive(Debug, Default)]
+struct Departures {
+    ring: VecDeque<(u64, usize)>,
+    /// The newest tick whose departures were dropped from the ring (0: none).
+    dropped_upto: u64,
+}
+
+/// Departures remembered per list.
+const DEPARTURES: usize = 4096;
+
+impl Departures {
+    /// Rows of `old` (the list before tick `seq`) that are no longer in it.
+    fn record(&mut self, rows: &mut [Row], old: &[usize], seq: u64) {
+        for &i in old {
+            let Some(row) = rows.get_mut(i) else { continue };
+            if row.in_top != seq {
+                row.left = seq;
+                if self.ring.len() >= DEPARTURES
+                    && let Some((dropped, _)) = self.ring.pop_front()
+                {
+                    self.dropped_upto = dropped;
+                }
+                self.ring.push_back((seq, i));
+            }
+        }
+    }
+
+    /// Rows that left after tick `since` and are not back in the list at
+    /// tick `now`, each once.
+    fn since(&self, rows: &[Row], since: u64, now: u64) -> Vec<usize> {
+        let gone = |r: &Row| r.left > since && r.in_top != now;
+        let mut out: Vec<usize> = if since < self.dropped_upto {
+            (0..rows.len()).filter(|&i| gone(&rows[i])).collect()
+        } else {
+            self.ring
+                .iter()
+                .filter(|&&(at, i)| at > since && rows.get(i).is_some_and(gone))
+                .map(|&(_, i)| i)
+                .collect()
+        };
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -81,6 +134,8 @@ pub struct Versions {
     /// The stores and channels an unfiltered screen shows, as of `seq`.
     pub(super) top_stores: Vec<usize>,
     pub(super) top_channels: Vec<usize>,
+    stores_left: Departures,
+    channels_left: Departures,
     /// (tick, its time in ms) for the last [`TIME_RING`] ticks, oldest first.
     times: VecDeque<(u64, i64)>,
 }
@@ -135,10 +190,17 @@ impl Versions {
             self.warnings
                 .set(super::build::stock_warnings(st, now_ms), seq);
         }
-        self.top_stores = super::build::top_store_indices(st);
-        self.top_channels = super::build::top_channel_indices(st);
+        let old_stores =
+            std::mem::replace(&mut self.top_stores, super::build::top_store_indices(st));
+        let old_channels = std::mem::replace(
+            &mut self.top_channels,
+            super::build::top_channel_indices(st),
+        );
         relist(&mut self.stores, &self.top_stores, prev, seq);
         relist(&mut self.channels, &self.top_channels, prev, seq);
+        self.stores_left.record(&mut self.stores, &old_stores, seq);
+        self.channels_left
+            .record(&mut self.channels, &old_channels, seq);
         if self.times.len() >= TIME_RING {
             self.times.pop_front();
         }
@@ -177,6 +239,16 @@ impl Versions {
 
     pub fn channel_changed(&self, i: usize, since: u64) -> bool {
         self.channels.get(i).is_none_or(|r| r.moved_after(since))
+    }
+
+    /// Stores that left the top list after tick `since` and are not back.
+    pub fn stores_left(&self, since: u64) -> Vec<usize> {
+        self.stores_left.since(&self.stores, since, self.seq)
+    }
+
+    /// Channels that left the top list after tick `since` and are not back.
+    pub fn channels_left(&self, since: u64) -> Vec<usize> {
+        self.channels_left.since(&self.channels, since, self.seq)
     }
 
     pub fn top_skus_since(&self, since: u64) -> Option<Vec<SkuRow>> {
@@ -229,5 +301,23 @@ mod tests {
         assert!(v.store_changed(1, 2) && !v.store_changed(1, 3));
         assert!(v.store_new(1, 1) && !v.store_new(1, 2));
         assert!(v.store_changed(2, 100), "not tracked yet: changed");
+    }
+
+    #[test]
+    fn departures_past_the_ring_are_found_in_the_rows() {
+        let mut rows = vec![Row::default(); DEPARTURES + 10];
+        let mut d = Departures::default();
+        // Every row leaves once, one a tick (none is in the list at `seq`).
+        for (seq, i) in (1..).zip(0..rows.len()) {
+            d.record(&mut rows, &[i], seq);
+        }
+        assert!(d.dropped_upto > 0, "the ring overflowed");
+        let recent = d.since(&rows, rows.len() as u64 - 2, u64::MAX);
+        assert_eq!(recent, [rows.len() - 2, rows.len() - 1]);
+        let all = d.since(&rows, 0, u64::MAX);
+        assert_eq!(all.len(), rows.len(), "an old gap reads every row");
+        // One back in the list at `now` is not gone.
+        rows[0].in_top = 7;
+        assert_eq!(d.since(&rows, 0, 7).len(), rows.len() - 1);
     }
 }
