@@ -88,9 +88,12 @@ impl Departures {
         let mut out: Vec<usize> = if since < self.dropped_upto {
             (0..rows.len()).filter(|&i| gone(&rows[i])).collect()
         } else {
+            // Oldest first: only the newest few are read.
             self.ring
                 .iter()
-                .filter(|&&(at, i)| at > since && rows.get(i).is_some_and(gone))
+                .rev()
+                .take_while(|&&(at, _)| at > since)
+                .filter(|&&(_, i)| rows.get(i).is_some_and(gone))
                 .map(|&(_, i)| i)
                 .collect()
         };
