@@ -2,19 +2,15 @@
 //! runtime, on threads ten nice steps below ingest's, while ingest is
 //! served on the main runtime; shutdown still tells every screen 1001.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde_json::Value;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use warroom::screens::{NICE_STEPS, THREAD_NAME, thread_nice};
 
 use crate::process;
 use crate::support::{MIN, SALE_TOML, START, TestApp, spawn_app, test_config};
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use crate::unstored::{Ws, frame_where};
 
 async fn connect(app: &TestApp) -> Ws {
     let url = format!("ws://{}/api/v1/live", app.addr);
@@ -22,25 +18,6 @@ async fn connect(app: &TestApp) -> Ws {
         .await
         .expect("websocket");
     ws
-}
-
-/// Reads JSON text frames until one satisfies `pred`.
-async fn frame_where(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        assert!(Instant::now() < deadline, "no matching frame within 10 s");
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a frame within 10 s")
-            .expect("socket open")
-            .expect("frame");
-        if let Message::Text(t) = msg {
-            let f: Value = serde_json::from_str(&t).expect("JSON frame");
-            if pred(&f) {
-                return f;
-            }
-        }
-    }
 }
 
 /// Every thread of a process (`self` or a pid): its name and nice value,

@@ -45,7 +45,8 @@ async fn post(client: &reqwest::Client, base: &str, body: String) -> serde_json:
     r.json().await.expect("reply")
 }
 
-fn rss_kb(pid: u32) -> u64 {
+/// A process's resident memory in KiB (`VmRSS`).
+pub(crate) fn rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
     status
         .lines()

@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::memory::rss_kb;
 use crate::process;
 
 fn write_config(dir: &Path) -> std::path::PathBuf {
@@ -23,15 +24,6 @@ fn write_config(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("sale.toml");
     std::fs::write(&path, text).expect("write config");
     path
-}
-
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("VmRSS")
 }
 
 /// A screen that reads and drops everything; counts what it read.
