@@ -18,6 +18,10 @@ pub enum Kind {
     Order,
     Refund,
     Stock,
+    /// Visits counted by shop or platform analytics (docs/api.md, Events).
+    Traffic,
+    /// Promotion cost as an ad platform reports it.
+    Spend,
 }
 
 impl Kind {
@@ -26,7 +30,19 @@ impl Kind {
             Kind::Order => "order",
             Kind::Refund => "refund",
             Kind::Stock => "stock",
+            Kind::Traffic => "traffic",
+            Kind::Spend => "spend",
         }
+    }
+
+    /// Whether the kind carries an `id` (idempotency key): all but stock.
+    pub fn is_keyed(self) -> bool {
+        self != Kind::Stock
+    }
+
+    /// Whether the kind carries line items: orders and refunds.
+    pub fn has_items(self) -> bool {
+        matches!(self, Kind::Order | Kind::Refund)
     }
 }
 
@@ -48,32 +64,59 @@ pub struct Event<'a> {
     /// Idempotency key; 0 for stock events (they carry no id).
     pub key: u128,
     pub ts_ms: i64,
-    /// Order/refund: the store. Empty for stock.
+    /// Order/refund: the store. Traffic/spend: the store, or empty when
+    /// none is named. Empty for stock.
     pub store: Cow<'a, str>,
     pub channel: Option<Cow<'a, str>>,
     pub buyer: Option<u128>,
     pub new_buyer: bool,
     /// Order/refund: this event's range in [`Batch::items`].
     pub items: Range<u32>,
-    /// Stock: the SKU and its absolute level.
+    /// Stock: the SKU and its absolute level. Traffic: the product page
+    /// the visits are attributed to, or empty.
     pub sku: Cow<'a, str>,
     pub level: i64,
+    /// Order: the buyer's region, normalised (`geo::normalise`).
+    pub region: Option<Cow<'a, str>>,
+    /// Order: the campaign the shop attributes it to. Spend: the campaign
+    /// the cost belongs to.
+    pub campaign: Option<Cow<'a, str>>,
+    /// Traffic: visitors and page views (0 when not given).
+    pub visitors: u64,
+    pub page_views: u64,
+    /// Spend: the cost in minor units.
+    pub amount: i64,
 }
 
 impl<'a> Event<'a> {
     /// A stock event: `sku`'s absolute level at `ts_ms` (no id, no store).
     pub fn stock(ts_ms: i64, sku: Cow<'a, str>, level: i64) -> Event<'a> {
         Event {
-            kind: Kind::Stock,
-            key: 0,
+            sku,
+            level,
+            ..Event::bare(Kind::Stock, 0, ts_ms)
+        }
+    }
+
+    /// An event with no fields set beyond its kind, key and time: the
+    /// start every constructor fills in.
+    pub fn bare(kind: Kind, key: u128, ts_ms: i64) -> Event<'a> {
+        Event {
+            kind,
+            key,
             ts_ms,
             store: Cow::Borrowed(""),
             channel: None,
             buyer: None,
             new_buyer: false,
             items: 0..0,
-            sku,
-            level,
+            sku: Cow::Borrowed(""),
+            level: 0,
+            region: None,
+            campaign: None,
+            visitors: 0,
+            page_views: 0,
+            amount: 0,
         }
     }
 }

@@ -75,6 +75,19 @@ impl Builder<'_> {
                     "profit_target",
                     cur,
                 )?,
+                budget: self.opt_amount(c.get_ref().budget.as_ref(), "budget", cur)?,
+                id,
+            });
+        }
+
+        let mut campaigns = Vec::new();
+        let mut campaign_seen = HashSet::new();
+        for c in &raw.campaigns {
+            let c = c.get_ref();
+            let id = self.id(&c.id, "campaign", &mut campaign_seen)?;
+            campaigns.push(CampaignDef {
+                channel: c.channel.clone(),
+                budget: self.opt_amount(c.budget.as_ref(), "budget", cur)?,
                 id,
             });
         }
@@ -117,6 +130,17 @@ impl Builder<'_> {
                 let more = catalog::skus(&self.resolve(path), cur)?;
                 merge(&mut skus, more, &mut sku_seen, |k| &k.id, "sku", path)?;
             }
+            if let Some(path) = &cat.campaigns {
+                let more = catalog::campaigns(&self.resolve(path), cur)?;
+                merge(
+                    &mut campaigns,
+                    more,
+                    &mut campaign_seen,
+                    |c| &c.id,
+                    "campaign",
+                    path,
+                )?;
+            }
         }
 
         Ok(Config {
@@ -124,6 +148,7 @@ impl Builder<'_> {
             channels,
             stores,
             skus,
+            campaigns,
             server: self.server(raw.server.as_ref())?,
             storage: self.storage(raw.storage.as_ref())?,
             alerts: self.alerts(raw.alerts.as_ref(), &sale_currency, sale_tz)?,
@@ -185,6 +210,7 @@ impl Builder<'_> {
                 "sale.profit_target",
                 &currency,
             )?,
+            budget: self.opt_amount(s.budget.as_ref(), "sale.budget", &currency)?,
             currency,
             timezone,
             starts_ms,

@@ -8,11 +8,12 @@ use std::path::Path;
 
 use super::build::{amount_text, check_id};
 use super::error::ConfigError;
-use super::model::{Baseline, SkuDef, StoreDef};
+use super::model::{Baseline, CampaignDef, SkuDef, StoreDef};
 use crate::money::Currency;
 
 const STORE_COLUMNS: &[&str] = &["id", "name", "channel", "target", "profit_target"];
 const SKU_COLUMNS: &[&str] = &["id", "name", "stock", "target_units", "cost", "low_stock"];
+const CAMPAIGN_COLUMNS: &[&str] = &["id", "channel", "budget"];
 /// The columns of `timeline.csv` as `warroom export` writes it.
 pub const TIMELINE_COLUMNS: &[&str] = &[
     "minute",
@@ -208,6 +209,17 @@ pub fn skus(path: &Path, cur: &Currency) -> Result<Vec<(usize, SkuDef)>, ConfigE
             cost: row.amount("cost", cur)?,
             low_stock: row.count("low_stock")?,
             id,
+        })
+    })
+}
+
+/// Reads a campaigns catalog.
+pub fn campaigns(path: &Path, cur: &Currency) -> Result<Vec<(usize, CampaignDef)>, ConfigError> {
+    read_each(path, CAMPAIGN_COLUMNS, |row| {
+        Ok(CampaignDef {
+            id: row.id()?,
+            channel: row.get("channel").map(str::to_string),
+            budget: row.amount("budget", cur)?,
         })
     })
 }

@@ -6,8 +6,9 @@
 //! without limit, so each kind has a cap on how many *unlisted* entities the
 //! sale may hold (the config's own catalog never counts and is never
 //! refused), and one request may create at most so many of all kinds
-//! together. One cap per [`EntityKind`]: regions and campaigns, when they
-//! come, are two more variants.
+//! together. One cap per [`EntityKind`]. China's 34 province-level
+//! divisions are always known regions: only other region strings count
+//! against the region cap.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,10 +18,18 @@ pub enum EntityKind {
     Channel,
     Store,
     Sku,
+    Region,
+    Campaign,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 3] = [EntityKind::Channel, EntityKind::Store, EntityKind::Sku];
+    pub const ALL: [EntityKind; 5] = [
+        EntityKind::Channel,
+        EntityKind::Store,
+        EntityKind::Sku,
+        EntityKind::Region,
+        EntityKind::Campaign,
+    ];
 
     /// Its slot in per-kind arrays.
     pub fn index(self) -> usize {
@@ -33,6 +42,8 @@ impl EntityKind {
             EntityKind::Channel => "channel",
             EntityKind::Store => "store",
             EntityKind::Sku => "SKU",
+            EntityKind::Region => "region",
+            EntityKind::Campaign => "campaign",
         }
     }
 
@@ -42,6 +53,8 @@ impl EntityKind {
             EntityKind::Channel => "server.max_unlisted_channels",
             EntityKind::Store => "server.max_unlisted_stores",
             EntityKind::Sku => "server.max_unlisted_skus",
+            EntityKind::Region => "server.max_unlisted_regions",
+            EntityKind::Campaign => "server.max_unlisted_campaigns",
         }
     }
 
@@ -50,6 +63,8 @@ impl EntityKind {
             EntityKind::Channel => 1_000,
             EntityKind::Store => 50_000,
             EntityKind::Sku => 1_000_000,
+            EntityKind::Region => 1_000,
+            EntityKind::Campaign => 10_000,
         }
     }
 
@@ -59,6 +74,8 @@ impl EntityKind {
             EntityKind::Channel => 100_000,
             EntityKind::Store => 10_000_000,
             EntityKind::Sku => 100_000_000,
+            EntityKind::Region => 100_000,
+            EntityKind::Campaign => 1_000_000,
         }
     }
 }
@@ -72,7 +89,7 @@ pub const PER_REQUEST_MAX: usize = 10_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityCaps {
     /// By `EntityKind::index`.
-    pub unlisted: [usize; 3],
+    pub unlisted: [usize; 5],
     pub per_request: usize,
 }
 

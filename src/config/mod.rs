@@ -31,8 +31,8 @@ pub use error::ConfigError;
 pub use hook::{HookConfig, HookKind};
 pub use limits::{EntityCaps, EntityKind, PER_REQUEST_KEY, PER_REQUEST_MAX};
 pub use model::{
-    Baseline, ChannelDef, Config, FsyncMode, MAX_SALE_DAYS, MAX_SALE_MS, Sale, ServerConfig,
-    SkuDef, StorageConfig, StoreDef,
+    Baseline, CampaignDef, ChannelDef, Config, FsyncMode, MAX_SALE_DAYS, MAX_SALE_MS, Sale,
+    ServerConfig, SkuDef, StorageConfig, StoreDef,
 };
 pub use plan::Plan;
 pub use rule::{RULES, Rule};

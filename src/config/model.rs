@@ -23,6 +23,10 @@ pub struct Config {
     pub channels: Vec<ChannelDef>,
     pub stores: Vec<StoreDef>,
     pub skus: Vec<SkuDef>,
+    /// Promotion campaigns listed in the config or its catalog (more are
+    /// created as spend and orders name them).
+    #[serde(default)]
+    pub campaigns: Vec<CampaignDef>,
     pub server: ServerConfig,
     pub storage: StorageConfig,
     pub alerts: super::alerts::AlertsConfig,
@@ -45,6 +49,9 @@ pub struct Sale {
     /// GMV target in minor units.
     pub target: Option<i64>,
     pub profit_target: Option<i64>,
+    /// Promotion budget for the whole sale, minor units.
+    #[serde(default)]
+    pub budget: Option<i64>,
     pub plan: Plan,
     /// Last sale's timeline, for the minute-for-minute comparison (同比).
     pub baseline: Option<Baseline>,
@@ -86,6 +93,18 @@ pub struct ChannelDef {
     pub name: String,
     pub target: Option<i64>,
     pub profit_target: Option<i64>,
+    /// Promotion budget of the channel, minor units.
+    #[serde(default)]
+    pub budget: Option<i64>,
+}
+
+/// A promotion campaign (直通车, 钻展, a livestream's ads): its channel and
+/// budget. Campaigns are keyed by name.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CampaignDef {
+    pub id: String,
+    pub channel: Option<String>,
+    pub budget: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

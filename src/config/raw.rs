@@ -18,6 +18,8 @@ pub struct RawConfig {
     pub stores: Vec<Spanned<RawStore>>,
     #[serde(default)]
     pub skus: Vec<Spanned<RawSku>>,
+    #[serde(default)]
+    pub campaigns: Vec<Spanned<RawCampaign>>,
     pub catalog: Option<RawCatalog>,
     pub server: Option<RawServer>,
     pub storage: Option<RawStorage>,
@@ -36,6 +38,7 @@ pub struct RawSale {
     pub ends: SValue,
     pub target: Option<SValue>,
     pub profit_target: Option<SValue>,
+    pub budget: Option<SValue>,
     pub plan: Option<Spanned<Vec<(f64, f64)>>>,
     pub baseline: Option<Spanned<String>>,
 }
@@ -47,6 +50,15 @@ pub struct RawChannel {
     pub name: Option<String>,
     pub target: Option<SValue>,
     pub profit_target: Option<SValue>,
+    pub budget: Option<SValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCampaign {
+    pub id: Spanned<String>,
+    pub channel: Option<String>,
+    pub budget: Option<SValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +87,7 @@ pub struct RawSku {
 pub struct RawCatalog {
     pub stores: Option<String>,
     pub skus: Option<String>,
+    pub campaigns: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +104,8 @@ pub struct RawServer {
     pub max_unlisted_channels: Option<Spanned<i64>>,
     pub max_unlisted_stores: Option<Spanned<i64>>,
     pub max_unlisted_skus: Option<Spanned<i64>>,
+    pub max_unlisted_regions: Option<Spanned<i64>>,
+    pub max_unlisted_campaigns: Option<Spanned<i64>>,
     pub max_unlisted_per_request: Option<Spanned<i64>>,
 }
 

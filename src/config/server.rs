@@ -78,6 +78,8 @@ impl Builder<'_> {
             &raw.max_unlisted_channels,
             &raw.max_unlisted_stores,
             &raw.max_unlisted_skus,
+            &raw.max_unlisted_regions,
+            &raw.max_unlisted_campaigns,
         ];
         for (kind, v) in super::EntityKind::ALL.into_iter().zip(caps) {
             if let Some(v) = self.ranged(v, kind.key(), 0, kind.max_cap() as i64)? {

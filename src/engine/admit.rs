@@ -25,19 +25,23 @@ use crate::event::{Batch, Kind};
 pub(crate) const UNKNOWN: u32 = u32::MAX;
 /// An event that names no channel: it counts in its store's home channel.
 pub(crate) const HOME: u32 = u32::MAX - 1;
+/// An optional id the event does not give (a traffic event's store, an
+/// order's region).
+pub(crate) const NONE: u32 = u32::MAX - 2;
 
 /// The caps as the engine applies them: the catalog's own entities plus
 /// the unlisted ones allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caps {
-    total: [usize; 3],
+    total: [usize; 5],
     caps: EntityCaps,
 }
 
 impl Caps {
-    /// `listed`: how many entities of each kind the config's catalog holds.
-    pub fn new(caps: EntityCaps, listed: [usize; 3]) -> Caps {
-        let mut total = [0; 3];
+    /// `listed`: how many entities of each kind the config's catalog holds
+    /// (for regions 0: the state counts its unlisted regions itself).
+    pub fn new(caps: EntityCaps, listed: [usize; 5]) -> Caps {
+        let mut total = [0; 5];
         for k in EntityKind::ALL {
             total[k.index()] = listed[k.index()].saturating_add(caps.unlisted(k));
         }
@@ -55,10 +59,17 @@ pub struct Refused {
 /// Per-batch scratch, reused from batch to batch.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Resolved {
-    /// Per event: the store (order, refund) or the SKU (stock), or `UNKNOWN`.
+    /// Per event: the store (order, refund, traffic, spend) or the SKU
+    /// (stock), `NONE` or `UNKNOWN`.
     pub(crate) first: Vec<u32>,
     /// Per event: the channel, `HOME` or `UNKNOWN`.
     pub(crate) channel: Vec<u32>,
+    /// Per event: the order's region, `NONE` or `UNKNOWN`.
+    pub(crate) region: Vec<u32>,
+    /// Per event: the order's or spend's campaign, `NONE` or `UNKNOWN`.
+    pub(crate) campaign: Vec<u32>,
+    /// Per event: the traffic's product page (SKU), `NONE` or `UNKNOWN`.
+    pub(crate) page: Vec<u32>,
     /// Per item of the batch: the SKU or `UNKNOWN`.
     pub(crate) skus: Vec<u32>,
     /// Per event, once a cap refused something in this batch (else empty).
@@ -74,7 +85,7 @@ impl Resolved {
 /// The new ids this batch creates so far, by kind.
 #[derive(Default)]
 struct Pending<'b> {
-    ids: [FxHashSet<&'b str>; 3],
+    ids: [FxHashSet<&'b str>; 5],
 }
 
 impl Pending<'_> {
@@ -85,6 +96,15 @@ impl Pending<'_> {
 
 fn find(ix: &rustc_hash::FxHashMap<Box<str>, u32>, id: &str) -> u32 {
     ix.get(id).copied().unwrap_or(UNKNOWN)
+}
+
+/// An optional id: `NONE` when absent (or empty, as traffic and spend
+/// events leave an unnamed store).
+fn find_opt(ix: &rustc_hash::FxHashMap<Box<str>, u32>, id: Option<&str>) -> u32 {
+    match id {
+        None | Some("") => NONE,
+        Some(id) => find(ix, id),
+    }
 }
 
 impl State {
@@ -99,19 +119,27 @@ impl State {
     ) {
         out.first.clear();
         out.channel.clear();
+        out.region.clear();
+        out.campaign.clear();
+        out.page.clear();
         out.refused.clear();
         out.skus.clear();
         out.skus.resize(batch.items.len(), UNKNOWN);
         let mut pending: Option<Pending<'b>> = None;
         for (i, e) in batch.events.iter().enumerate() {
             let mut new = false;
+            let (mut region, mut campaign, mut page) = (NONE, NONE, NONE);
             if e.kind == Kind::Stock {
                 let k = find(&self.sku_ix, &e.sku);
                 new |= k == UNKNOWN;
                 out.first.push(k);
                 out.channel.push(HOME);
             } else {
-                let s = find(&self.store_ix, &e.store);
+                let s = if e.kind.has_items() {
+                    find(&self.store_ix, &e.store)
+                } else {
+                    find_opt(&self.store_ix, Some(&e.store))
+                };
                 let c = e
                     .channel
                     .as_deref()
@@ -124,7 +152,19 @@ impl State {
                     new |= k == UNKNOWN;
                     out.skus[at] = k;
                 }
+                if e.region.is_some() || e.campaign.is_some() {
+                    region = find_opt(&self.region_ix, e.region.as_deref());
+                    campaign = find_opt(&self.campaign_ix, e.campaign.as_deref());
+                    new |= region == UNKNOWN || campaign == UNKNOWN;
+                }
+                if e.kind == Kind::Traffic {
+                    page = find_opt(&self.sku_ix, Some(&e.sku));
+                    new |= page == UNKNOWN;
+                }
             }
+            out.region.push(region);
+            out.campaign.push(campaign);
+            out.page.push(page);
             let Some(caps) = caps.filter(|_| new) else {
                 continue;
             };
@@ -181,9 +221,30 @@ impl State {
                     );
                 }
             }
+            if out.page[i] == UNKNOWN {
+                note(EntityKind::Sku, &|| "sku".into(), &e.sku);
+            }
+            // China's divisions are always known: only other strings count.
+            if let Some(r) = e.region.as_deref()
+                && out.region[i] == UNKNOWN
+                && crate::geo::division(r).is_none()
+            {
+                note(EntityKind::Region, &|| "region".into(), r);
+            }
+            if let Some(c) = e.campaign.as_deref()
+                && out.campaign[i] == UNKNOWN
+            {
+                note(EntityKind::Campaign, &|| "campaign".into(), c);
+            }
         }
-        let held = [self.channels.len(), self.stores.len(), self.skus.len()];
-        let mut adding = [0usize; 3];
+        let held = [
+            self.channels.len(),
+            self.stores.len(),
+            self.skus.len(),
+            self.unlisted_regions,
+            self.campaigns.len(),
+        ];
+        let mut adding = [0usize; 5];
         for (kind, field, id) in &fresh {
             let k = kind.index();
             adding[k] += 1;

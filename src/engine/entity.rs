@@ -2,8 +2,10 @@
 //! indexed by its interned id. In memory only: checkpoints store them in
 //! storage's own format (`storage::format`), converted field by field.
 
+use super::reach::Reach;
 use super::ring::Ring;
 use super::scope::Scope;
+use super::timeline::Timeline;
 
 /// Seconds of per-second history kept for the sale and channels (the live
 /// per-second series); stores keep only the last minute.
@@ -53,6 +55,9 @@ pub struct Sku {
     pub velocity: Ring<u32, VELOCITY_BUCKETS>,
     /// Event time at which `stock_left` reached 0.
     pub sold_out_at: Option<i64>,
+    /// Visits of the product page (traffic events naming the SKU).
+    pub visitors: u64,
+    pub page_views: u64,
 }
 
 impl Sku {
@@ -71,6 +76,8 @@ impl Sku {
             refunds: 0,
             velocity: Ring::default(),
             sold_out_at: None,
+            visitors: 0,
+            page_views: 0,
         }
     }
 
@@ -83,5 +90,44 @@ impl Sku {
     pub fn units_last_5m(&self, now_ms: i64) -> u32 {
         let t = now_ms.div_euclid(10_000);
         self.velocity.sum(t - VELOCITY_BUCKETS as i64 + 1, t)
+    }
+}
+
+/// Where buyers are: a province-level division of China by its code, or
+/// any other region string as sent (docs/api.md, Regions). Gross order
+/// figures: refunds carry no region.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Region {
+    pub id: Box<str>,
+    pub gmv: i64,
+    pub orders: u64,
+    pub units: u64,
+    /// Distinct buyers who ordered from the region (exact).
+    pub buyers: u64,
+}
+
+/// A promotion campaign, keyed by name: the spend reported for it and
+/// the orders the shop attributes to it.
+#[derive(Debug, Clone, Default)]
+pub struct Campaign {
+    pub id: Box<str>,
+    /// The channel it runs in: configured, else the first event naming
+    /// the campaign with a channel (or a store, whose home channel counts).
+    pub channel: Option<u32>,
+    pub gmv: i64,
+    pub orders: u64,
+    pub units: u64,
+    /// Attributed orders per minute of the sale.
+    pub timeline: Timeline,
+    /// Its spend (visitors stay 0: traffic names no campaign).
+    pub reach: Reach,
+}
+
+impl Campaign {
+    pub fn new(id: &str) -> Campaign {
+        Campaign {
+            id: id.into(),
+            ..Campaign::default()
+        }
     }
 }

@@ -32,7 +32,13 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: Arc<Config>, clock: SharedClock) -> Engine {
         let state = State::new(&config);
-        let listed = [state.channels.len(), state.stores.len(), state.skus.len()];
+        let listed = [
+            state.channels.len(),
+            state.stores.len(),
+            state.skus.len(),
+            0,
+            state.campaigns.len(),
+        ];
         let caps = Caps::new(config.server.entities, listed);
         Engine {
             inner: Arc::new(Inner {

@@ -2,16 +2,19 @@
 //!
 //! Layout: `handle` (the shared [`Engine`]), `state` (interning, idempotency,
 //! buyers, the apply loop), `keys` (the idempotency keys, written to disk
-//! incrementally), `entity` (channel, store, SKU rows), `scope`
-//! (totals, windows, timeline), `timeline` (per-minute chunks), `ring`
+//! incrementally), `entity` (channel, store, SKU, region
+//! and campaign rows), `scope` (totals, windows, timeline), `reach`
+//! (traffic and spend), `timeline` (per-minute chunks), `ring`
 //! (time-bucket rings), `sharded` (the
 //! big hash sets, split so none stalls ingest when it grows).
 
 mod admit;
+mod efficiency;
 mod entity;
 mod handle;
 mod keys;
 mod metrics;
+mod reach;
 mod ring;
 mod scope;
 mod sharded;
@@ -19,8 +22,9 @@ mod state;
 mod timeline;
 
 pub use admit::{Caps, Refused};
-pub use entity::{Channel, SERIES_SECS, Sku, Store};
+pub use entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 pub use handle::Engine;
+pub use reach::{Reach, ReachMinute};
 pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};
 pub use state::{Applied, OTHER_CHANNEL, State};

@@ -5,6 +5,7 @@
 //! minutes); the timeline one bucket per minute of the sale, in chunks of the
 //! minutes seen (`timeline`).
 
+use super::reach::Reach;
 use super::ring::{Ring, Wv};
 use super::timeline::Timeline;
 
@@ -56,12 +57,14 @@ impl<const S: usize> Windows<S> {
     }
 }
 
-/// Counters, windows and a per-minute timeline.
+/// Counters, windows and a per-minute timeline, and the scope's traffic
+/// and spend.
 #[derive(Debug, Clone, Default)]
 pub struct Scope<const S: usize> {
     pub counters: Counters,
     pub windows: Windows<S>,
     pub timeline: Timeline,
+    pub reach: Reach,
 }
 
 impl<const S: usize> Scope<S> {

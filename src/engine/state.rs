@@ -10,7 +10,7 @@
 use rustc_hash::FxHashMap;
 
 use super::admit::{Caps, HOME, Refused, Resolved, UNKNOWN};
-use super::entity::{Channel, SERIES_SECS, Sku, Store};
+use super::entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 use super::keys::Keys;
 use super::ring::{Ring, Wv};
 use super::scope::{Scope, TENS};
@@ -44,7 +44,22 @@ pub(crate) struct BuyerInfo {
 
 const NO_STORE: u32 = u32::MAX;
 /// No buyer on this event (in the per-batch buyer index scratch).
-const NO_BUYER: u32 = u32::MAX;
+pub(super) const NO_BUYER: u32 = u32::MAX;
+
+/// What an order counted, for its region and campaign (`efficiency`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Counted {
+    pub(super) v: Wv,
+    /// Its minute of the sale, if it fell inside.
+    pub(super) minute: Option<u32>,
+    pub(super) channel: usize,
+}
+
+/// The minute of the sale `ts_ms` falls in, if inside the sale.
+pub(super) fn sale_minute(sale: &Sale, ts_ms: i64) -> Option<u32> {
+    (ts_ms >= sale.starts_ms && ts_ms < sale.ends_ms)
+        .then(|| ((ts_ms - sale.starts_ms) / 60_000) as u32)
+}
 
 /// All counters of one sale. Checkpoints copy it field by field into
 /// storage's own format (`storage::format`), so the fields are open to the
@@ -55,9 +70,17 @@ pub struct State {
     pub channels: Vec<Channel>,
     pub stores: Vec<Store>,
     pub skus: Vec<Sku>,
+    /// By first sight; ids are division codes or other strings as sent.
+    pub regions: Vec<Region>,
+    pub campaigns: Vec<Campaign>,
     pub(crate) channel_ix: FxHashMap<Box<str>, u32>,
     pub(crate) store_ix: FxHashMap<Box<str>, u32>,
     pub(crate) sku_ix: FxHashMap<Box<str>, u32>,
+    pub(crate) region_ix: FxHashMap<Box<str>, u32>,
+    pub(crate) campaign_ix: FxHashMap<Box<str>, u32>,
+    /// Regions that are not one of China's divisions (they count against
+    /// the region cap); rebuilt on load.
+    pub(crate) unlisted_regions: usize,
     /// Idempotency keys: not in the checkpoint itself but in key files
     /// written beside it (see `keys`).
     pub(crate) keys: Keys,
@@ -66,6 +89,8 @@ pub struct State {
     pub(crate) buyer_info: Vec<BuyerInfo>,
     pub(crate) channel_buyers: ShardedSet<u64>,
     pub(crate) store_buyers: ShardedSet<u64>,
+    /// `(region, buyer index)` pairs: each region's distinct buyers.
+    pub(crate) region_buyers: ShardedSet<u64>,
     pub new_buyers: u64,
     pub events_applied: u64,
     /// Idempotency keys held when this state was copied for a checkpoint:
@@ -117,6 +142,11 @@ impl State {
             sku.stock = k.stock;
             sku.stock_left = k.stock.unwrap_or(0);
         }
+        for c in &config.campaigns {
+            let channel = c.channel.as_deref().map(|ch| st.channel(ch));
+            let i = st.campaign(&c.id);
+            st.campaigns[i as usize].channel = channel;
+        }
         st
     }
 
@@ -140,6 +170,23 @@ impl State {
             .enumerate()
             .map(|(i, k)| (k.id.clone(), i as u32))
             .collect();
+        self.region_ix = self
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i as u32))
+            .collect();
+        self.campaign_ix = self
+            .campaigns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i as u32))
+            .collect();
+        self.unlisted_regions = self
+            .regions
+            .iter()
+            .filter(|r| crate::geo::division(&r.id).is_none())
+            .count();
     }
 
     /// Keys from a key file (recovery).
@@ -184,6 +231,14 @@ impl State {
         self.sku_ix.get(id).map(|&i| i as usize)
     }
 
+    pub fn region_index(&self, id: &str) -> Option<usize> {
+        self.region_ix.get(id).map(|&i| i as usize)
+    }
+
+    pub fn campaign_index(&self, id: &str) -> Option<usize> {
+        self.campaign_ix.get(id).map(|&i| i as usize)
+    }
+
     /// Number of idempotency keys held.
     pub fn keys(&self) -> usize {
         self.keys.len()
@@ -194,7 +249,7 @@ impl State {
         self.buyers.len() as u64
     }
 
-    fn channel(&mut self, id: &str) -> u32 {
+    pub(super) fn channel(&mut self, id: &str) -> u32 {
         if let Some(&i) = self.channel_ix.get(id) {
             return i;
         }
@@ -213,7 +268,7 @@ impl State {
     /// Interns a store; one first seen in an event (not in config) gets the
     /// channel `other`, as the contract's default says, whatever channel
     /// that event names, so attribution never depends on arrival order.
-    fn store(&mut self, id: &str, channel: Option<&str>) -> u32 {
+    pub(super) fn store(&mut self, id: &str, channel: Option<&str>) -> u32 {
         if let Some(&i) = self.store_ix.get(id) {
             return i;
         }
@@ -231,13 +286,39 @@ impl State {
         i
     }
 
-    fn sku(&mut self, id: &str) -> u32 {
+    pub(super) fn sku(&mut self, id: &str) -> u32 {
         if let Some(&i) = self.sku_ix.get(id) {
             return i;
         }
         let i = self.skus.len() as u32;
         self.skus.push(Sku::new(id, id));
         self.sku_ix.insert(id.into(), i);
+        i
+    }
+
+    pub(super) fn region(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.region_ix.get(id) {
+            return i;
+        }
+        let i = self.regions.len() as u32;
+        self.regions.push(Region {
+            id: id.into(),
+            ..Region::default()
+        });
+        if crate::geo::division(id).is_none() {
+            self.unlisted_regions += 1;
+        }
+        self.region_ix.insert(id.into(), i);
+        i
+    }
+
+    pub(super) fn campaign(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.campaign_ix.get(id) {
+            return i;
+        }
+        let i = self.campaigns.len() as u32;
+        self.campaigns.push(Campaign::new(id));
+        self.campaign_ix.insert(id.into(), i);
         i
     }
 
@@ -263,10 +344,10 @@ impl State {
         fresh.clear();
         for (g, group) in batch.events.chunks(Keys::AHEAD).enumerate() {
             let base = g * Keys::AHEAD;
-            let keyed = group.iter().filter(|e| e.kind != Kind::Stock);
+            let keyed = group.iter().filter(|e| e.kind.is_keyed());
             self.keys.touch(keyed.map(|e| e.key));
             fresh.extend(group.iter().enumerate().map(|(j, e)| {
-                !res.is_refused(base + j) && (e.kind == Kind::Stock || self.keys.insert(e.key))
+                !res.is_refused(base + j) && (!e.kind.is_keyed() || self.keys.insert(e.key))
             }));
         }
         // Buyers likewise: resolve every order's buyer index up front.
@@ -288,9 +369,17 @@ impl State {
             let skus = &res.skus[e.items.start as usize..e.items.end as usize];
             let at = (res.first[i], res.channel[i]);
             match e.kind {
-                Kind::Order => self.order(e, at, items, skus, buyer, sale, now_ms),
+                Kind::Order => {
+                    let counted = self.order(e, at, items, skus, buyer, sale, now_ms);
+                    if e.region.is_some() || e.campaign.is_some() {
+                        let to = (res.region[i], res.campaign[i]);
+                        self.attribute(e, to, counted, buyer);
+                    }
+                }
                 Kind::Refund => self.refund(e, at, items, skus, now_ms),
                 Kind::Stock => self.stock(e, res.first[i]),
+                Kind::Traffic => self.traffic(e, at, res.page[i], sale),
+                Kind::Spend => self.spend(e, at, res.campaign[i], sale),
             }
             out.accepted += 1;
             self.last_event_ms = Some(self.last_event_ms.map_or(e.ts_ms, |t| t.max(e.ts_ms)));
@@ -309,7 +398,11 @@ impl State {
 
     /// Store and channel of an order or refund, from their resolved
     /// indices (`admit`), interning those that were not known yet.
-    fn scopes_of(&mut self, e: &Event<'_>, (store, channel): (u32, u32)) -> (usize, usize) {
+    pub(super) fn scopes_of(
+        &mut self,
+        e: &Event<'_>,
+        (store, channel): (u32, u32),
+    ) -> (usize, usize) {
         let store = match store {
             UNKNOWN => self.store(&e.store, None),
             s => s,
@@ -323,7 +416,7 @@ impl State {
     }
 
     /// An item's SKU from its resolved index, interning it if new.
-    fn sku_at(&mut self, resolved: u32, id: &str) -> usize {
+    pub(super) fn sku_at(&mut self, resolved: u32, id: &str) -> usize {
         match resolved {
             UNKNOWN => self.sku(id) as usize,
             k => k as usize,
@@ -353,7 +446,7 @@ impl State {
         buyer: u32,
         sale: &Sale,
         now_ms: i64,
-    ) {
+    ) -> Counted {
         let (store, channel) = self.scopes_of(e, at);
         // Future timestamps (≤ 5 min, allowed for clock skew) count as now in
         // the windows, so they never push the rings past the present.
@@ -384,8 +477,7 @@ impl State {
             v.gmv = v.gmv.saturating_add(amount);
             v.units += u64::from(it.qty);
         }
-        let minute = (e.ts_ms >= sale.starts_ms && e.ts_ms < sale.ends_ms)
-            .then(|| ((e.ts_ms - sale.starts_ms) / 60_000) as u32);
+        let minute = sale_minute(sale, e.ts_ms);
         self.sale.add_order(v, profit, costed, window_ms, minute);
         let sec = window_ms.div_euclid(1000);
         let in_sec = self.sale.windows.secs.get(sec).orders;
@@ -402,6 +494,7 @@ impl State {
         if buyer != NO_BUYER {
             self.count_buyer(buyer, e.new_buyer, store, channel);
         }
+        Counted { v, minute, channel }
     }
 
     /// Counts a buyer once per channel and per store (exactly), and once as

@@ -16,7 +16,7 @@ use super::ring::{Bucket, Wv};
 pub const CHUNK: usize = 32;
 
 /// One chunk: its number and its minutes.
-pub type Chunk = (u32, Box<[Wv; CHUNK]>);
+pub type Chunk<T = Wv> = (u32, Box<[T; CHUNK]>);
 
 /// The highest chunk number whose minutes all fit `u32`.
 const LAST_CHUNK: u32 = u32::MAX / CHUNK as u32;
@@ -32,19 +32,30 @@ pub enum BadTimeline {
     End { end: u32, chunk: u32 },
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Timeline {
+/// Minutes of `T` (orders' [`Wv`] by default; traffic and spend keep
+/// their own, see `reach`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline<T = Wv> {
     /// `(chunk number, its minutes)`, sorted by chunk number.
-    chunks: Vec<Chunk>,
+    chunks: Vec<Chunk<T>>,
     /// One past the latest minute added (0 when empty).
     end: u32,
 }
 
-impl Timeline {
+impl<T> Default for Timeline<T> {
+    fn default() -> Self {
+        Timeline {
+            chunks: Vec::new(),
+            end: 0,
+        }
+    }
+}
+
+impl<T: Bucket + PartialEq> Timeline<T> {
     /// Adds `v` to minute `m`. Inlined: the common case (the newest chunk)
     /// is a compare and an add on the hot path; the rest is out of line.
     #[inline]
-    pub fn add(&mut self, m: u32, v: Wv) {
+    pub fn add(&mut self, m: u32, v: T) {
         let no = m / CHUNK as u32;
         let at = m as usize % CHUNK;
         match self.chunks.last_mut() {
@@ -57,12 +68,11 @@ impl Timeline {
     /// An older chunk, or one not made yet.
     #[cold]
     #[inline(never)]
-    fn add_elsewhere(&mut self, no: u32, at: usize, v: Wv) {
+    fn add_elsewhere(&mut self, no: u32, at: usize, v: T) {
         let i = match self.chunks.binary_search_by_key(&no, |c| c.0) {
             Ok(i) => i,
             Err(i) => {
-                self.chunks
-                    .insert(i, (no, Box::new([Wv::default(); CHUNK])));
+                self.chunks.insert(i, (no, Box::new([T::default(); CHUNK])));
                 i
             }
         };
@@ -75,20 +85,20 @@ impl Timeline {
     }
 
     /// The value of minute `m` (zero when nothing was added there).
-    pub fn get(&self, m: usize) -> Wv {
+    pub fn get(&self, m: usize) -> T {
         let Ok(no) = u32::try_from(m / CHUNK) else {
-            return Wv::default();
+            return T::default();
         };
         match self.chunks.binary_search_by_key(&no, |c| c.0) {
             Ok(i) => self.chunks[i].1[m % CHUNK],
-            Err(_) => Wv::default(),
+            Err(_) => T::default(),
         }
     }
 
     /// Sum of minutes `from..to` (saturating). Walks only the chunks that
     /// exist in the range, so a long empty stretch costs nothing.
-    pub fn sum(&self, from: usize, to: usize) -> Wv {
-        let mut acc = Wv::default();
+    pub fn sum(&self, from: usize, to: usize) -> T {
+        let mut acc = T::default();
         if from >= to {
             return acc;
         }
@@ -115,7 +125,7 @@ impl Timeline {
 
     /// Its chunks, `(chunk number, its minutes)` by rising number, and
     /// `end()`: what a checkpoint of format 3 stores.
-    pub fn into_parts(self) -> (Vec<Chunk>, u32) {
+    pub fn into_parts(self) -> (Vec<Chunk<T>>, u32) {
         (self.chunks, self.end)
     }
 
@@ -123,7 +133,7 @@ impl Timeline {
     /// rise, every minute of a chunk must have a number that fits `u32`,
     /// and `end` must lie past the start of the last chunk (a chunk exists
     /// only once a minute in it was added).
-    pub fn from_parts(chunks: Vec<Chunk>, end: u32) -> Result<Timeline, BadTimeline> {
+    pub fn from_parts(chunks: Vec<Chunk<T>>, end: u32) -> Result<Timeline<T>, BadTimeline> {
         let mut before: Option<u32> = None;
         for (no, _) in &chunks {
             if before.is_some_and(|b| b >= *no) {
@@ -145,8 +155,8 @@ impl Timeline {
 
     /// Every minute from 0 to `end()`, zeros included: the dense form
     /// checkpoints of format 2 held.
-    pub fn to_dense(&self) -> Vec<Wv> {
-        let mut out = vec![Wv::default(); self.end()];
+    pub fn to_dense(&self) -> Vec<T> {
+        let mut out = vec![T::default(); self.end()];
         for (no, chunk) in &self.chunks {
             let base = *no as usize * CHUNK;
             for (i, v) in chunk.iter().enumerate() {
@@ -159,10 +169,10 @@ impl Timeline {
     }
 
     /// From the dense form: only the chunks holding something are kept.
-    pub fn from_dense(dense: &[Wv]) -> Timeline {
+    pub fn from_dense(dense: &[T]) -> Timeline<T> {
         let mut t = Timeline::default();
         for (m, v) in dense.iter().enumerate() {
-            if *v != Wv::default() {
+            if *v != T::default() {
                 t.add(u32::try_from(m).unwrap_or(u32::MAX), *v);
             }
         }
@@ -246,7 +256,7 @@ mod tests {
             Err(BadTimeline::TooFar { .. })
         ));
         assert_eq!(
-            Timeline::from_parts(Vec::new(), 7).map(|t| t.end()),
+            Timeline::<Wv>::from_parts(Vec::new(), 7).map(|t| t.end()),
             Ok(7),
             "trailing zero minutes count towards the length"
         );

@@ -93,6 +93,12 @@ pub struct RawEvent<'a> {
     pub sku: Option<Scalar<'a>>,
     pub level: Option<Scalar<'a>>,
     pub currency: Option<Scalar<'a>>,
+    pub visitors: Option<Scalar<'a>>,
+    pub page_views: Option<Scalar<'a>>,
+    pub region: Option<Scalar<'a>>,
+    pub campaign: Option<Scalar<'a>>,
+    /// `amount` (spend), as its raw number text, like prices.
+    pub amount: Option<&'a RawValue>,
     /// `Some(Ok(range))` into the scratch items, `Some(Err(()))` if not an array.
     pub items: Option<Result<std::ops::Range<usize>, ()>>,
     /// The first key given twice, in the event or one of its items.
@@ -139,7 +145,7 @@ impl<'de> Visitor<'de> for EventSeed<'_, 'de> {
         let EventSeed { ev, items, at } = self;
         *ev = RawEvent::default();
         *at = FieldPath::default();
-        let mut seen = 0u16;
+        let mut seen = 0u32;
         while let Some(key) = map.next_key::<Field>()? {
             let bit = key.bit();
             if seen & bit != 0 && ev.dup.is_none() {
@@ -162,6 +168,15 @@ impl<'de> Visitor<'de> for EventSeed<'_, 'de> {
                 Field::Sku => &mut ev.sku,
                 Field::Level => &mut ev.level,
                 Field::Currency => &mut ev.currency,
+                Field::Visitors => &mut ev.visitors,
+                Field::PageViews => &mut ev.page_views,
+                Field::Region => &mut ev.region,
+                Field::Campaign => &mut ev.campaign,
+                Field::Amount => {
+                    ev.amount = Some(map.next_value()?);
+                    at.field = None;
+                    continue;
+                }
                 Field::Items => {
                     let start = items.len();
                     let ok = map.next_value_seed(ItemsSeed {
@@ -276,7 +291,7 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             is_object: true,
             ..RawItem::default()
         };
-        let mut seen = 0u16;
+        let mut seen = 0u32;
         while let Some(key) = map.next_key::<Field>()? {
             let known = matches!(key, Field::Sku | Field::Qty | Field::Price | Field::Cost);
             if known {

@@ -18,6 +18,10 @@ pub const MAX_PRICE_MAJOR: u64 = 10_000_000_000;
 pub const MAX_ITEMS: usize = 1_000;
 pub const MAX_QTY: i64 = 1_000_000;
 pub const MAX_LEVEL: i64 = 1_000_000_000_000;
+/// Largest `visitors` or `page_views` of one traffic event.
+pub const MAX_VISITS: i64 = 1_000_000_000_000;
+/// Longest `region`, in characters.
+pub const MAX_REGION_CHARS: usize = 64;
 /// How far in the future a timestamp may be.
 pub const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
 /// Epoch-ms values below this (March 1973) are almost surely seconds.
@@ -63,8 +67,10 @@ pub fn validate<'a>(
         Some(Scalar::Str(s)) if s == "order" => Kind::Order,
         Some(Scalar::Str(s)) if s == "refund" => Kind::Refund,
         Some(Scalar::Str(s)) if s == "stock" => Kind::Stock,
-        None | Some(Scalar::Null) => return Err("type: required (order, refund or stock)".into()),
-        Some(_) => return Err("type: must be \"order\", \"refund\" or \"stock\"".into()),
+        Some(Scalar::Str(s)) if s == "traffic" => Kind::Traffic,
+        Some(Scalar::Str(s)) if s == "spend" => Kind::Spend,
+        None | Some(Scalar::Null) => return Err(format!("type: required ({KINDS})")),
+        Some(_) => return Err(format!("type: must be {KINDS_QUOTED}")),
     };
     let ts_ms = timestamp(raw.ts.as_ref(), rules.now_ms)?;
     if let Some(c) = present(raw.currency.as_ref()) {
@@ -96,6 +102,13 @@ pub fn validate<'a>(
         return Ok(());
     }
 
+    if kind == Kind::Traffic {
+        return traffic(raw, ts_ms, out);
+    }
+    if kind == Kind::Spend {
+        return spend(raw, ts_ms, rules, out);
+    }
+
     let id = required_id(raw.id.take(), "id")?;
     let store = required_id(raw.store.take(), "store")?;
     let channel = optional_id(raw.channel.take(), "channel")?;
@@ -103,6 +116,13 @@ pub fn validate<'a>(
     if kind == Kind::Refund {
         optional_id(raw.order.take(), "order")?;
     }
+    let (region, campaign) = match kind {
+        Kind::Order => (
+            region(raw.region.take())?,
+            optional_id(raw.campaign.take(), "campaign")?,
+        ),
+        _ => (None, None),
+    };
     let new_buyer = match present(raw.new_buyer.as_ref()) {
         None => false,
         Some(Scalar::Bool(b)) => *b,
@@ -130,18 +150,104 @@ pub fn validate<'a>(
         }
     }
     out.events.push(Event {
-        kind,
-        key: idempotency_key(kind, &id),
-        ts_ms,
         store,
         channel,
         buyer: buyer.as_deref().map(buyer_key),
         new_buyer,
         items: first as u32..out.items.len() as u32,
-        sku: Cow::Borrowed(""),
-        level: 0,
+        region,
+        campaign,
+        ..Event::bare(kind, idempotency_key(kind, &id), ts_ms)
     });
     Ok(())
+}
+
+/// The kinds as the `type` errors list them.
+const KINDS: &str = "order, refund, stock, traffic or spend";
+const KINDS_QUOTED: &str = "\"order\", \"refund\", \"stock\", \"traffic\" or \"spend\"";
+
+/// A traffic event (docs/api.md, Events: traffic): visits of a slice of
+/// time, for a store, a channel, a product page or the whole sale.
+fn traffic<'a>(raw: &mut RawEvent<'a>, ts_ms: i64, out: &mut Batch<'a>) -> Result<(), String> {
+    let id = required_id(raw.id.take(), "id")?;
+    let store = optional_id(raw.store.take(), "store")?;
+    let channel = optional_id(raw.channel.take(), "channel")?;
+    let sku = optional_id(raw.sku.take(), "sku")?;
+    let visitors = visits(raw.visitors.as_ref(), "visitors")?
+        .ok_or("visitors: required for traffic events (an integer ≥ 0)")?;
+    let page_views = visits(raw.page_views.as_ref(), "page_views")?.unwrap_or(0);
+    out.events.push(Event {
+        store: store.unwrap_or_default(),
+        channel,
+        sku: sku.unwrap_or_default(),
+        visitors,
+        page_views,
+        ..Event::bare(Kind::Traffic, idempotency_key(Kind::Traffic, &id), ts_ms)
+    });
+    Ok(())
+}
+
+/// A spend event (docs/api.md, Events: spend): promotion cost, money as
+/// prices are, for a campaign, channel or store, or the whole sale.
+fn spend<'a>(
+    raw: &mut RawEvent<'a>,
+    ts_ms: i64,
+    rules: &Rules<'_>,
+    out: &mut Batch<'a>,
+) -> Result<(), String> {
+    let id = required_id(raw.id.take(), "id")?;
+    let store = optional_id(raw.store.take(), "store")?;
+    let channel = optional_id(raw.channel.take(), "channel")?;
+    let campaign = optional_id(raw.campaign.take(), "campaign")?;
+    let amount = match raw.amount {
+        Some(v) if v.get() != "null" => {
+            amount(v, rules.currency).map_err(|e| format!("amount: {e}"))?
+        }
+        _ => return Err("amount: required for spend events".into()),
+    };
+    out.events.push(Event {
+        store: store.unwrap_or_default(),
+        channel,
+        campaign,
+        amount,
+        ..Event::bare(Kind::Spend, idempotency_key(Kind::Spend, &id), ts_ms)
+    });
+    Ok(())
+}
+
+/// `visitors` or `page_views`: an integer from 0 to `MAX_VISITS`, or absent.
+fn visits(v: Option<&Scalar<'_>>, field: &str) -> Result<Option<u64>, String> {
+    match present(v) {
+        None => Ok(None),
+        Some(Scalar::Int(n)) if (0..=MAX_VISITS).contains(n) => Ok(Some(*n as u64)),
+        Some(_) => Err(format!(
+            "{field}: must be an integer from 0 to {MAX_VISITS}"
+        )),
+    }
+}
+
+/// An order's `region` (docs/api.md, Regions): a string of 1 to 64
+/// characters, normalised to its division's code when it names one.
+fn region(v: Option<Scalar<'_>>) -> Result<Option<Cow<'_, str>>, String> {
+    let s = match v {
+        None | Some(Scalar::Null) => return Ok(None),
+        Some(Scalar::Str(s)) => s,
+        Some(_) => {
+            return Err(format!(
+                "region: must be a string of 1 to {MAX_REGION_CHARS} characters (a province's code or name)"
+            ));
+        }
+    };
+    let n = s.trim().chars().count();
+    if n == 0 || n > MAX_REGION_CHARS {
+        return Err(format!(
+            "region: must be 1 to {MAX_REGION_CHARS} characters, got {n}"
+        ));
+    }
+    Ok(Some(match s {
+        Cow::Borrowed(b) => crate::geo::normalise(b),
+        Cow::Owned(o) => Cow::Owned(crate::geo::normalise(&o).into_owned()),
+    }))
 }
 
 /// The error for a number beyond any integer (`1e400`) in the field at
@@ -153,14 +259,20 @@ pub fn beyond_range(at: FieldPath, rules: &Rules<'_>) -> String {
     };
     let rule = match field {
         None => "must be an object with sku, qty and price".to_string(),
-        Some(Field::Type) => "must be \"order\", \"refund\" or \"stock\"".into(),
+        Some(Field::Type) => format!("must be {KINDS_QUOTED}"),
         Some(Field::Ts) => "must be epoch milliseconds or an RFC 3339 string".into(),
         Some(Field::Level) => format!("must be an integer from 0 to {MAX_LEVEL}"),
+        Some(Field::Visitors | Field::PageViews) => {
+            format!("must be an integer from 0 to {MAX_VISITS}")
+        }
+        Some(Field::Region) => {
+            format!("must be a string of 1 to {MAX_REGION_CHARS} characters")
+        }
         Some(Field::Qty) => format!("must be an integer from 1 to {MAX_QTY}"),
         Some(Field::NewBuyer) => "must be true or false".into(),
         Some(Field::Currency) => format!("must be the string {:?}", rules.currency.code),
         Some(Field::Items) => "must be an array of 1 to 1000 items".into(),
-        Some(Field::Price | Field::Cost) => {
+        Some(Field::Price | Field::Cost | Field::Amount) => {
             "must be a number or a decimal string such as \"99.50\"".into()
         }
         Some(_) => "must be a string of 1 to 128 characters".into(),

@@ -75,6 +75,7 @@ pub fn demo_catalog(seed: u64, store_count: usize, sku_count: usize) -> DemoCata
             name: name.into(),
             target: None,
             profit_target: None,
+            budget: None,
         })
         .collect();
     let stores = (0..store_count)

@@ -11,9 +11,17 @@
 //! kind u8 | flags u8 | ts zigzag-varint |
 //!   order/refund: key 16 bytes | store str | [channel str] | [buyer 16 bytes] |
 //!                 item count varint | items: sku str, qty varint, price varint, [cost varint]
+//!                 [region str] | [campaign str]             (log format 4, orders)
 //!   stock:        sku str | level varint
-//! str = varint length + UTF-8 bytes
+//!   traffic:      key 16 bytes | store str | [channel str] | sku str |
+//!                 visitors varint | page_views varint       (log format 4)
+//!   spend:        key 16 bytes | store str | [channel str] | [campaign str] |
+//!                 amount varint                             (log format 4)
+//! str = varint length + UTF-8 bytes; an empty store or sku: none named
 //! ```
+//!
+//! Format 4 only added kinds (3 traffic, 4 spend) and flags (region,
+//! campaign): every record of formats 1–3 decodes as it did.
 
 use std::borrow::Cow;
 
@@ -23,6 +31,8 @@ const HAS_CHANNEL: u8 = 1;
 const HAS_BUYER: u8 = 2;
 const NEW_BUYER: u8 = 4;
 const HAS_COST: u8 = 8;
+const HAS_REGION: u8 = 16;
+const HAS_CAMPAIGN: u8 = 32;
 
 /// A record that does not decode: the log is damaged at this record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,6 +68,8 @@ pub fn encode(batch: &Batch<'_>, out: &mut Vec<u8>) {
             Kind::Order => 0,
             Kind::Refund => 1,
             Kind::Stock => 2,
+            Kind::Traffic => 3,
+            Kind::Spend => 4,
         });
         let items = batch.items_of(e);
         let mut flags = 0;
@@ -70,12 +82,39 @@ pub fn encode(batch: &Batch<'_>, out: &mut Vec<u8>) {
         if e.new_buyer {
             flags |= NEW_BUYER;
         }
+        if e.region.is_some() {
+            flags |= HAS_REGION;
+        }
+        if e.campaign.is_some() {
+            flags |= HAS_CAMPAIGN;
+        }
         out.push(flags);
         varint(out, zigzag(e.ts_ms));
-        if e.kind == Kind::Stock {
-            string(out, &e.sku);
-            varint(out, e.level as u64);
-            continue;
+        match e.kind {
+            Kind::Stock => {
+                string(out, &e.sku);
+                varint(out, e.level as u64);
+                continue;
+            }
+            Kind::Traffic | Kind::Spend => {
+                out.extend_from_slice(&e.key.to_le_bytes());
+                string(out, &e.store);
+                if let Some(c) = &e.channel {
+                    string(out, c);
+                }
+                if e.kind == Kind::Traffic {
+                    string(out, &e.sku);
+                    varint(out, e.visitors);
+                    varint(out, e.page_views);
+                } else {
+                    if let Some(c) = &e.campaign {
+                        string(out, c);
+                    }
+                    varint(out, e.amount as u64);
+                }
+                continue;
+            }
+            Kind::Order | Kind::Refund => {}
         }
         out.extend_from_slice(&e.key.to_le_bytes());
         string(out, &e.store);
@@ -97,6 +136,12 @@ pub fn encode(batch: &Batch<'_>, out: &mut Vec<u8>) {
                 }
                 None => out.push(0),
             }
+        }
+        if let Some(r) = &e.region {
+            string(out, r);
+        }
+        if let Some(c) = &e.campaign {
+            string(out, c);
         }
     }
 }
@@ -162,6 +207,8 @@ pub fn decode<'a>(buf: &'a [u8], out: &mut Batch<'a>) -> Result<(), DecodeError>
             0 => Kind::Order,
             1 => Kind::Refund,
             2 => Kind::Stock,
+            3 => Kind::Traffic,
+            4 => Kind::Spend,
             _ => return Err(DecodeError("unknown event kind")),
         };
         let flags = r.byte()?;
@@ -179,6 +226,32 @@ pub fn decode<'a>(buf: &'a [u8], out: &mut Batch<'a>) -> Result<(), DecodeError>
         } else {
             None
         };
+        if kind == Kind::Traffic {
+            let sku = r.str()?;
+            let visitors = r.varint()?;
+            let page_views = r.varint()?;
+            out.events.push(Event {
+                store,
+                channel,
+                sku,
+                visitors,
+                page_views,
+                ..Event::bare(kind, key, ts_ms)
+            });
+            continue;
+        }
+        if kind == Kind::Spend {
+            let campaign = (flags & HAS_CAMPAIGN != 0).then(|| r.str()).transpose()?;
+            let amount = r.varint()? as i64;
+            out.events.push(Event {
+                store,
+                channel,
+                campaign,
+                amount,
+                ..Event::bare(kind, key, ts_ms)
+            });
+            continue;
+        }
         let buyer = if flags & HAS_BUYER != 0 {
             Some(r.u128()?)
         } else {
@@ -202,17 +275,17 @@ pub fn decode<'a>(buf: &'a [u8], out: &mut Batch<'a>) -> Result<(), DecodeError>
                 cost,
             });
         }
+        let region = (flags & HAS_REGION != 0).then(|| r.str()).transpose()?;
+        let campaign = (flags & HAS_CAMPAIGN != 0).then(|| r.str()).transpose()?;
         out.events.push(Event {
-            kind,
-            key,
-            ts_ms,
             store,
             channel,
             buyer,
             new_buyer: flags & NEW_BUYER != 0,
             items: first..out.items.len() as u32,
-            sku: Cow::Borrowed(""),
-            level: 0,
+            region,
+            campaign,
+            ..Event::bare(kind, key, ts_ms)
         });
     }
     if r.at != buf.len() {
@@ -235,6 +308,16 @@ mod tests {
             r#"{"type":"refund","id":"R1","ts":1794326402000,"store":"s2","items":[{"sku":"k1","qty":1,"price":99.5}]}"#,
             "\n",
             r#"{"type":"stock","ts":1794326403000,"sku":"k9","level":5000}"#,
+            "\n",
+            r#"{"type":"order","id":"A2","ts":1794326401234,"store":"s1","region":"31","campaign":"直通车","items":[{"sku":"k1","qty":1,"price":5}]}"#,
+            "\n",
+            r#"{"type":"traffic","id":"T1","ts":1794326401234,"store":"s1","channel":"tmall","sku":"k1","visitors":1234,"page_views":5000}"#,
+            "\n",
+            r#"{"type":"traffic","id":"T2","visitors":0}"#,
+            "\n",
+            r#"{"type":"spend","id":"ad-77","channel":"tmall","campaign":"直通车","amount":"12000.00"}"#,
+            "\n",
+            r#"{"type":"spend","id":"ad-78","store":"s1","amount":3}"#,
         );
         let cur = Currency::from_code("CNY").expect("CNY");
         let rules = Rules::new(&cur, 1_794_326_500_000);

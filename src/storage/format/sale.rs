@@ -8,6 +8,9 @@
 //! `[auth]` tokens and alert hook URLs and signing secrets included; it is
 //! read by taking the same parts and ignoring the rest, and `Storage::open`
 //! rewrites it as format 2, so an upgraded directory loses its secrets.
+//! Budgets and campaigns were added to format 2 as optional fields (absent
+//! when not configured, ignored by builds that predate them): a record
+//! without them reads as before.
 //! [`SaleRecord::of`] names every part of a `Config`: a section added there
 //! fails to compile here until someone decides whether it belongs on disk.
 
@@ -17,8 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{FormatError, not_newer};
 use crate::config::{
-    AlertsConfig, Baseline, ChannelDef, Config, Plan, Sale, ServerConfig, SkuDef, StorageConfig,
-    StoreDef,
+    AlertsConfig, Baseline, CampaignDef, ChannelDef, Config, Plan, Sale, ServerConfig, SkuDef,
+    StorageConfig, StoreDef,
 };
 use crate::money::Currency;
 
@@ -32,6 +35,8 @@ pub struct SaleRecord {
     pub channels: Vec<ChannelDefV2>,
     pub stores: Vec<StoreDefV2>,
     pub skus: Vec<SkuDefV2>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<CampaignDefV2>,
 }
 
 /// Money in minor units, times in epoch milliseconds.
@@ -48,6 +53,8 @@ pub struct SaleV2 {
     /// `[time share, target share]` points.
     pub plan: Vec<(f64, f64)>,
     pub baseline: Option<BaselineV2>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +78,17 @@ pub struct ChannelDefV2 {
     pub name: String,
     pub target: Option<i64>,
     pub profit_target: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignDefV2 {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,10 +164,12 @@ impl From<RecordV1> for SaleRecord {
                 profit_target: s.profit_target,
                 plan: s.plan.points,
                 baseline: s.baseline,
+                budget: None,
             },
             channels,
             stores,
             skus,
+            campaigns: Vec::new(),
         }
     }
 }
@@ -162,6 +182,7 @@ impl SaleRecord {
             channels,
             stores,
             skus,
+            campaigns,
             // How this process serves, not what the directory holds; and
             // where the secrets are (tokens, hook URLs, signing secrets).
             server: _,
@@ -180,6 +201,7 @@ impl SaleRecord {
             profit_target,
             plan,
             baseline,
+            budget,
         } = sale;
         SaleRecord {
             version: VERSION,
@@ -194,6 +216,7 @@ impl SaleRecord {
                 ends_ms: *ends_ms,
                 target: *target,
                 profit_target: *profit_target,
+                budget: *budget,
                 plan: plan.points().to_vec(),
                 baseline: baseline.as_ref().map(|b| BaselineV2 {
                     path: b.path.clone(),
@@ -203,6 +226,7 @@ impl SaleRecord {
             channels: channels.iter().cloned().map(ChannelDefV2::from).collect(),
             stores: stores.iter().cloned().map(StoreDefV2::from).collect(),
             skus: skus.iter().cloned().map(SkuDefV2::from).collect(),
+            campaigns: campaigns.iter().cloned().map(CampaignDefV2::from).collect(),
         }
     }
 
@@ -256,6 +280,7 @@ impl SaleRecord {
                 ends_ms: s.ends_ms,
                 target: s.target,
                 profit_target: s.profit_target,
+                budget: s.budget,
                 plan,
                 baseline: s.baseline.map(|b| Baseline {
                     path: b.path,
@@ -265,6 +290,7 @@ impl SaleRecord {
             channels: self.channels.into_iter().map(ChannelDef::from).collect(),
             stores: self.stores.into_iter().map(StoreDef::from).collect(),
             skus: self.skus.into_iter().map(SkuDef::from).collect(),
+            campaigns: self.campaigns.into_iter().map(CampaignDef::from).collect(),
             server: ServerConfig::default(),
             storage: StorageConfig::default(),
             alerts,
@@ -274,7 +300,8 @@ impl SaleRecord {
     }
 }
 
-twins!(ChannelDef <-> ChannelDefV2 { id, name, target, profit_target });
+twins!(ChannelDef <-> ChannelDefV2 { id, name, target, profit_target, budget });
+twins!(CampaignDef <-> CampaignDefV2 { id, channel, budget });
 twins!(StoreDef <-> StoreDefV2 { id, name, channel, target, profit_target });
 twins!(SkuDef <-> SkuDefV2 { id, name, stock, target_units, cost, low_stock });
 

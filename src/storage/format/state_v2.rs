@@ -46,6 +46,13 @@ impl From<State> for StateV2 {
             peak_second,
             refund_tens,
             last_apply_ms,
+            // Regions and campaigns: not in formats 2 and 3.
+            regions: _,
+            campaigns: _,
+            region_ix: _,
+            campaign_ix: _,
+            unlisted_regions: _,
+            region_buyers: _,
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
@@ -144,6 +151,12 @@ impl TryFrom<StateV2> for State {
             peak_second,
             refund_tens: refund_tens.into(),
             last_apply_ms,
+            regions: Vec::new(),
+            campaigns: Vec::new(),
+            region_ix: Default::default(),
+            campaign_ix: Default::default(),
+            unlisted_regions: 0,
+            region_buyers: Default::default(),
             fresh: Vec::new(),
             buyer_of: Vec::new(),
             resolved: Default::default(),
@@ -153,10 +166,80 @@ impl TryFrom<StateV2> for State {
 
 twins!(Channel <-> ChannelV2 { id, name, target, profit_target, scope });
 twins!(Store <-> StoreV2 { id, name, channel, target, profit_target, scope });
-twins!(Sku <-> SkuV2 {
-    id, name, target_units, cost, stock, stock_left, low_stock, units, gmv,
-    refund_units, refunds, velocity, sold_out_at,
-});
+impl From<Sku> for SkuV2 {
+    fn from(x: Sku) -> SkuV2 {
+        let Sku {
+            id,
+            name,
+            target_units,
+            cost,
+            stock,
+            stock_left,
+            low_stock,
+            units,
+            gmv,
+            refund_units,
+            refunds,
+            velocity,
+            sold_out_at,
+            // Product-page traffic: not in formats 2 and 3.
+            visitors: _,
+            page_views: _,
+        } = x;
+        SkuV2 {
+            id,
+            name,
+            target_units,
+            cost,
+            stock,
+            stock_left,
+            low_stock,
+            units,
+            gmv,
+            refund_units,
+            refunds,
+            velocity: velocity.into(),
+            sold_out_at,
+        }
+    }
+}
+
+impl From<SkuV2> for Sku {
+    fn from(x: SkuV2) -> Sku {
+        let SkuV2 {
+            id,
+            name,
+            target_units,
+            cost,
+            stock,
+            stock_left,
+            low_stock,
+            units,
+            gmv,
+            refund_units,
+            refunds,
+            velocity,
+            sold_out_at,
+        } = x;
+        Sku {
+            id,
+            name,
+            target_units,
+            cost,
+            stock,
+            stock_left,
+            low_stock,
+            units,
+            gmv,
+            refund_units,
+            refunds,
+            velocity: velocity.into(),
+            sold_out_at,
+            visitors: 0,
+            page_views: 0,
+        }
+    }
+}
 twins!(BuyerInfo <-> BuyerV2 { first_store, counted_new, channels });
 twins!(Counters <-> CountersV2 {
     gmv, refunds, orders, refund_count, units, refund_units, profit, costed_gmv, buyers,
@@ -172,6 +255,8 @@ impl<const S: usize> From<Scope<S>> for ScopeV2<S> {
             counters,
             windows: Windows { secs, tens },
             timeline,
+            // Traffic and spend: not in format 2.
+            reach: _,
         } = s;
         ScopeV2 {
             counters: counters.into(),
@@ -199,6 +284,7 @@ impl<const S: usize> From<ScopeV2<S>> for Scope<S> {
                 tens: tens.into(),
             },
             timeline: Timeline::from_dense(&timeline.into_iter().map(Wv::from).collect::<Vec<_>>()),
+            reach: Default::default(),
         }
     }
 }

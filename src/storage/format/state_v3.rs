@@ -41,6 +41,13 @@ impl From<State> for StateV3 {
             peak_second,
             refund_tens,
             last_apply_ms,
+            // Regions and campaigns: not in formats 2 and 3.
+            regions: _,
+            campaigns: _,
+            region_ix: _,
+            campaign_ix: _,
+            unlisted_regions: _,
+            region_buyers: _,
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
@@ -146,6 +153,12 @@ impl TryFrom<StateV3> for State {
             peak_second,
             refund_tens: refund_tens.into(),
             last_apply_ms,
+            regions: Vec::new(),
+            campaigns: Vec::new(),
+            region_ix: Default::default(),
+            campaign_ix: Default::default(),
+            unlisted_regions: 0,
+            region_buyers: Default::default(),
             fresh: Vec::new(),
             buyer_of: Vec::new(),
             resolved: Default::default(),
@@ -254,6 +267,8 @@ impl<const S: usize> From<Scope<S>> for ScopeV3<S> {
             counters,
             windows: Windows { secs, tens },
             timeline,
+            // Traffic and spend: not in format 3.
+            reach: _,
         } = s;
         let (chunks, end) = timeline.into_parts();
         ScopeV3 {
@@ -299,5 +314,6 @@ fn scope<const S: usize>(
             tens: tens.into(),
         },
         timeline,
+        reach: Default::default(),
     })
 }
