@@ -9,6 +9,7 @@
 //! (`Counted`), so the order's items are summed once.
 
 use super::admit::{NONE, UNKNOWN};
+use super::ring::Bucket;
 use super::state::{Counted, NO_BUYER, State, sale_minute};
 use crate::config::Sale;
 use crate::event::Event;
@@ -91,7 +92,12 @@ impl State {
         counted: Counted,
         buyer: u32,
     ) {
-        let Counted { v, minute, channel } = counted;
+        let Counted {
+            v,
+            minute,
+            channel,
+            store,
+        } = counted;
         if let Some(id) = e.region.as_deref() {
             let r = match region {
                 UNKNOWN | NONE => self.region(id),
@@ -108,6 +114,9 @@ impl State {
             {
                 self.regions[r as usize].buyers += 1;
             }
+            let by = |scope: usize| (scope as u64) << 32 | u64::from(r);
+            self.channel_regions.entry(by(channel)).or_default().add(v);
+            self.store_regions.entry(by(store)).or_default().add(v);
         }
         if let Some(id) = e.campaign.as_deref() {
             let k = match campaign {
@@ -223,5 +232,13 @@ channel = "tmall"
         assert_eq!((sh.gmv, sh.orders, sh.units, sh.buyers), (12_000, 2, 3, 1));
         let sg = &st.regions[1];
         assert_eq!((&*sg.id, sg.gmv, sg.buyers), ("Singapore", 500, 1));
+        let s1 = st.store_index("s1").expect("s1") as u64;
+        assert_eq!(st.store_regions[&(s1 << 32)].gmv, 12_000);
+        let other = st.channel_index("other").expect("s2's channel") as u64;
+        assert_eq!(st.channel_regions[&(other << 32 | 1)].orders, 1);
+        let s1 = st.store_index("s1").expect("s1") as u64;
+        assert_eq!(st.store_regions[&(s1 << 32)].gmv, 12_000);
+        let other = st.channel_index("other").expect("s2's channel") as u64;
+        assert_eq!(st.channel_regions[&(other << 32 | 1)].orders, 1);
     }
 }

@@ -53,6 +53,7 @@ pub(super) struct Counted {
     /// Its minute of the sale, if it fell inside.
     pub(super) minute: Option<u32>,
     pub(super) channel: usize,
+    pub(super) store: usize,
 }
 
 /// The minute of the sale `ts_ms` falls in, if inside the sale.
@@ -91,6 +92,10 @@ pub struct State {
     pub(crate) store_buyers: ShardedSet<u64>,
     /// `(region, buyer index)` pairs: each region's distinct buyers.
     pub(crate) region_buyers: ShardedSet<u64>,
+    /// Each channel's and store's sales by region, keyed `(channel or
+    /// store index) << 32 | region index`: the map of a filtered screen.
+    pub channel_regions: FxHashMap<u64, Wv>,
+    pub store_regions: FxHashMap<u64, Wv>,
     pub new_buyers: u64,
     pub events_applied: u64,
     /// Idempotency keys held when this state was copied for a checkpoint:
@@ -494,7 +499,12 @@ impl State {
         if buyer != NO_BUYER {
             self.count_buyer(buyer, e.new_buyer, store, channel);
         }
-        Counted { v, minute, channel }
+        Counted {
+            v,
+            minute,
+            channel,
+            store,
+        }
     }
 
     /// Counts a buyer once per channel and per store (exactly), and once as

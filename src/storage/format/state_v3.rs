@@ -48,6 +48,8 @@ impl From<State> for StateV3 {
             campaign_ix: _,
             unlisted_regions: _,
             region_buyers: _,
+            channel_regions: _,
+            store_regions: _,
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
@@ -159,6 +161,8 @@ impl TryFrom<StateV3> for State {
             campaign_ix: Default::default(),
             unlisted_regions: 0,
             region_buyers: Default::default(),
+            channel_regions: Default::default(),
+            store_regions: Default::default(),
             fresh: Vec::new(),
             buyer_of: Vec::new(),
             resolved: Default::default(),
