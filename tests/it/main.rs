@@ -38,6 +38,7 @@ mod props;
 mod replay;
 mod restart;
 mod rules;
+mod rules_v2;
 mod screen_memory;
 mod screens;
 mod secrets;
