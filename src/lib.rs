@@ -43,6 +43,7 @@ pub mod demo;
 pub mod engine;
 pub mod event;
 pub mod export;
+pub mod geo;
 pub mod http;
 pub mod ingest;
 pub mod live;
