@@ -76,10 +76,9 @@ impl State {
                 UNKNOWN | NONE => self.campaign(id),
                 k => k,
             } as usize;
-            let row = &mut self.campaigns[k];
-            row.reach.add_spend(e.amount, minute);
-            if row.channel.is_none() {
-                row.channel = channel.map(|c| c as u32);
+            self.campaigns[k].reach.add_spend(e.amount, minute);
+            if let Some(c) = channel {
+                self.offer_channel(k, c, e.ts_ms);
             }
         }
     }
@@ -130,7 +129,26 @@ impl State {
             if let Some(m) = minute {
                 row.timeline.add(m, v);
             }
-            row.channel.get_or_insert(channel as u32);
+            self.offer_channel(k as usize, channel, e.ts_ms);
+        }
+    }
+
+    /// A campaign's channel, as its event at `ts_ms` names it: taken when
+    /// that event is its earliest (see `Campaign::channel`).
+    fn offer_channel(&mut self, k: usize, channel: usize, ts_ms: i64) {
+        let row = &self.campaigns[k];
+        let earlier = match row.channel {
+            None => true,
+            Some(c) => {
+                ts_ms < row.channel_ts
+                    || (ts_ms == row.channel_ts
+                        && self.channels[channel].id < self.channels[c as usize].id)
+            }
+        };
+        if earlier {
+            let row = &mut self.campaigns[k];
+            row.channel = Some(channel as u32);
+            row.channel_ts = ts_ms;
         }
     }
 }

@@ -111,9 +111,14 @@ pub struct Region {
 #[derive(Debug, Clone, Default)]
 pub struct Campaign {
     pub id: Box<str>,
-    /// The channel it runs in: configured, else the first event naming
-    /// the campaign with a channel (or a store, whose home channel counts).
+    /// The channel it runs in: configured, else the channel of its
+    /// earliest event by event time (a spend's channel or store, an
+    /// order's channel; on a tie the lower channel id), so arrival order
+    /// never decides it.
     pub channel: Option<u32>,
+    /// The event time `channel` was taken from: `i64::MIN` when
+    /// configured, `i64::MAX` while none is known.
+    pub channel_ts: i64,
     pub gmv: i64,
     pub orders: u64,
     pub units: u64,
@@ -127,6 +132,7 @@ impl Campaign {
     pub fn new(id: &str) -> Campaign {
         Campaign {
             id: id.into(),
+            channel_ts: i64::MAX,
             ..Campaign::default()
         }
     }

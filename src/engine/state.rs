@@ -150,7 +150,11 @@ impl State {
         for c in &config.campaigns {
             let channel = c.channel.as_deref().map(|ch| st.channel(ch));
             let i = st.campaign(&c.id);
-            st.campaigns[i as usize].channel = channel;
+            let row = &mut st.campaigns[i as usize];
+            row.channel = channel;
+            if channel.is_some() {
+                row.channel_ts = i64::MIN;
+            }
         }
         st
     }

@@ -1,5 +1,6 @@
 //! Property: any split into batches, any order, any duplicates → the same
-//! totals, per sale, channel, store and SKU.
+//! totals, per sale, channel, store and SKU, and the same traffic, spend,
+//! region and campaign figures.
 
 use proptest::prelude::*;
 use warroom::views::{self, RowSort, SkuSort};
@@ -11,33 +12,66 @@ struct Ev {
     line: String,
 }
 
+/// Regions as orders send them: codes, names in both languages (all
+/// normalised to one code) and strings of their own.
+const REGIONS: [&str; 6] = ["31", "上海市", "Shanghai", "44", "广东", "Singapore"];
+const CAMPAIGNS: [&str; 3] = ["直通车", "京准通", "万相台"];
+
 fn event_strategy() -> impl Strategy<Value = Vec<Ev>> {
     let one = (
-        prop::bool::weighted(0.8),
+        0u8..10,
         0usize..4,
         prop::option::of(0usize..3),
         prop::option::of(0u32..6),
         prop::collection::vec((0usize..5, 1u32..4, 0i64..20_000), 1..4),
-        0i64..(14 * MIN),
+        // Past the sale's start too: the per-minute figures, and totals only
+        // for what falls before it.
+        0i64..(70 * MIN),
+        (
+            prop::option::of(0usize..REGIONS.len()),
+            prop::option::of(0usize..CAMPAIGNS.len()),
+            0u64..5000,
+        ),
     );
     prop::collection::vec(one, 1..60).prop_map(|evs| {
         evs.into_iter()
             .enumerate()
-            .map(|(i, (is_order, store, channel, buyer, items, age))| {
-                let ty = if is_order { "order" } else { "refund" };
-                let store = ["s1", "s2", "s3", "s4"][store];
+            .map(|(i, (kind, store, channel, buyer, items, age, (region, campaign, n)))| {
+                let ts = START + 60 * MIN - age;
                 let channel = channel.map_or(String::new(), |c| format!(r#","channel":"{}""#, ["tmall", "jd", "dy"][c]));
+                let campaign = campaign.map_or(String::new(), |c| format!(r#","campaign":"{}""#, CAMPAIGNS[c]));
+                let named = if store == 3 { String::new() } else { format!(r#","store":"s{}""#, store + 1) };
+                if kind == 8 {
+                    let sku = if n % 3 == 0 { format!(r#","sku":"k{}""#, n % 5) } else { String::new() };
+                    return Ev {
+                        line: format!(
+                            r#"{{"type":"traffic","id":"e{i}","ts":{ts}{named}{channel}{sku},"visitors":{n},"page_views":{}}}"#,
+                            n * 3
+                        ),
+                    };
+                }
+                if kind == 9 {
+                    return Ev {
+                        line: format!(
+                            r#"{{"type":"spend","id":"e{i}","ts":{ts}{named}{channel}{campaign},"amount":"{}.{:02}"}}"#,
+                            n / 100,
+                            n % 100
+                        ),
+                    };
+                }
+                let ty = if kind < 7 { "order" } else { "refund" };
+                let store = ["s1", "s2", "s3", "s4"][store];
                 let buyer = buyer.map_or(String::new(), |b| format!(r#","buyer":"u{b}""#));
+                let region = region.map_or(String::new(), |r| format!(r#","region":"{}""#, REGIONS[r]));
                 let items: Vec<String> = items
                     .iter()
                     .map(|(sku, qty, cents)| {
                         format!(r#"{{"sku":"k{sku}","qty":{qty},"price":"{}.{:02}"}}"#, cents / 100, cents % 100)
                     })
                     .collect();
-                let ts = START + 60 * MIN - age;
                 Ev {
                     line: format!(
-                        r#"{{"type":"{ty}","id":"e{i}","ts":{ts},"store":"{store}"{channel}{buyer},"items":[{}]}}"#,
+                        r#"{{"type":"{ty}","id":"e{i}","ts":{ts},"store":"{store}"{channel}{buyer}{region}{campaign},"items":[{}]}}"#,
                         items.join(",")
                     ),
                 }
@@ -67,7 +101,62 @@ fn figures(ingest: &warroom::ingest::Ingest) -> serde_json::Value {
         serde_json::json!({
             "totals": s.totals, "windows": s.windows, "applied": s.events_applied,
             "stores": stores, "channels": channels, "skus": skus,
+            "reach": reach(st),
         })
+    })
+}
+
+/// Traffic, spend, regions and campaigns, by id (first sight decides the
+/// rows' order, so they are keyed, not listed).
+fn reach(st: &warroom::engine::State) -> serde_json::Value {
+    use std::collections::BTreeMap;
+    let minutes = |r: &warroom::engine::Reach| {
+        (0..r.minutes.end())
+            .map(|m| r.minutes.get(m))
+            .map(|v| (v.visitors, v.spend))
+            .collect::<Vec<_>>()
+    };
+    let of = |r: &warroom::engine::Reach| (r.visitors, r.page_views, r.spend, minutes(r));
+    let regions: BTreeMap<_, _> = st
+        .regions
+        .iter()
+        .map(|r| (r.id.to_string(), (r.gmv, r.orders, r.units, r.buyers)))
+        .collect();
+    let campaigns: BTreeMap<_, _> = st
+        .campaigns
+        .iter()
+        .map(|c| {
+            let channel = c.channel.map(|i| st.channels[i as usize].id.to_string());
+            let sales: Vec<_> = (0..c.timeline.end())
+                .map(|m| c.timeline.get(m).gmv)
+                .collect();
+            (
+                c.id.to_string(),
+                (channel, c.gmv, c.orders, c.units, sales, of(&c.reach)),
+            )
+        })
+        .collect();
+    let by_region = |map: &rustc_hash::FxHashMap<u64, warroom::engine::Wv>,
+                     ids: &dyn Fn(usize) -> String| {
+        map.iter()
+            .map(|(k, v)| {
+                let region = st.regions[(*k & 0xffff_ffff) as usize].id.to_string();
+                (
+                    format!("{}/{region}", ids((*k >> 32) as usize)),
+                    (v.gmv, v.orders, v.units),
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    serde_json::json!({
+        "sale": of(&st.sale.reach),
+        "channels": st.channels.iter().map(|c| (c.id.to_string(), of(&c.scope.reach))).collect::<BTreeMap<_, _>>(),
+        "stores": st.stores.iter().map(|s| (s.id.to_string(), of(&s.scope.reach))).collect::<BTreeMap<_, _>>(),
+        "skus": st.skus.iter().map(|k| (k.id.to_string(), (k.visitors, k.page_views))).collect::<BTreeMap<_, _>>(),
+        "regions": regions,
+        "campaigns": campaigns,
+        "channel_regions": by_region(&st.channel_regions, &|i| st.channels[i].id.to_string()),
+        "store_regions": by_region(&st.store_regions, &|i| st.stores[i].id.to_string()),
     })
 }
 

@@ -9,8 +9,10 @@ use warroom::config;
 
 use crate::support::{MIN, START, ingest_at, ingest_with, post};
 
-const GOOD_A: &str = r#"{"type":"traffic","id":"TA","ts":1794326401000,"store":"s1","visitors":10}"#;
-const GOOD_B: &str = r#"{"type":"spend","id":"SB","ts":1794326402000,"channel":"tmall","amount":"5.50"}"#;
+const GOOD_A: &str =
+    r#"{"type":"traffic","id":"TA","ts":1794326401000,"store":"s1","visitors":10}"#;
+const GOOD_B: &str =
+    r#"{"type":"spend","id":"SB","ts":1794326402000,"channel":"tmall","amount":"5.50"}"#;
 
 fn traffic(fields: &str) -> String {
     format!(r#"{{"type":"traffic","id":"X","ts":1794326403000,{fields}}}"#)
@@ -31,41 +33,131 @@ fn each_bad_line_is_rejected_alone_with_its_field_named() {
     let long = "x".repeat(129);
     let region65 = "区".repeat(65);
     let cases: Vec<(String, &str)> = vec![
-        (r#"{"type":"visit","id":"X"}"#.into(), "type: must be \"order\", \"refund\", \"stock\", \"traffic\" or \"spend\""),
-        (r#"{"id":"X","visitors":1}"#.into(), "type: required (order, refund, stock, traffic or spend)"),
-        (traffic(r#""store":"s1""#), "visitors: required for traffic events"),
-        (traffic(r#""visitors":null"#), "visitors: required for traffic events"),
-        (traffic(r#""visitors":-1"#), "visitors: must be an integer from 0 to 1000000000000"),
-        (traffic(r#""visitors":1.5"#), "visitors: must be an integer from 0"),
-        (traffic(r#""visitors":"12""#), "visitors: must be an integer from 0"),
-        (traffic(r#""visitors":1000000000001"#), "visitors: must be an integer from 0"),
-        (traffic(r#""visitors":1e400"#), "visitors: must be an integer from 0"),
-        (traffic(r#""visitors":1,"page_views":-5"#), "page_views: must be an integer from 0"),
-        (traffic(r#""visitors":1,"page_views":true"#), "page_views: must be an integer from 0"),
-        (traffic(r#""visitors":1,"store":"""#), "store: must be 1 to 128"),
-        (traffic(&format!(r#""visitors":1,"channel":"{long}""#)), "channel: must be 1 to 128"),
-        (traffic(r#""visitors":1,"sku":[1]"#), "sku: must be a string"),
+        (
+            r#"{"type":"visit","id":"X"}"#.into(),
+            "type: must be \"order\", \"refund\", \"stock\", \"traffic\" or \"spend\"",
+        ),
+        (
+            r#"{"id":"X","visitors":1}"#.into(),
+            "type: required (order, refund, stock, traffic or spend)",
+        ),
+        (
+            traffic(r#""store":"s1""#),
+            "visitors: required for traffic events",
+        ),
+        (
+            traffic(r#""visitors":null"#),
+            "visitors: required for traffic events",
+        ),
+        (
+            traffic(r#""visitors":-1"#),
+            "visitors: must be an integer from 0 to 1000000000000",
+        ),
+        (
+            traffic(r#""visitors":1.5"#),
+            "visitors: must be an integer from 0",
+        ),
+        (
+            traffic(r#""visitors":"12""#),
+            "visitors: must be an integer from 0",
+        ),
+        (
+            traffic(r#""visitors":1000000000001"#),
+            "visitors: must be an integer from 0",
+        ),
+        (
+            traffic(r#""visitors":1e400"#),
+            "visitors: must be an integer from 0",
+        ),
+        (
+            traffic(r#""visitors":1,"page_views":-5"#),
+            "page_views: must be an integer from 0",
+        ),
+        (
+            traffic(r#""visitors":1,"page_views":true"#),
+            "page_views: must be an integer from 0",
+        ),
+        (
+            traffic(r#""visitors":1,"store":"""#),
+            "store: must be 1 to 128",
+        ),
+        (
+            traffic(&format!(r#""visitors":1,"channel":"{long}""#)),
+            "channel: must be 1 to 128",
+        ),
+        (
+            traffic(r#""visitors":1,"sku":[1]"#),
+            "sku: must be a string",
+        ),
         (r#"{"type":"traffic","visitors":1}"#.into(), "id: required"),
-        (spend(r#""channel":"tmall""#), "amount: required for spend events"),
-        (spend(r#""amount":null"#), "amount: required for spend events"),
+        (
+            spend(r#""channel":"tmall""#),
+            "amount: required for spend events",
+        ),
+        (
+            spend(r#""amount":null"#),
+            "amount: required for spend events",
+        ),
         (spend(r#""amount":-3"#), "amount: must not be negative"),
-        (spend(r#""amount":"1.001""#), "amount: must have at most 2 decimals"),
-        (spend(r#""amount":10000000000"#), "amount: must be less than 10000000000"),
+        (
+            spend(r#""amount":"1.001""#),
+            "amount: must have at most 2 decimals",
+        ),
+        (
+            spend(r#""amount":10000000000"#),
+            "amount: must be less than 10000000000",
+        ),
         (spend(r#""amount":"lots""#), "amount: must be a number"),
-        (spend(r#""amount":1,"campaign":"""#), "campaign: must be 1 to 128"),
-        (spend(&format!(r#""amount":1,"campaign":"{long}""#)), "campaign: must be 1 to 128"),
-        (spend(r#""amount":1,"campaign":{"name":"x"}"#), "campaign: must be a string"),
-        (spend(r#""amount":1,"store":7.5"#), "store: must be a string"),
+        (
+            spend(r#""amount":1,"campaign":"""#),
+            "campaign: must be 1 to 128",
+        ),
+        (
+            spend(&format!(r#""amount":1,"campaign":"{long}""#)),
+            "campaign: must be 1 to 128",
+        ),
+        (
+            spend(r#""amount":1,"campaign":{"name":"x"}"#),
+            "campaign: must be a string",
+        ),
+        (
+            spend(r#""amount":1,"store":7.5"#),
+            "store: must be a string",
+        ),
         (r#"{"type":"spend","amount":1}"#.into(), "id: required"),
-        (order(r#""region":31"#), "region: must be a string of 1 to 64 characters"),
-        (order(r#""region":["31"]"#), "region: must be a string of 1 to 64 characters"),
-        (order(r#""region":{"code":"31"}"#), "region: must be a string of 1 to 64 characters"),
-        (order(r#""region":"""#), "region: must be 1 to 64 characters, got 0"),
-        (order(r#""region":"   ""#), "region: must be 1 to 64 characters, got 0"),
-        (order(&format!(r#""region":"{region65}""#)), "region: must be 1 to 64 characters, got 65"),
-        (order(r#""region":1e400"#), "region: must be a string of 1 to 64 characters"),
+        (
+            order(r#""region":31"#),
+            "region: must be a string of 1 to 64 characters",
+        ),
+        (
+            order(r#""region":["31"]"#),
+            "region: must be a string of 1 to 64 characters",
+        ),
+        (
+            order(r#""region":{"code":"31"}"#),
+            "region: must be a string of 1 to 64 characters",
+        ),
+        (
+            order(r#""region":"""#),
+            "region: must be 1 to 64 characters, got 0",
+        ),
+        (
+            order(r#""region":"   ""#),
+            "region: must be 1 to 64 characters, got 0",
+        ),
+        (
+            order(&format!(r#""region":"{region65}""#)),
+            "region: must be 1 to 64 characters, got 65",
+        ),
+        (
+            order(r#""region":1e400"#),
+            "region: must be a string of 1 to 64 characters",
+        ),
         (order(r#""campaign":"""#), "campaign: must be 1 to 128"),
-        (order(&format!(r#""campaign":"{long}""#)), "campaign: must be 1 to 128"),
+        (
+            order(&format!(r#""campaign":"{long}""#)),
+            "campaign: must be 1 to 128",
+        ),
         (order(r#""campaign":false"#), "campaign: must be a string"),
     ];
     for (bad, want) in cases {
@@ -83,8 +175,14 @@ fn each_bad_line_is_rejected_alone_with_its_field_named() {
             "line {bad:.120}\n  wanted {want:?}\n  got    {:?}",
             reply.errors[0].error
         );
-        let (visitors, spent) = ingest.engine().read(|st, _| (st.sale.reach.visitors, st.sale.reach.spend));
-        assert_eq!((visitors, spent), (10, 550), "good lines applied around {bad:.80}");
+        let (visitors, spent) = ingest
+            .engine()
+            .read(|st, _| (st.sale.reach.visitors, st.sale.reach.spend));
+        assert_eq!(
+            (visitors, spent),
+            (10, 550),
+            "good lines applied around {bad:.80}"
+        );
     }
 }
 
@@ -107,7 +205,11 @@ fn absent_null_and_other_kinds_fields_are_as_documented() {
         assert_eq!((st.sale.reach.visitors, st.sale.reach.page_views), (3, 0));
         assert_eq!(st.sale.reach.spend, 0);
         assert!(st.regions.is_empty(), "a refund's region is not read");
-        assert_eq!(st.campaigns.len(), 1, "a numeric campaign is an id, as ids are");
+        assert_eq!(
+            st.campaigns.len(),
+            1,
+            "a numeric campaign is an id, as ids are"
+        );
         assert_eq!(&*st.campaigns[0].id, "12");
     });
 }
@@ -116,16 +218,35 @@ fn absent_null_and_other_kinds_fields_are_as_documented() {
 fn a_key_given_twice_rejects_the_line_naming_it() {
     let (ingest, _clock) = ingest_at(START + 3_600_000);
     let cases = [
-        (traffic(r#""visitors":1,"visitors":9000"#), "visitors: duplicate key"),
-        (traffic(r#""visitors":1,"page_views":1,"page_views":2"#), "page_views: duplicate key"),
-        (spend(r#""amount":1,"amount":100000"#), "amount: duplicate key"),
-        (spend(r#""amount":1,"campaign":"a","campaign":"b""#), "campaign: duplicate key"),
-        (order(r#""region":"31","region":"44""#), "region: duplicate key"),
+        (
+            traffic(r#""visitors":1,"visitors":9000"#),
+            "visitors: duplicate key",
+        ),
+        (
+            traffic(r#""visitors":1,"page_views":1,"page_views":2"#),
+            "page_views: duplicate key",
+        ),
+        (
+            spend(r#""amount":1,"amount":100000"#),
+            "amount: duplicate key",
+        ),
+        (
+            spend(r#""amount":1,"campaign":"a","campaign":"b""#),
+            "campaign: duplicate key",
+        ),
+        (
+            order(r#""region":"31","region":"44""#),
+            "region: duplicate key",
+        ),
     ];
     for (line, want) in cases {
         let reply = post(&ingest, &line);
         assert_eq!(reply.rejected, 1, "{line}");
-        assert!(reply.errors[0].error.starts_with(want), "{:?}", reply.errors);
+        assert!(
+            reply.errors[0].error.starts_with(want),
+            "{:?}",
+            reply.errors
+        );
     }
     assert_eq!(ingest.engine().read(|st, _| st.events_applied), 0);
 }
@@ -141,7 +262,11 @@ fn a_resent_traffic_or_spend_line_counts_once_and_keys_are_per_type() {
     let r = post(&ingest, &[s, t].join("\n"));
     assert_eq!((r.accepted, r.duplicates), (0, 2), "{r:?}");
     let got = ingest.engine().read(|st, _| {
-        (st.sale.reach.visitors, st.sale.reach.spend, st.sale.counters.orders)
+        (
+            st.sale.reach.visitors,
+            st.sale.reach.spend,
+            st.sale.counters.orders,
+        )
     });
     assert_eq!(got, (100, 1000, 1));
 }
@@ -217,7 +342,10 @@ fn budgets_and_campaigns_are_read_from_the_config_and_its_catalog() {
             .replace("target = \"600000\"", "target = \"600000\"\nbudget = 60000"),
     );
     let err = config::parse_str(&text, "sale.toml", dir.path()).expect_err("bad money");
-    assert!(err.to_string().contains("campaigns.csv:2: column budget"), "{err}");
+    assert!(
+        err.to_string().contains("campaigns.csv:2: column budget"),
+        "{err}"
+    );
     assert!(err.to_string().contains("column budget"), "{err}");
 
     std::fs::write(
@@ -247,12 +375,17 @@ fn budgets_and_campaigns_are_read_from_the_config_and_its_catalog() {
     let (ingest, _clock) = ingest_with(cfg, START + MIN);
     ingest.engine().read(|st, _| {
         assert_eq!(st.campaigns.len(), 4);
-        let dy = st.channel_index("douyin").expect("a campaign's channel is created");
+        let dy = st
+            .channel_index("douyin")
+            .expect("a campaign's channel is created");
         assert_eq!(st.campaigns[0].channel, Some(dy as u32));
     });
 
     for (bad, want) in [
-        ("id,channel,budget,owner\nx,tmall,1\n", "unknown column \"owner\""),
+        (
+            "id,channel,budget,owner\nx,tmall,1\n",
+            "unknown column \"owner\"",
+        ),
         ("id,channel,budget\nx,tmall,1\nx,jd,2\n", "campaign"),
         ("id,channel,budget\nx,tmall,-1\n", "column budget"),
     ] {
