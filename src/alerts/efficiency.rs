@@ -93,11 +93,6 @@ fn roi_low(cx: &mut Ctx<'_>, st: &State) {
                  name: (String, String),
                  orders: &Timeline,
                  reach: &Reach| {
-        // Totals bound the window: too little spent ever, or nothing since
-        // the window began, and there is nothing to sum.
-        if reach.spend < min_spend || reach.minutes.end() <= from {
-            return;
-        }
         let spend = reach.minutes.sum(from, to).spend;
         if spend < min_spend {
             return;
@@ -120,7 +115,11 @@ fn roi_low(cx: &mut Ctx<'_>, st: &State) {
             ),
         );
     };
-    for c in &st.channels {
+    // Totals bound the window: too little spent ever, or nothing since
+    // the window began, and there is nothing to sum (nor a name to build:
+    // campaigns may be many thousands).
+    let spent = |r: &Reach| r.spend >= min_spend && r.minutes.end() > from;
+    for c in st.channels.iter().filter(|c| spent(&c.scope.reach)) {
         let name = (c.name.to_string(), c.name.to_string());
         judge(
             cx,
@@ -130,7 +129,7 @@ fn roi_low(cx: &mut Ctx<'_>, st: &State) {
             &c.scope.reach,
         );
     }
-    for c in &st.campaigns {
+    for c in st.campaigns.iter().filter(|c| spent(&c.reach)) {
         let name = (
             format!("推广计划「{}」", c.id),
             format!("Campaign {}", c.id),
@@ -235,9 +234,6 @@ fn conversion_drop(cx: &mut Ctx<'_>, st: &State) {
                  name: &str,
                  orders: &Timeline,
                  reach: &Reach| {
-        if reach.visitors < min_visitors || reach.minutes.end() <= from {
-            return;
-        }
         let visitors = reach.minutes.sum(from, to).visitors;
         if visitors < min_visitors {
             return;
@@ -276,15 +272,19 @@ fn conversion_drop(cx: &mut Ctx<'_>, st: &State) {
             ),
         );
     };
+    // Too few visitors ever, or none since the window began: nothing to sum.
+    let visited = |r: &Reach| r.visitors >= min_visitors && r.minutes.end() > from;
     let cfg = cx.cfg;
-    judge(
-        cx,
-        AlertScope::Sale,
-        &cfg.sale.name,
-        &st.sale.timeline,
-        &st.sale.reach,
-    );
-    for c in &st.channels {
+    if visited(&st.sale.reach) {
+        judge(
+            cx,
+            AlertScope::Sale,
+            &cfg.sale.name,
+            &st.sale.timeline,
+            &st.sale.reach,
+        );
+    }
+    for c in st.channels.iter().filter(|c| visited(&c.scope.reach)) {
         judge(
             cx,
             AlertScope::Channel(c.id.to_string()),
