@@ -18,6 +18,9 @@
 mod book;
 mod cluster;
 mod delivery;
+mod efficiency;
+#[cfg(test)]
+mod efficiency_tests;
 mod entry;
 mod handle;
 mod hooks;

@@ -56,13 +56,15 @@ impl Status {
 }
 
 /// What an alert is about. On the wire and on disk it is one string:
-/// `sale`, `channel:ID`, `store:ID` or `sku:ID`.
+/// `sale`, `channel:ID`, `store:ID`, `sku:ID` or `campaign:ID` (a campaign
+/// id may itself hold a colon: everything after the first is the id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AlertScope {
     Sale,
     Channel(String),
     Store(String),
     Sku(String),
+    Campaign(String),
 }
 
 impl AlertScope {
@@ -76,6 +78,7 @@ impl AlertScope {
             "channel" => Some(AlertScope::Channel(id)),
             "store" => Some(AlertScope::Store(id)),
             "sku" => Some(AlertScope::Sku(id)),
+            "campaign" => Some(AlertScope::Campaign(id)),
             _ => None,
         }
     }
@@ -88,6 +91,7 @@ impl fmt::Display for AlertScope {
             AlertScope::Channel(id) => write!(f, "channel:{id}"),
             AlertScope::Store(id) => write!(f, "store:{id}"),
             AlertScope::Sku(id) => write!(f, "sku:{id}"),
+            AlertScope::Campaign(id) => write!(f, "campaign:{id}"),
         }
     }
 }
@@ -103,7 +107,7 @@ impl<'de> Deserialize<'de> for AlertScope {
         let s = String::deserialize(de)?;
         AlertScope::parse(&s).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "alert scope {s:?}: must be sale, channel:ID, store:ID or sku:ID"
+                "alert scope {s:?}: must be sale, channel:ID, store:ID, sku:ID or campaign:ID"
             ))
         })
     }
@@ -191,6 +195,7 @@ mod tests {
             ("channel:tmall", AlertScope::Channel("tmall".into())),
             ("store:s:1", AlertScope::Store("s:1".into())),
             ("sku:k000042", AlertScope::Sku("k000042".into())),
+            ("campaign:直通车", AlertScope::Campaign("直通车".into())),
         ] {
             assert_eq!(AlertScope::parse(text).as_ref(), Some(&scope));
             assert_eq!(scope.to_string(), text);

@@ -34,19 +34,44 @@ fn traits(rule: Rule) -> (Severity, bool, bool) {
         Rule::LowStock | Rule::SelloutEta => (Severity::Warning, false, false),
         Rule::SoldOut | Rule::NoEvents => (Severity::Critical, false, false),
         Rule::RateDrop => (Severity::Critical, false, true),
-        Rule::Spike | Rule::RefundRate => (Severity::Warning, false, true),
+        Rule::Spike | Rule::RefundRate | Rule::RoiLow => (Severity::Warning, false, true),
+        Rule::BudgetAhead => (Severity::Warning, false, false),
+        Rule::ConversionDrop => (Severity::Critical, false, true),
+    }
+}
+
+/// A condition of `rule` in `scope`, with the rule's traits and title;
+/// `mark` tells apart conditions of one rule and scope (a milestone's
+/// share, over budget from ahead of plan).
+pub(super) fn condition(
+    rule: Rule,
+    scope: AlertScope,
+    mark: &str,
+    lang: Lang,
+    summary: String,
+) -> Condition {
+    let (severity, once, pending) = traits(rule);
+    Condition {
+        key: format!("{}:{scope}{mark}", rule.as_str()),
+        title: rule.title(lang).to_string(),
+        rule,
+        scope,
+        severity,
+        once,
+        pending,
+        summary,
     }
 }
 
 /// Picks the message in the sale's language.
-fn pick(lang: Lang, zh: String, en: String) -> String {
+pub(super) fn pick(lang: Lang, zh: String, en: String) -> String {
     match lang {
         Lang::Zh => zh,
         Lang::En => en,
     }
 }
 
-fn pct(x: f64) -> String {
+pub(super) fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
@@ -60,17 +85,7 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
     let mut out = Vec::new();
     // `mark` tells apart the one-shot conditions of one rule and scope.
     let mut push = |rule: Rule, scope: AlertScope, mark: &str, summary: String| {
-        let (severity, once, pending) = traits(rule);
-        out.push(Condition {
-            key: format!("{}:{scope}{mark}", rule.as_str()),
-            title: rule.title(lang).to_string(),
-            rule,
-            scope,
-            severity,
-            once,
-            pending,
-            summary,
-        });
+        out.push(condition(rule, scope, mark, lang, summary));
     };
 
     // Target milestones for the sale, each channel and each store.
@@ -242,5 +257,6 @@ pub fn evaluate(st: &State, cfg: &Config, now_ms: i64) -> Vec<Condition> {
             push(Rule::NoEvents, AlertScope::Sale, "", summary);
         }
     }
+    super::efficiency::evaluate(st, cfg, now_ms, &mut out);
     out
 }

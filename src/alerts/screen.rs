@@ -49,7 +49,7 @@ fn screen_rank(n: &Notice) -> (u8, Severity, u8) {
     let r = n.record();
     let scope = match r.scope {
         AlertScope::Sale => 0,
-        AlertScope::Channel(_) => 1,
+        AlertScope::Channel(_) | AlertScope::Campaign(_) => 1,
         AlertScope::Store(_) => 2,
         AlertScope::Sku(_) => 3,
     };

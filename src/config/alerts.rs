@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::efficiency_rules::EfficiencyRules;
 use super::error::ConfigError;
 use super::hook::{HookConfig, HookKind};
 use super::raw::SValue;
@@ -55,6 +56,15 @@ pub struct RawRules {
     pub min_orders_per_s: Option<Spanned<f64>>,
     pub refund_rate: Option<Spanned<f64>>,
     pub no_events_s: Option<Spanned<i64>>,
+    pub roi_below: Option<Spanned<f64>>,
+    pub roi_window_minutes: Option<Spanned<i64>>,
+    pub roi_min_spend: Option<SValue>,
+    pub budget_ahead: Option<Spanned<f64>>,
+    pub conversion_drop: Option<Spanned<f64>>,
+    pub conversion_window_minutes: Option<Spanned<i64>>,
+    pub conversion_baseline_minutes: Option<Spanned<i64>>,
+    pub conversion_min_visitors: Option<Spanned<i64>>,
+    pub conversion_min_traffic: Option<Spanned<f64>>,
     #[serde(rename = "for")]
     pub pending_s: Option<Spanned<i64>>,
     pub repeat_every_s: Option<Spanned<i64>>,
@@ -114,6 +124,9 @@ pub struct RulesConfig {
     pub refund_rate: f64,
     /// No events for this many seconds during the sale.
     pub no_events_s: i64,
+    /// The efficiency rules (`roi_low`, `budget_ahead`, `conversion_drop`).
+    #[serde(flatten)]
+    pub efficiency: EfficiencyRules,
     /// How long a rate, refund or no-events condition must hold before firing.
     pub pending_s: i64,
     /// A firing alert is sent again after this long.
@@ -139,6 +152,7 @@ impl RulesConfig {
             min_orders_per_s: 5.0,
             refund_rate: 0.2,
             no_events_s: 120,
+            efficiency: EfficiencyRules::defaults(scale),
             pending_s: 60,
             repeat_every_s: 3600,
             resolve_after_s: 60,
@@ -308,6 +322,7 @@ impl super::build::Builder<'_> {
                 &mut rules.resolve_after_s,
             )?;
             nonneg_i(&r.retry_base_ms, "retry_base_ms", &mut rules.retry_base_ms)?;
+            self.efficiency_rules(r, &mut rules.efficiency, cur)?;
         }
         for s in &raw.silences {
             let span = s.span();

@@ -24,11 +24,14 @@ pub enum Rule {
     Spike,
     RefundRate,
     NoEvents,
+    RoiLow,
+    BudgetAhead,
+    ConversionDrop,
 }
 
 impl Rule {
     /// Every rule, in the order messages and errors list them.
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 12] = [
         Rule::Milestone,
         Rule::GmvMark,
         Rule::LowStock,
@@ -38,6 +41,9 @@ impl Rule {
         Rule::Spike,
         Rule::RefundRate,
         Rule::NoEvents,
+        Rule::RoiLow,
+        Rule::BudgetAhead,
+        Rule::ConversionDrop,
     ];
 
     /// The name as config, API and `alerts.json` spell it.
@@ -52,6 +58,9 @@ impl Rule {
             Rule::Spike => "spike",
             Rule::RefundRate => "refund_rate",
             Rule::NoEvents => "no_events",
+            Rule::RoiLow => "roi_low",
+            Rule::BudgetAhead => "budget_ahead",
+            Rule::ConversionDrop => "conversion_drop",
         }
     }
 
@@ -70,6 +79,9 @@ impl Rule {
             Rule::Spike => "下单量激增",
             Rule::RefundRate => "退款率过高",
             Rule::NoEvents => "数据中断",
+            Rule::RoiLow => "投产比过低",
+            Rule::BudgetAhead => "预算消耗超前",
+            Rule::ConversionDrop => "转化率骤降",
         }
     }
 
@@ -84,6 +96,9 @@ impl Rule {
             Rule::Spike => "Order spike",
             Rule::RefundRate => "High refund rate",
             Rule::NoEvents => "No events",
+            Rule::RoiLow => "Low ROI",
+            Rule::BudgetAhead => "Spend ahead of budget",
+            Rule::ConversionDrop => "Conversion drop",
         }
     }
 
@@ -125,5 +140,9 @@ mod tests {
         assert_eq!(Rule::parse("typo"), None);
         assert_eq!(Rule::LowStock.title(Lang::Zh), "库存不足");
         assert_eq!(Rule::LowStock.title(Lang::En), "Low stock");
+        assert_eq!(
+            [RULES[9], RULES[10], RULES[11]],
+            ["roi_low", "budget_ahead", "conversion_drop"]
+        );
     }
 }

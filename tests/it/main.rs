@@ -5,6 +5,7 @@ mod support;
 
 mod alerts;
 mod alerts_cluster;
+mod alerts_efficiency;
 mod api;
 mod auth;
 mod bounds;
