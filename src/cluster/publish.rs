@@ -32,8 +32,10 @@ use crate::storage::{self, Storage};
 
 /// The header naming the record format of a message's payload.
 pub const FORMAT_HEADER: &str = "Warroom-Log-Format";
-/// The record format this build publishes (the local log's format 3).
-pub const FORMAT: u32 = 3;
+/// The record format this build publishes: the local log's (format 4,
+/// whose batches may hold traffic, spend, regions and campaigns). A node
+/// of an older build halts on it by name instead of taking it for damage.
+pub const FORMAT: u32 = storage::LOG_FORMAT;
 /// How long one publish attempt waits for its acknowledgement.
 const ATTEMPT: Duration = Duration::from_secs(2);
 /// The pause before a message is sent again.

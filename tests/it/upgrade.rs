@@ -238,7 +238,7 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
     let bytes = std::fs::read(&segment).expect("segment");
     assert_eq!(
         &bytes[16..24],
-        b"WRLG0003",
+        b"WRLG0004",
         "opens with its format's marker"
     );
 
@@ -280,7 +280,7 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
     assert!(
         std::fs::read(&newest)
             .expect("read")
-            .starts_with(b"WRCP0003")
+            .starts_with(b"WRCP0004")
     );
     // Segments are kept back to the fallback (the older checkpoint kept):
     // none of those left ends at or before it.
@@ -393,10 +393,10 @@ fn a_newer_format_is_refused_by_name_and_left_alone() {
             b
         }
     };
-    newer("checkpoint-00000000000000000014.bin", &magic(b"WRCP0004"));
+    newer("checkpoint-00000000000000000014.bin", &magic(b"WRCP0005"));
     newer("keys-00000000000000000007.bin", &magic(b"WRKY0002"));
     newer("wal-00000000000000000015.log", &|b| {
-        [record(0, b"WRLG0004"), b].concat()
+        [record(0, b"WRLG0005"), b].concat()
     });
     newer("sale.json", &|b| {
         let text = String::from_utf8(b).expect("utf-8");

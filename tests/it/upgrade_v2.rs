@@ -2,8 +2,8 @@
 //! format 2 (every timeline stored minute by minute from the sale's start)
 //! recovers to exactly the figures the build that wrote it showed, per
 //! minute included, keeps its idempotency keys, and its next checkpoint is
-//! format 3 (timelines stored by the chunks seen), smaller, and reads back
-//! to the same figures.
+//! this build's format (timelines stored by the chunks seen, since format
+//! 3), smaller, and reads back to the same figures.
 //!
 //! `tests/data/upgrade-v2/` was written by the last build before
 //! checkpoint format 3 (its README says how): a three-day sale with stores
@@ -78,7 +78,7 @@ fn assert_same(got: &Value, want: &Value, when: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_format_2_directory_recovers_exactly_and_moves_to_format_3() {
+async fn a_format_2_directory_recovers_exactly_and_moves_to_format_4() {
     let (dir, cfg, want) = (copy_of(NAME), config(NAME), expected(NAME));
     let old = files_of(dir.path(), "checkpoint-")
         .pop()
@@ -116,7 +116,7 @@ async fn a_format_2_directory_recovers_exactly_and_moves_to_format_3() {
     now["duplicates"] = json!(dups);
     assert_same(&figures(&engine), &now, "after re-sending everything");
 
-    // This build's checkpoint is format 3, and smaller: the timelines hold
+    // This build's checkpoint is format 4, and smaller: the timelines hold
     // the chunks seen, not the zeros from the sale's start.
     storage
         .checkpoint()
@@ -127,20 +127,20 @@ async fn a_format_2_directory_recovers_exactly_and_moves_to_format_3() {
         .expect("checkpoint");
     let bytes = std::fs::read(&newest).expect("read");
     assert!(
-        bytes.starts_with(b"WRCP0003"),
-        "written as format 3: {:?}",
+        bytes.starts_with(b"WRCP0004"),
+        "written as format 4: {:?}",
         bytes.get(..8)
     );
     assert!(
         (bytes.len() as u64) < old_size / 2,
-        "format 3 is {} bytes, format 2 was {old_size}",
+        "format 4 is {} bytes, format 2 was {old_size}",
         bytes.len()
     );
     storage.close();
     drop((storage, engine));
 
     let (engine, storage) = open(&cfg, dir.path());
-    assert_same(&figures(&engine), &now, "after a format 3 checkpoint");
+    assert_same(&figures(&engine), &now, "after a format 4 checkpoint");
     storage.close();
     drop((storage, engine));
     let offline = warroom::storage::load_readonly(dir.path()).expect("offline read");
