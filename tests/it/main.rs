@@ -45,4 +45,5 @@ mod source;
 mod unstored;
 mod upgrade;
 mod upgrade_v2;
+mod upgrade_v3;
 mod windows;

@@ -24,8 +24,9 @@ const RUN_MINUTES: [usize; 3] = [0, 1500, 2900];
 const WINDOW: usize = 40;
 const MINUTE_KEYS: [&str; 5] = ["minute_start", "gmv", "orders", "units", "cumulative_gmv"];
 
-/// The engine's figures in the shape of this fixture's `expected.json`.
-fn figures(engine: &Engine) -> Value {
+/// The engine's figures in the shape of this fixture's `expected.json`
+/// (and of `upgrade-v3`'s, written by the same `make.py`).
+pub(crate) fn figures(engine: &Engine) -> Value {
     let cfg = engine.config().clone();
     engine.read(|st, now| {
         let summary = serde_json::to_value(views::summary(st, &cfg, now)).expect("summary");
@@ -64,7 +65,7 @@ fn figures(engine: &Engine) -> Value {
 }
 
 /// Compares every section `want` has, one by one, so a failure names it.
-fn assert_same(got: &Value, want: &Value, when: &str) {
+pub(crate) fn assert_same(got: &Value, want: &Value, when: &str) {
     let sections = want.as_object().expect("expected.json is an object");
     for (key, value) in sections {
         if key == "timelines" {
