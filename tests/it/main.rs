@@ -16,6 +16,7 @@ mod checkpoint_size;
 mod cluster;
 mod config;
 mod crash;
+mod crash_efficiency;
 mod damage;
 mod deflate;
 mod export;
