@@ -64,7 +64,7 @@ checkpoint_every = 86400
 
 /// `n` events of every kind, inside the sale, from `first` on; every
 /// tenth batch-worth repeats an earlier line (a duplicate).
-fn events(first: usize, n: usize, seed: u64) -> Vec<String> {
+pub(crate) fn events(first: usize, n: usize, seed: u64) -> Vec<String> {
     let mut rng = Rng::new(seed);
     let start = chrono::Utc::now().timestamp_millis() - 3 * 3_600_000;
     let regions = ["31", "上海", "Guangdong", "44", "Singapore", "北京市"];
@@ -149,7 +149,7 @@ const VIEWS: [&str; 9] = [
 ];
 
 /// Every view's body, without the server's clock (`now`, `now_ms`).
-async fn bodies(client: &reqwest::Client, base: &str) -> Vec<(String, Value)> {
+pub(crate) async fn bodies(client: &reqwest::Client, base: &str) -> Vec<(String, Value)> {
     fn strip(v: &mut Value) {
         match v {
             Value::Object(m) => {
@@ -176,7 +176,7 @@ async fn bodies(client: &reqwest::Client, base: &str) -> Vec<(String, Value)> {
     out
 }
 
-fn assert_same(got: &[(String, Value)], want: &[(String, Value)], when: &str) {
+pub(crate) fn assert_same(got: &[(String, Value)], want: &[(String, Value)], when: &str) {
     for ((path, g), (_, w)) in got.iter().zip(want) {
         assert_eq!(g, w, "{path} {when}");
     }
