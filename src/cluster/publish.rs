@@ -26,14 +26,17 @@ use super::link::Link;
 use super::progress::Progress;
 use super::source::SourceStatus;
 use super::waiters::{Outcome, Waiters};
-use crate::event::Batch;
+use crate::event::{Batch, Kind};
 use crate::metrics::Histogram;
 use crate::storage::{self, Storage};
 
 /// The header naming the record format of a message's payload.
 pub const FORMAT_HEADER: &str = "Warroom-Log-Format";
-/// The record format this build publishes (the local log's format 3).
-pub const FORMAT: u32 = 3;
+/// The newest record format this build publishes and reads: the local
+/// log's (format 4, whose batches may hold traffic, spend, regions and
+/// campaigns). A node of an older build halts on it by name instead of
+/// taking it for damage; see [`record_format`] for what is sent as 3.
+pub const FORMAT: u32 = storage::LOG_FORMAT;
 /// How long one publish attempt waits for its acknowledgement.
 const ATTEMPT: Duration = Duration::from_secs(2);
 /// The pause before a message is sent again.
@@ -185,6 +188,7 @@ impl StreamLog {
         let started = Instant::now();
         let deadline = started + inner.timeout;
         inner.stats.batches.fetch_add(1, Relaxed);
+        let format = record_format(batch).to_string();
         let mut sends = Vec::with_capacity(n);
         for (i, (events, mut bytes)) in parts.into_iter().enumerate() {
             let id = format!("{digest:032x}.{i}.{n}");
@@ -193,7 +197,7 @@ impl StreamLog {
             let msg = PublishMessage::build()
                 .payload(bytes.into())
                 .message_id(&id)
-                .header(FORMAT_HEADER, FORMAT.to_string().as_str());
+                .header(FORMAT_HEADER, format.as_str());
             sends.push(async move {
                 let ack = self.publish(msg, deadline).await;
                 (events, waiter, ack)
@@ -329,6 +333,18 @@ impl StreamLog {
     }
 }
 
+/// The oldest record format that holds `batch`: 3 when it has only what
+/// format 3 knew (orders and refunds without region or campaign, stock),
+/// whose bytes are the same in both, so a node not yet upgraded goes on
+/// applying it during a rolling upgrade (docs/operations.md, Upgrades in a
+/// cluster); else [`FORMAT`].
+fn record_format(batch: &Batch<'_>) -> u32 {
+    let new = batch.events.iter().any(|e| {
+        matches!(e.kind, Kind::Traffic | Kind::Spend) || e.region.is_some() || e.campaign.is_some()
+    });
+    if new { FORMAT } else { 3 }
+}
+
 /// `batch` as records of at most `max` bytes: (events, unstamped record).
 fn split(batch: &Batch<'_>, max: usize) -> Result<Vec<(usize, Vec<u8>)>, PublishError> {
     let mut out = Vec::new();
@@ -361,8 +377,30 @@ fn split(batch: &Batch<'_>, max: usize) -> Result<Vec<(usize, Vec<u8>)>, Publish
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Event, Kind};
+    use crate::event::Event;
     use std::borrow::Cow;
+
+    /// Batches format 3 could carry are sent as 3; any traffic, spend,
+    /// region or campaign makes them 4.
+    #[test]
+    fn a_batch_is_sent_in_the_oldest_format_that_holds_it() {
+        let mut b = batch(3);
+        b.events.push(Event::bare(Kind::Order, 1, 0));
+        assert_eq!(record_format(&b), 3);
+        let with = |e: Event<'static>| {
+            let mut b = b.clone();
+            b.events.push(e);
+            record_format(&b)
+        };
+        assert_eq!(with(Event::bare(Kind::Traffic, 2, 0)), 4);
+        assert_eq!(with(Event::bare(Kind::Spend, 3, 0)), 4);
+        let mut order = Event::bare(Kind::Order, 4, 0);
+        order.region = Some("31".into());
+        assert_eq!(with(order.clone()), 4);
+        order.region = None;
+        order.campaign = Some("直通车".into());
+        assert_eq!(with(order), 4);
+    }
 
     fn batch(n: usize) -> Batch<'static> {
         let mut b = Batch::default();

@@ -63,7 +63,8 @@ pub use format::FormatError;
 /// The log record payload (a batch of events), for ingest and benches.
 pub use format::batch as codec;
 pub use format::log::{
-    STAMP as STAMP_BYTES, encode_payload as encode_record, stamp as stamp_record,
+    STAMP as STAMP_BYTES, VERSION as LOG_FORMAT, encode_payload as encode_record,
+    stamp as stamp_record,
 };
 
 /// Decodes a record payload of this build's format (cluster mode: a

@@ -89,7 +89,7 @@ fn figures(engine: &Engine) -> Value {
             )
         })
         .collect();
-        let mut out = totals_and_rows(st, now, &summary);
+        let mut out = totals_and_rows(st, &cfg, now, &summary);
         out.insert("timeline".into(), Value::Array(timeline));
         Value::Object(out)
     })
@@ -99,6 +99,7 @@ fn figures(engine: &Engine) -> Value {
 /// timelines: the sale, totals, and the channel, store and SKU rows.
 pub(crate) fn totals_and_rows(
     st: &warroom::engine::State,
+    cfg: &warroom::config::Config,
     now: i64,
     summary: &Value,
 ) -> serde_json::Map<String, Value> {
@@ -124,7 +125,7 @@ pub(crate) fn totals_and_rows(
             "gmv", "refunds", "net_gmv", "orders", "refund_count", "units",
             "refund_units", "buyers", "new_buyers", "profit", "target", "profit_target",
         ]),
-        "channels": by_id(to_values(views::channel_rows(st, now, RowSort::Gmv, usize::MAX)), &scope),
+        "channels": by_id(to_values(views::channel_rows(st, cfg, now, RowSort::Gmv, usize::MAX)), &scope),
         "stores": by_id(to_values(views::store_rows(st, now, RowSort::Gmv, usize::MAX)), &store_keys),
         "skus": by_id(to_values(views::sku_rows(st, now, SkuSort::Gmv, usize::MAX)), &[
             "id", "name", "units", "gmv", "refund_units", "target_units", "stock", "stock_left",
@@ -238,7 +239,7 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
     let bytes = std::fs::read(&segment).expect("segment");
     assert_eq!(
         &bytes[16..24],
-        b"WRLG0003",
+        b"WRLG0004",
         "opens with its format's marker"
     );
 
@@ -280,7 +281,7 @@ async fn a_first_release_directory_recovers_keeps_its_keys_and_moves_on() {
     assert!(
         std::fs::read(&newest)
             .expect("read")
-            .starts_with(b"WRCP0003")
+            .starts_with(b"WRCP0004")
     );
     // Segments are kept back to the fallback (the older checkpoint kept):
     // none of those left ends at or before it.
@@ -393,10 +394,10 @@ fn a_newer_format_is_refused_by_name_and_left_alone() {
             b
         }
     };
-    newer("checkpoint-00000000000000000014.bin", &magic(b"WRCP0004"));
+    newer("checkpoint-00000000000000000014.bin", &magic(b"WRCP0005"));
     newer("keys-00000000000000000007.bin", &magic(b"WRKY0002"));
     newer("wal-00000000000000000015.log", &|b| {
-        [record(0, b"WRLG0004"), b].concat()
+        [record(0, b"WRLG0005"), b].concat()
     });
     newer("sale.json", &|b| {
         let text = String::from_utf8(b).expect("utf-8");

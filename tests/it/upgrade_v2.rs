@@ -2,8 +2,8 @@
 //! format 2 (every timeline stored minute by minute from the sale's start)
 //! recovers to exactly the figures the build that wrote it showed, per
 //! minute included, keeps its idempotency keys, and its next checkpoint is
-//! format 3 (timelines stored by the chunks seen), smaller, and reads back
-//! to the same figures.
+//! this build's format (timelines stored by the chunks seen, since format
+//! 3), smaller, and reads back to the same figures.
 //!
 //! `tests/data/upgrade-v2/` was written by the last build before
 //! checkpoint format 3 (its README says how): a three-day sale with stores
@@ -24,8 +24,9 @@ const RUN_MINUTES: [usize; 3] = [0, 1500, 2900];
 const WINDOW: usize = 40;
 const MINUTE_KEYS: [&str; 5] = ["minute_start", "gmv", "orders", "units", "cumulative_gmv"];
 
-/// The engine's figures in the shape of this fixture's `expected.json`.
-fn figures(engine: &Engine) -> Value {
+/// The engine's figures in the shape of this fixture's `expected.json`
+/// (and of `upgrade-v3`'s, written by the same `make.py`).
+pub(crate) fn figures(engine: &Engine) -> Value {
     let cfg = engine.config().clone();
     engine.read(|st, now| {
         let summary = serde_json::to_value(views::summary(st, &cfg, now)).expect("summary");
@@ -57,14 +58,14 @@ fn figures(engine: &Engine) -> Value {
             "sale, whole".into(),
             Value::Array(rows(&TimelineScope::Sale, TimelineRange::default())),
         );
-        let mut out = totals_and_rows(st, now, &summary);
+        let mut out = totals_and_rows(st, &cfg, now, &summary);
         out.insert("timelines".into(), Value::Object(timelines));
         Value::Object(out)
     })
 }
 
 /// Compares every section `want` has, one by one, so a failure names it.
-fn assert_same(got: &Value, want: &Value, when: &str) {
+pub(crate) fn assert_same(got: &Value, want: &Value, when: &str) {
     let sections = want.as_object().expect("expected.json is an object");
     for (key, value) in sections {
         if key == "timelines" {
@@ -78,7 +79,7 @@ fn assert_same(got: &Value, want: &Value, when: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_format_2_directory_recovers_exactly_and_moves_to_format_3() {
+async fn a_format_2_directory_recovers_exactly_and_moves_to_format_4() {
     let (dir, cfg, want) = (copy_of(NAME), config(NAME), expected(NAME));
     let old = files_of(dir.path(), "checkpoint-")
         .pop()
@@ -116,7 +117,7 @@ async fn a_format_2_directory_recovers_exactly_and_moves_to_format_3() {
     now["duplicates"] = json!(dups);
     assert_same(&figures(&engine), &now, "after re-sending everything");
 
-    // This build's checkpoint is format 3, and smaller: the timelines hold
+    // This build's checkpoint is format 4, and smaller: the timelines hold
     // the chunks seen, not the zeros from the sale's start.
     storage
         .checkpoint()
@@ -127,20 +128,20 @@ async fn a_format_2_directory_recovers_exactly_and_moves_to_format_3() {
         .expect("checkpoint");
     let bytes = std::fs::read(&newest).expect("read");
     assert!(
-        bytes.starts_with(b"WRCP0003"),
-        "written as format 3: {:?}",
+        bytes.starts_with(b"WRCP0004"),
+        "written as format 4: {:?}",
         bytes.get(..8)
     );
     assert!(
         (bytes.len() as u64) < old_size / 2,
-        "format 3 is {} bytes, format 2 was {old_size}",
+        "format 4 is {} bytes, format 2 was {old_size}",
         bytes.len()
     );
     storage.close();
     drop((storage, engine));
 
     let (engine, storage) = open(&cfg, dir.path());
-    assert_same(&figures(&engine), &now, "after a format 3 checkpoint");
+    assert_same(&figures(&engine), &now, "after a format 4 checkpoint");
     storage.close();
     drop((storage, engine));
     let offline = warroom::storage::load_readonly(dir.path()).expect("offline read");

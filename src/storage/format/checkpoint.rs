@@ -1,21 +1,24 @@
 //! The checkpoint file: `WRCP<version> | lsn u64 | len u64 | crc32c u32 |
 //! body`, little-endian, the CRC over the body.
 //!
-//! The version is the magic's four digits. Format 3's body is
-//! `postcard(StateV3)` (`checkpoint_v3`: timelines by the chunks seen);
-//! format 2's, `postcard(StateV2)` (`checkpoint_v2`: timelines minute by
-//! minute), is read and converted 2 → 3 (`state_v3`), so callers only ever
-//! see the newest body. Format 1 held the idempotency keys inside and was
+//! The version is the magic's four digits. Format 4's body is
+//! `postcard(StateV4)` (`checkpoint_v4`: format 3 with traffic, spend,
+//! regions and campaigns); format 3's, `postcard(StateV3)`
+//! (`checkpoint_v3`: timelines by the chunks seen), and format 2's,
+//! `postcard(StateV2)` (`checkpoint_v2`: timelines minute by minute), are
+//! read and converted to 4 (`state_v4`, their new parts empty), so
+//! callers only ever see the newest body. Format 1 held the idempotency keys inside and was
 //! never released in a form this build can read, so it is refused as such.
 //! A format above [`VERSION`] is refused as newer.
 
 use super::checkpoint_v2::StateV2;
 use super::checkpoint_v3::StateV3;
+use super::checkpoint_v4::StateV4;
 use super::{FormatError, magic, magic_version, not_newer};
 use crate::engine::State;
 
 /// The format this build writes and the newest it reads.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 const TAG: &[u8; 4] = b"WRCP";
 const HEAD: usize = 28;
 
@@ -23,7 +26,7 @@ const HEAD: usize = 28;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoint {
     pub lsn: u64,
-    pub body: StateV3,
+    pub body: StateV4,
 }
 
 impl Checkpoint {
@@ -87,8 +90,10 @@ impl Checkpoint {
         }
         let decode = |e: postcard::Error| FormatError::Decode(e.to_string());
         let body = match version {
-            2 => StateV3::try_from(postcard::from_bytes::<StateV2>(body).map_err(decode)?)?,
-            3 => postcard::from_bytes::<StateV3>(body).map_err(decode)?,
+            2 => State::try_from(postcard::from_bytes::<StateV2>(body).map_err(decode)?)
+                .map(StateV4::from)?,
+            3 => StateV4::try_from(postcard::from_bytes::<StateV3>(body).map_err(decode)?)?,
+            4 => postcard::from_bytes::<StateV4>(body).map_err(decode)?,
             other => {
                 return Err(FormatError::Unreadable(format!(
                     "format {other} was never written by a warroom"
@@ -102,7 +107,11 @@ impl Checkpoint {
 /// A file of `version` holding `body`. The body is serialised straight
 /// after room for the header (one buffer, no copy of a body that can be
 /// large).
-fn frame<B: serde::Serialize>(version: u32, lsn: u64, body: &B) -> Result<Vec<u8>, FormatError> {
+pub(super) fn frame<B: serde::Serialize>(
+    version: u32,
+    lsn: u64,
+    body: &B,
+) -> Result<Vec<u8>, FormatError> {
     let mut out = postcard::to_extend(body, vec![0u8; HEAD])
         .map_err(|e| FormatError::Encode(e.to_string()))?;
     let len = (out.len() - HEAD) as u64;
@@ -137,8 +146,13 @@ mod tests {
     fn versions_are_read_refused_or_named_newer() {
         let cp = Checkpoint::of(7, sold_twice());
         let bytes = cp.encode().expect("encode");
-        assert!(bytes.starts_with(b"WRCP0003"));
+        assert!(bytes.starts_with(b"WRCP0004"));
         assert_eq!(Checkpoint::decode(&bytes), Ok(cp.clone()));
+
+        // Format 3 (the chunks seen) reads as the same.
+        let v3 = frame(3, 7, &StateV3::from(sold_twice())).expect("format 3");
+        assert!(v3.starts_with(b"WRCP0003"));
+        assert_eq!(Checkpoint::decode(&v3), Ok(cp.clone()));
 
         // Format 2 (every minute up to the last one) reads as the same.
         let v2 = frame(2, 7, &StateV2::from(sold_twice())).expect("format 2");
@@ -147,12 +161,12 @@ mod tests {
         assert_eq!(Checkpoint::decode(&v2), Ok(cp));
 
         let mut newer = bytes.clone();
-        newer[..8].copy_from_slice(b"WRCP0004");
+        newer[..8].copy_from_slice(b"WRCP0005");
         let err = Checkpoint::decode(&newer).expect_err("newer");
         assert!(err.is_newer(), "{err}");
         assert_eq!(
             err.to_string(),
-            "format 4 is newer than this warroom (reads up to 3); upgrade warroom"
+            "format 5 is newer than this warroom (reads up to 4); upgrade warroom"
         );
         let mut old = bytes.clone();
         old[..8].copy_from_slice(b"WRCP0001");
@@ -186,10 +200,11 @@ mod tests {
         ));
     }
 
-    /// Format 3 holds the chunks seen: two minutes a month apart cost two
-    /// chunks, not the month; and it reads back to the same timeline.
+    /// Formats 3 and 4 hold the chunks seen: two minutes a month apart
+    /// cost two chunks, not the month; and they read back to the same
+    /// timeline.
     #[test]
-    fn format_3_timelines_are_bounded_by_the_chunks_seen() {
+    fn format_4_timelines_are_bounded_by_the_chunks_seen() {
         let state = sold_twice();
         let want = state.sale.timeline.clone();
         let bytes = Checkpoint::of(1, state).encode().expect("encode");
@@ -245,7 +260,7 @@ mod tests {
     /// The checkpoints the first release wrote (the upgrade fixture) encode
     /// again as format 2 to the very same bytes, but for the order of the
     /// buyer hash maps: `checkpoint_v2` mirrors that release's layout
-    /// exactly. And they read as format 3 to the same state.
+    /// exactly. And they read as format 4 to the same state.
     #[test]
     fn first_release_checkpoints_encode_again_byte_for_byte() {
         let dir =
@@ -278,8 +293,8 @@ mod tests {
             let cp = Checkpoint::decode(&bytes).expect("decode");
             assert_eq!(cp.lsn, lsn);
             assert_eq!(Checkpoint::decode(&again).expect("decode again"), cp);
-            let v3 = cp.encode().expect("as format 3");
-            assert_eq!(Checkpoint::decode(&v3).expect("format 3"), cp);
+            let v4 = cp.encode().expect("as format 4");
+            assert_eq!(Checkpoint::decode(&v4).expect("format 4"), cp);
         }
     }
 }

@@ -25,13 +25,22 @@
 //! bytes are an event count and an event kind of 0–2) — so a record
 //! decodes the same even where its segment's marker is damaged. Records
 //! without a stamp replay at the time of replay, as they always did.
+//!
+//! Format 4 is format 3 whose batches may hold the events of issue 15:
+//! traffic and spend (event kinds 3 and 4) and an order's region and
+//! campaign (two flags; `batch` says how). Its records are framed and
+//! stamped as format 3's, and every format-3 record decodes as it did. The
+//! marker is bumped so that a build of format 3, which knows none of these,
+//! refuses the segment by name ("format 4 is newer than this warroom")
+//! instead of taking its first traffic record for damage. A new segment
+//! always opens at start-up, so a format-3 segment never receives them.
 
 use super::batch::{self, DecodeError};
 use super::{FormatError, magic, magic_version, not_newer};
 use crate::event::Batch;
 
 /// The format this build writes and the newest it reads.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// Bytes before a record's payload.
 pub const HEADER: usize = 16;
 /// The LSN of a segment's marker record.
@@ -70,9 +79,9 @@ pub fn marker_version(payload: &[u8]) -> Result<u32, FormatError> {
     not_newer(version, VERSION)
 }
 
-/// The tag that opens a stamped (format 3) payload.
+/// The tag that opens a stamped (format 3 and 4) payload.
 const STAMP_TAG: &[u8; 4] = b"WRTS";
-/// Bytes of the stamp that opens a format-3 payload: the tag and the time.
+/// Bytes of the stamp that opens a format-3 or 4 payload: the tag and the time.
 pub const STAMP: usize = 12;
 
 /// Encodes `batch` as a payload of this build's format, its stamp's time
@@ -223,11 +232,16 @@ mod tests {
             panic!("the marker is a whole record");
         };
         assert_eq!((lsn, end), (MARKER_LSN, m.len()));
-        assert_eq!(payload, b"WRLG0003");
-        assert_eq!(marker_version(payload), Ok(3));
+        assert_eq!(payload, b"WRLG0004");
+        assert_eq!(marker_version(payload), Ok(4));
+        assert_eq!(marker_version(b"WRLG0003"), Ok(3));
         assert_eq!(marker_version(b"WRLG0002"), Ok(2));
-        let err = marker_version(b"WRLG0004").expect_err("newer");
+        let err = marker_version(b"WRLG0005").expect_err("newer");
         assert!(err.is_newer(), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "format 5 is newer than this warroom (reads up to 4); upgrade warroom"
+        );
         assert!(marker_version(b"WRLG0001").is_err());
         assert!(marker_version(b"WRLG00031").is_err());
         assert!(marker_version(b"hello").is_err());
@@ -254,7 +268,8 @@ mod tests {
             decode_payload(3, b"WRTS\x01\x02", &mut batch).is_err(),
             "shorter than a stamp"
         );
-        assert!(decode_payload(4, &payload, &mut batch).is_err(), "newer");
+        assert_eq!(decode_payload(4, &old, &mut batch), Ok(None));
+        assert!(decode_payload(5, &payload, &mut batch).is_err(), "newer");
     }
 
     #[test]

@@ -6,9 +6,9 @@
 //!
 //! | format | file | written | read |
 //! |---|---|---|---|
-//! | checkpoint | `checkpoint-<lsn>.bin` | 3 (`WRCP0003`) | 2 (dense timelines, converted), 3; 1 is refused (never released in a readable form) |
+//! | checkpoint | `checkpoint-<lsn>.bin` | 4 (`WRCP0004`) | 2 (dense timelines, converted), 3 (no traffic, spend, regions or campaigns: read empty), 4; 1 is refused (never released in a readable form) |
 //! | key file | `keys-<lsn>.bin` | 1 (`WRKY0001`) | 1 |
-//! | log segment | `wal-<lsn>.log` | 3 (marker `WRLG0003`; each payload stamped with its receive time) | 1 (no marker), 2, 3 |
+//! | log segment | `wal-<lsn>.log` | 4 (marker `WRLG0004`; batches may hold traffic, spend, regions and campaigns) | 1 (no marker), 2, 3 (each payload stamped with its receive time), 4 |
 //! | sale record | `sale.json` | 2 (`"version": 2`) | 1 (the whole config, no `version`; its secrets are dropped), 2 |
 //! | log head | `log-head.json` | 1 (`"version": 1`, see `storage::head`) | 1; a directory without one is not checked |
 //! | identity | `identity.json` | 1 (`"version": 1`) | 1; a directory without one takes the identity its `sale.json` records |
@@ -17,20 +17,23 @@
 //! The first release (data-directory generation 1, the `upgrade-v1`
 //! fixture) wrote checkpoint 2, key file 1, log 1 and sale record 1;
 //! generation 2 (the `upgrade-v2` fixture) wrote log 2, sale record 2 and
-//! identity 1; this build (generation 3) writes checkpoint 3, whose
-//! timelines hold the chunks seen instead of every minute from the sale's
-//! start, and log 3, whose records carry the time they were applied at
-//! (replay reads no clock). A generation-2 build cannot read a checkpoint
-//! 3 or a log 3 (it refuses both by name): going back
-//! needs the backup taken before the upgrade (docs/operations.md,
-//! Upgrades).
+//! identity 1; generation 3 (the `upgrade-v3` fixture) wrote checkpoint 3,
+//! whose timelines hold the chunks seen instead of every minute from the
+//! sale's start, and log 3, whose records carry the time they were applied
+//! at (replay reads no clock). This build (generation 4) writes checkpoint
+//! 4, which adds every scope's traffic and spend, SKU page visits, the
+//! regions and campaigns, and log 4, whose batches may hold the events
+//! that carry them (traffic, spend; an order's region and campaign). An
+//! older build cannot read a newer generation's checkpoint or log (it
+//! refuses both by name): going back needs the backup taken before the
+//! upgrade (docs/operations.md, Upgrades).
 //!
-//! A file in a format newer than this build is refused by name ("format 4
-//! is newer than this warroom (reads up to 3); upgrade warroom"), never
+//! A file in a format newer than this build is refused by name ("format 5
+//! is newer than this warroom (reads up to 4); upgrade warroom"), never
 //! taken for damage: start-up stops and `--repair` leaves it alone.
 //!
 //! The formats are storage's own types: the engine's in-memory structs do
-//! not define the bytes (`checkpoint_v3` mirrors them and `state_v3`
+//! not define the bytes (`checkpoint_v4` mirrors them and `state_v4`
 //! converts field by field, so an engine change fails to compile there
 //! instead of changing the format). When a format changes: add its new
 //! version beside the old one, convert old → new on read, bump the
@@ -39,9 +42,13 @@
 //!
 //! - `checkpoint` — the checkpoint file: header, checksum, body by version.
 //! - `checkpoint_v2` — the checkpoint body of format 2 (read only).
-//! - `checkpoint_v3` — the checkpoint body of format 3.
-//! - `state_v2` — engine state ⇄ checkpoint body 2.
-//! - `state_v3` — engine state ⇄ checkpoint body 3, and body 2 → 3.
+//! - `checkpoint_v3` — the checkpoint body of format 3 (read only).
+//! - `checkpoint_v4` — the checkpoint body of format 4.
+//! - `state_v2` — checkpoint body 2 → engine state.
+//! - `state_v3` — checkpoint body 3 → engine state.
+//! - `state_v4` — engine state ⇄ checkpoint body 4, and bodies 2 and 3 → 4.
+//! - `rows_v4` — the rows of body 4 (scopes, timelines, SKUs, regions,
+//!   campaigns) ⇄ the engine's.
 //! - `key_file` — the idempotency key file.
 //! - `log` — log segments: record framing, the format marker.
 //! - `batch` — a log record's payload: a batch of events.
@@ -74,13 +81,18 @@ pub mod batch;
 pub mod checkpoint;
 mod checkpoint_v2;
 mod checkpoint_v3;
+mod checkpoint_v4;
 pub mod identity;
 pub mod key_file;
 pub mod log;
+mod rows_v4;
 pub mod sale;
 mod state_v2;
 mod state_v3;
+mod state_v4;
 pub mod stream;
+#[cfg(test)]
+mod tests_v4;
 
 /// Why a file cannot be read. The caller names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,20 +7,24 @@
 //! shards) instead of copying them.
 //!
 //! Body 2 is only read now: body 2 → state is the first half of reading a
-//! format-2 file (`state_v3` goes on to body 3), and each dense timeline is
-//! taken into chunks one scope at a time. State → body 2 remains for the
-//! tests that write a format-2 file to prove it still reads.
+//! format-2 file (`state_v4` goes on to body 4), and each dense timeline is
+//! taken into chunks one scope at a time; the parts format 2 lacks
+//! (traffic, spend, regions, campaigns) read empty. State → body 2 is
+//! built for tests only, which write a format-2 file to prove it still
+//! reads (what format 2 cannot hold is left out there).
 
 use super::FormatError;
 use super::checkpoint_v2::{
-    BuyerV2, ChannelV2, CountersV2, MapShardsV2, RingV2, ScopeV2, SetShardsV2, SkuV2, StateV2,
-    StoreV2, WindowsV2, WvV2,
+    BuyerV2, ChannelV2, CountersV2, RingV2, ScopeV2, SkuV2, StateV2, StoreV2, WindowsV2, WvV2,
 };
+#[cfg(test)]
+use super::checkpoint_v2::{MapShardsV2, SetShardsV2};
 use crate::engine::{
     BuyerInfo, Channel, Counters, Ring, Scope, ShardedMap, ShardedSet, Sku, State, Store, Timeline,
     Windows, Wv,
 };
 
+#[cfg(test)]
 impl From<State> for StateV2 {
     fn from(state: State) -> StateV2 {
         let State {
@@ -46,7 +50,7 @@ impl From<State> for StateV2 {
             peak_second,
             refund_tens,
             last_apply_ms,
-            // Regions and campaigns: not in formats 2 and 3.
+            // Not in format 2 (tests only write it).
             regions: _,
             campaigns: _,
             region_ix: _,
@@ -168,8 +172,90 @@ impl TryFrom<StateV2> for State {
     }
 }
 
-twins!(Channel <-> ChannelV2 { id, name, target, profit_target, scope });
-twins!(Store <-> StoreV2 { id, name, channel, target, profit_target, scope });
+impl From<ChannelV2> for Channel {
+    fn from(x: ChannelV2) -> Channel {
+        let ChannelV2 {
+            id,
+            name,
+            target,
+            profit_target,
+            scope,
+        } = x;
+        Channel {
+            id,
+            name,
+            target,
+            profit_target,
+            scope: scope.into(),
+        }
+    }
+}
+
+impl From<StoreV2> for Store {
+    fn from(x: StoreV2) -> Store {
+        let StoreV2 {
+            id,
+            name,
+            channel,
+            target,
+            profit_target,
+            scope,
+        } = x;
+        Store {
+            id,
+            name,
+            channel,
+            target,
+            profit_target,
+            scope: scope.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl From<Channel> for ChannelV2 {
+    fn from(x: Channel) -> ChannelV2 {
+        let Channel {
+            id,
+            name,
+            target,
+            profit_target,
+            scope,
+        } = x;
+        ChannelV2 {
+            id,
+            name,
+            target,
+            profit_target,
+            scope: scope.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl From<Store> for StoreV2 {
+    fn from(x: Store) -> StoreV2 {
+        let Store {
+            id,
+            name,
+            channel,
+            target,
+            profit_target,
+            scope,
+        } = x;
+        StoreV2 {
+            id,
+            name,
+            channel,
+            target,
+            profit_target,
+            scope: scope.into(),
+        }
+    }
+}
+
+/// Written by `state_v3` (tests only) for format 3, which shares it.
+#[cfg(test)]
 impl From<Sku> for SkuV2 {
     fn from(x: Sku) -> SkuV2 {
         let Sku {
@@ -186,7 +272,7 @@ impl From<Sku> for SkuV2 {
             refunds,
             velocity,
             sold_out_at,
-            // Product-page traffic: not in formats 2 and 3.
+            // Not in formats 2 and 3 (tests only write them).
             visitors: _,
             page_views: _,
         } = x;
@@ -253,13 +339,14 @@ twins!(Wv <-> WvV2 { gmv, orders, units });
 // The generic ones by hand. `S` and `N` stay the same across: the engine's
 // ring lengths must equal the format's, or the state's fields do not fit.
 
+#[cfg(test)]
 impl<const S: usize> From<Scope<S>> for ScopeV2<S> {
     fn from(s: Scope<S>) -> ScopeV2<S> {
         let Scope {
             counters,
             windows: Windows { secs, tens },
             timeline,
-            // Traffic and spend: not in format 2.
+            // Not in format 2 (tests only write it).
             reach: _,
         } = s;
         ScopeV2 {

@@ -1,4 +1,6 @@
-//! The engine's state ⇄ checkpoint body 3, field by field, and body 2 → 3.
+//! Checkpoint body 3 → the engine's state, field by field (and, for tests
+//! only, state → body 3: they write a format-3 file to prove it still
+//! reads; what format 3 cannot hold is left out there).
 //!
 //! As in `state_v2`, every struct is taken apart and built with every field
 //! named (no `..`): a field added to or removed from the engine fails to
@@ -7,15 +9,20 @@
 //! are converted by hand rather than with `twins!` because reading a
 //! timeline can fail (its chunks are checked, see `Timeline::from_parts`),
 //! and the error names the scope. Writing moves whole chunks; nothing is
-//! expanded to the calendar in either direction.
+//! expanded to the calendar in either direction. Body 3 holds no traffic,
+//! spend, regions or campaigns: they read empty (`state_v4` goes on to
+//! body 4).
 
 use super::FormatError;
-use super::checkpoint_v2::{BuyerV2, MapShardsV2, SetShardsV2, SkuV2, StateV2, WindowsV2, WvV2};
+use super::checkpoint_v2::WindowsV2;
+#[cfg(test)]
+use super::checkpoint_v2::{BuyerV2, MapShardsV2, SetShardsV2, SkuV2, WvV2};
 use super::checkpoint_v3::{ChannelV3, ChunkV3, ScopeV3, StateV3, StoreV3, TimelineV3};
 use crate::engine::{
     BuyerInfo, Channel, Scope, ShardedMap, ShardedSet, Sku, State, Store, Timeline, Windows, Wv,
 };
 
+#[cfg(test)]
 impl From<State> for StateV3 {
     fn from(state: State) -> StateV3 {
         let State {
@@ -41,7 +48,7 @@ impl From<State> for StateV3 {
             peak_second,
             refund_tens,
             last_apply_ms,
-            // Regions and campaigns: not in formats 2 and 3.
+            // Not in format 3 (tests only write it).
             regions: _,
             campaigns: _,
             region_ix: _,
@@ -170,17 +177,7 @@ impl TryFrom<StateV3> for State {
     }
 }
 
-impl TryFrom<StateV2> for StateV3 {
-    type Error = FormatError;
-
-    /// Format 2 → 3 through the engine's state: `state_v2` reads the dense
-    /// timelines into chunks (keeping only the chunks with something in
-    /// them), and the chunks are moved into format 3 as they are.
-    fn try_from(v2: StateV2) -> Result<StateV3, FormatError> {
-        State::try_from(v2).map(StateV3::from)
-    }
-}
-
+#[cfg(test)]
 impl From<Channel> for ChannelV3 {
     fn from(c: Channel) -> ChannelV3 {
         let Channel {
@@ -221,6 +218,7 @@ impl TryFrom<ChannelV3> for Channel {
     }
 }
 
+#[cfg(test)]
 impl From<Store> for StoreV3 {
     fn from(s: Store) -> StoreV3 {
         let Store {
@@ -265,13 +263,14 @@ impl TryFrom<StoreV3> for Store {
     }
 }
 
+#[cfg(test)]
 impl<const S: usize> From<Scope<S>> for ScopeV3<S> {
     fn from(s: Scope<S>) -> ScopeV3<S> {
         let Scope {
             counters,
             windows: Windows { secs, tens },
             timeline,
-            // Traffic and spend: not in format 3.
+            // Not in format 3 (tests only write it).
             reach: _,
         } = s;
         let (chunks, end) = timeline.into_parts();

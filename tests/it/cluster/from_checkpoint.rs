@@ -4,6 +4,9 @@
 //! node into an empty directory; the new node starts from that checkpoint
 //! (it does not replay the stream from 1), applies only what came after,
 //! and holds the same figures and idempotency keys as the node it came from.
+//! Then traffic, spend and orders with regions and campaigns, posted
+//! through both nodes, show the same on both (whole API bodies), and a
+//! third node started from a checkpoint holding them shows them too.
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,11 +14,13 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::node::{Node, applied_seq, get, newest_checkpoint, post, sale_toml, starts_now};
+use crate::crash_efficiency::{assert_same, bodies, events};
 use crate::nats::{NatsCluster, wait_for};
 
-/// `n` orders `{tag}-0`… of 10.00 each, stamped now.
+/// `n` orders `{tag}-0`… of 10.00 each, stamped two hours ago (inside
+/// the sale, which ended an hour ago: no figure moves with the clock).
 fn orders(tag: &str, n: usize) -> String {
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = chrono::Utc::now().timestamp_millis() - 2 * 3_600_000;
     (0..n)
         .map(|i| {
             format!(
@@ -72,7 +77,8 @@ async fn a_node_started_from_another_nodes_checkpoint_follows_on_from_it() {
         .timeout(Duration::from_secs(15))
         .build()
         .expect("HTTP client");
-    let sale = sale_toml(starts_now());
+    // A day's sale that ended an hour ago.
+    let sale = sale_toml(starts_now() - 86_400_000);
     let node = |name: &str| {
         let section = nats.cluster_toml("WR_COPY", 1, name);
         Node::new(root.path(), name, &sale, "checkpoint_every = 1", &section)
@@ -160,4 +166,53 @@ async fn a_node_started_from_another_nodes_checkpoint_follows_on_from_it() {
     let on_b = get(&client, &b.base, "/api/v1/summary").await;
     assert_eq!(figures(&on_b), figures(&on_a), "b: {on_b}\na: {on_a}");
     assert_eq!(on_a["events_applied"], 300);
+
+    // Traffic, spend, regions and campaigns through both nodes: sequences
+    // 8–11, the same figures on both, whole bodies.
+    for (i, chunk) in events(0, 200, 21).chunks(55).enumerate() {
+        let to = if i % 2 == 0 { &a.base } else { &b.base };
+        let (status, _, reply) = post(&client, to, &chunk.join("\n")).await.expect("post");
+        assert_eq!(
+            (status, reply["rejected"].as_u64()),
+            (200, Some(0)),
+            "{reply}"
+        );
+    }
+    for node in [&a, &b] {
+        let seq = wait_for(Duration::from_secs(10), || async {
+            applied_seq(&client, &node.base).await.filter(|s| *s >= 11)
+        })
+        .await;
+        assert_eq!(seq, Some(11));
+    }
+    let on_a = bodies(&client, &a.base).await;
+    assert_same(&bodies(&client, &b.base).await, &on_a, "on b against a");
+    let regions = &on_a[4].1["regions"];
+    assert!(
+        regions.as_array().is_some_and(|r| r.len() == 4),
+        "{regions}"
+    );
+    assert!(on_a[0].1["totals"]["visitors"].as_u64() > Some(0));
+
+    // A checkpoint of a holds them: a node started from it shows the same.
+    let covered = wait_for(Duration::from_secs(20), || async {
+        newest_checkpoint(&a.data())
+            .and_then(|(name, _)| seq_of(&name, "checkpoint-"))
+            .filter(|seq| *seq >= 11)
+    })
+    .await;
+    assert_eq!(covered, Some(11), "{}", a.log());
+    let mut c = node("c");
+    assert_eq!(copy_from(&a.data(), &c.data()), 11);
+    let (name, _) = newest_checkpoint(&c.data()).expect("copied");
+    let bytes = std::fs::read(c.data().join(name)).expect("checkpoint");
+    assert!(bytes.starts_with(b"WRCP0004"));
+    c.start();
+    c.ready(&client).await;
+    assert!(c.current_log().contains("checkpoint_seq=11"), "{}", c.log());
+    assert_same(
+        &bodies(&client, &c.base).await,
+        &on_a,
+        "on c, from a's checkpoint",
+    );
 }
