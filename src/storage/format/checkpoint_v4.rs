@@ -164,6 +164,9 @@ pub struct CampaignV4 {
     pub id: Box<str>,
     /// Index into the channels, when known.
     pub channel: Option<u32>,
+    /// The event time the channel was taken from (`i64::MIN`: configured;
+    /// `i64::MAX`: none yet).
+    pub channel_ts: i64,
     pub gmv: i64,
     pub orders: u64,
     pub units: u64,

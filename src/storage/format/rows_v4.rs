@@ -292,6 +292,7 @@ impl From<Campaign> for CampaignV4 {
         let Campaign {
             id,
             channel,
+            channel_ts,
             gmv,
             orders,
             units,
@@ -301,6 +302,7 @@ impl From<Campaign> for CampaignV4 {
         CampaignV4 {
             id,
             channel,
+            channel_ts,
             gmv,
             orders,
             units,
@@ -317,6 +319,7 @@ impl TryFrom<CampaignV4> for Campaign {
         let CampaignV4 {
             id,
             channel,
+            channel_ts,
             gmv,
             orders,
             units,
@@ -329,6 +332,7 @@ impl TryFrom<CampaignV4> for Campaign {
             reach: reach_in(reach, &whose)?,
             id,
             channel,
+            channel_ts,
             gmv,
             orders,
             units,
