@@ -18,6 +18,7 @@ mod config;
 mod crash;
 mod damage;
 mod deflate;
+mod efficiency;
 mod export;
 mod export_cells;
 mod failover;
