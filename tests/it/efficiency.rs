@@ -212,7 +212,10 @@ async fn every_new_figure_matches_an_independent_count() {
     assert!(want.channels.contains_key("douyin") && want.channels.contains_key("other"));
     let in_sale: u64 = want.sale_minutes.values().map(|m| m.visitors).sum();
     assert!(in_sale < want.sale.visitors, "some traffic before the sale");
-    assert!(want.campaigns["钻展"].channel.is_some(), "a channel learnt from events");
+    assert!(
+        want.campaigns["钻展"].channel.is_some(),
+        "a channel learnt from events"
+    );
     let app = spawn_app(config(), NOW).await;
     let (accepted, duplicates) = post_all(&app, &lines, &mut rng).await;
     assert_eq!((accepted, duplicates), (want.accepted, want.duplicates));

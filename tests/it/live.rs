@@ -405,22 +405,44 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
         [
             "buyers",
             "completion",
-            "conversion",
-            "cost_to_sales",
             "gmv",
             "id",
             "net_gmv",
             "orders",
-            "page_views",
             "profit",
             "profit_completion",
             "refunds",
-            "roi",
-            "spend",
             "units",
-            "visitors",
-        ]
+        ],
+        "no traffic or spend yet: no efficiency fields"
     );
+    // With traffic, a channel's tick carries them.
+    let traffic = format!(
+        r#"{{"type":"traffic","id":"t1","ts":{},"channel":"tmall","visitors":9}}"#,
+        START + 60 * MIN
+    );
+    app.post_events(traffic, "application/x-ndjson").await;
+    let later = frame_where(&mut ws, |f| f["type"] == "tick" && f["events_applied"] == 2).await;
+    let mut with = [
+        "buyers",
+        "completion",
+        "gmv",
+        "id",
+        "net_gmv",
+        "orders",
+        "profit",
+        "profit_completion",
+        "refunds",
+        "units",
+        "visitors",
+        "page_views",
+        "spend",
+        "conversion",
+        "roi",
+        "cost_to_sales",
+    ];
+    with.sort_unstable();
+    assert_eq!(keys(&later["channels"][0]), with);
     // A store in a tick: `[id, gmv, orders, completion]`.
     let store = &tick["stores"][0];
     assert_eq!(store.as_array().map(Vec::len), Some(4), "{store}");
