@@ -23,7 +23,9 @@ mod timeline;
 pub use campaigns::{CampaignPush, CampaignRow, campaign_budgets, campaign_row, campaign_rows};
 pub use efficiency::{BudgetFigures, Efficiency, ReachFigures, channel_budget};
 pub use figures::{completion, pace, projected_gmv};
-pub use pushed::{ChannelDelta, StoreDelta, StoreDeltas, channel_delta, store_delta, tick_skus};
+pub use pushed::{
+    ChannelDelta, ChannelEfficiency, StoreDelta, StoreDeltas, channel_delta, store_delta, tick_skus,
+};
 pub use regions::{
     RegionFigures, RegionPush, RegionRow, RegionScope, Regions, region_figures, regions,
     summed_region,

@@ -112,7 +112,17 @@ pub struct ChannelDelta {
     pub profit: i64,
     #[serde(serialize_with = "ratio")]
     pub profit_completion: Option<f64>,
+    /// Traffic, spend and their ratios; absent while the channel has had
+    /// neither (they are then 0 and `null`, as the snapshot has them).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<ChannelEfficiency>,
+}
+
+/// A channel's efficiency figures in a tick (docs/api.md, Tick rows).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChannelEfficiency {
     pub visitors: u64,
+    pub page_views: u64,
     pub spend: i64,
     #[serde(serialize_with = "ratio")]
     pub conversion: Option<f64>,
@@ -143,12 +153,15 @@ pub fn channel_delta(st: &State, cfg: &Config, i: usize, with_name: bool) -> Cha
         completion: completion(c.gmv, ch.target),
         profit: c.profit,
         profit_completion: completion(c.profit, ch.profit_target),
-        visitors: e.visitors,
-        spend: e.spend,
-        conversion: e.conversion,
-        roi: e.roi,
-        cost_to_sales: e.cost_to_sales,
-        budget_used: budget.and_then(|b| (b != 0).then(|| e.spend as f64 / b as f64)),
+        efficiency: (!ch.scope.reach.is_empty()).then(|| ChannelEfficiency {
+            visitors: e.visitors,
+            page_views: e.page_views,
+            spend: e.spend,
+            conversion: e.conversion,
+            roi: e.roi,
+            cost_to_sales: e.cost_to_sales,
+            budget_used: budget.and_then(|b| (b != 0).then(|| e.spend as f64 / b as f64)),
+        }),
     }
 }
 

@@ -348,23 +348,39 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
         "windows",
     ];
     let snap = next_frame(&mut ws).await;
-    let mut want = [&opening[..], &["alerts", "stock_warnings", "top_skus"]].concat();
+    let mut want = [
+        &opening[..],
+        &[
+            "alerts",
+            "campaigns",
+            "regions",
+            "stock_warnings",
+            "top_skus",
+        ],
+    ]
+    .concat();
     want.sort_unstable();
     assert_eq!(keys(&snap), want);
     let row = [
         "buyers",
         "completion",
+        "conversion",
+        "cost_to_sales",
         "gmv",
         "id",
         "name",
         "net_gmv",
         "orders",
+        "page_views",
         "profit",
         "profit_completion",
         "profit_target",
         "refunds",
+        "roi",
+        "spend",
         "target",
         "units",
+        "visitors",
         "windows",
     ];
     assert_eq!(keys(&snap["channels"][0]), row);
@@ -397,8 +413,36 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
             "profit_completion",
             "refunds",
             "units",
-        ]
+        ],
+        "no traffic or spend yet: no efficiency fields"
     );
+    // With traffic, a channel's tick carries them.
+    let traffic = format!(
+        r#"{{"type":"traffic","id":"t1","ts":{},"channel":"tmall","visitors":9}}"#,
+        START + 60 * MIN
+    );
+    app.post_events(traffic, "application/x-ndjson").await;
+    let later = frame_where(&mut ws, |f| f["type"] == "tick" && f["events_applied"] == 2).await;
+    let mut with = [
+        "buyers",
+        "completion",
+        "gmv",
+        "id",
+        "net_gmv",
+        "orders",
+        "profit",
+        "profit_completion",
+        "refunds",
+        "units",
+        "visitors",
+        "page_views",
+        "spend",
+        "conversion",
+        "roi",
+        "cost_to_sales",
+    ];
+    with.sort_unstable();
+    assert_eq!(keys(&later["channels"][0]), with);
     // A store in a tick: `[id, gmv, orders, completion]`.
     let store = &tick["stores"][0];
     assert_eq!(store.as_array().map(Vec::len), Some(4), "{store}");
@@ -417,6 +461,11 @@ fn screen_rounded(totals: &Value) -> Value {
         "completion",
         "pace",
         "vs_baseline",
+        "conversion",
+        "roi",
+        "cost_to_sales",
+        "budget_used",
+        "budget_plan",
     ] {
         if let Some(x) = t[key].as_f64() {
             t[key] = Value::from(warroom::views::round_ratio(x));

@@ -20,6 +20,7 @@ mod crash;
 mod crash_efficiency;
 mod damage;
 mod deflate;
+mod efficiency;
 mod export;
 mod export_cells;
 mod failover;
