@@ -43,6 +43,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../web/format.js"),
     ),
     (
+        "tilemap.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/tilemap.js"),
+    ),
+    (
         "style.css",
         "text/css; charset=utf-8",
         include_str!("../../web/style.css"),
@@ -106,4 +111,26 @@ pub async fn asset(
         text,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FILES;
+
+    /// A module added to `web/` but not embedded would be a 404 in production
+    /// while `--web-dir web` serves it.
+    #[test]
+    fn every_file_in_web_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
+        let entries = std::fs::read_dir(dir).expect("web/");
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".js") || name.ends_with(".css") || name.ends_with(".html") {
+                assert!(
+                    FILES.iter().any(|f| f.0 == name),
+                    "web/{name} is not in FILES"
+                );
+            }
+        }
+    }
 }
