@@ -1,13 +1,17 @@
 // The war-room screen: one WebSocket to /api/v1/live, state merged from
 // hello / snapshot / tick / alert frames, everything drawn from that state.
-// Query: ?store=ID or ?channel=ID (a store manager's view), ?lang=zh|en,
-// ?token=… (passed to the socket), ?servers=http://a:8080,http://b:8080
-// (cluster nodes to move to when this one is gone; else hello's list).
-// Keys: f = full screen.
+// Query: ?store=ID or ?channel=ID (a store manager's view, both pages),
+// ?lang=zh|en, ?token=… (passed to the socket), ?servers=http://a:8080,…
+// (cluster nodes to move to when this one is gone; else hello's list),
+// ?rotate=N / ?page=1|2 (the pages, see pages.js).
+// Keys: f = full screen; ←/→, 1/2, r: the pages.
 
 import { Format } from './format.js';
 import { lineChart, barChart } from './charts.js';
 import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './figures.js';
+import { setupPages } from './pages.js';
+import { drawEfficiency } from './efficiency.js';
+import { drawRegions, loadDivisions } from './regions.js';
 
 /**
  * @typedef {{gmv:number, orders:number, units:number}} Window
@@ -485,7 +489,8 @@ function frameLoop(now) {
     lastFull = now;
     state.dirty = false;
     // One failing panel must never stop the others (or the loop).
-    const panels = [drawClock, drawStorage, drawStream, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now)];
+    const panels = [drawClock, drawStorage, drawStream, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now),
+      () => drawEfficiency(state, fmt), () => drawRegions(state, fmt)];
     for (const draw of state.totals ? panels : panels.slice(0, 3)) {
       try {
         draw();
@@ -501,6 +506,8 @@ function frameLoop(now) {
 
 document.documentElement.lang = fmt.lang;
 for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = fmt.word(el.dataset.i18n);
+window.warroom.showPage = setupPages(params, (k) => fmt.word(k));
+loadDivisions(view.token, () => { state.dirty = true; });
 
 document.addEventListener('keydown', (e) => {
   if (e.key === 'f' || e.key === 'F') {
