@@ -35,7 +35,10 @@ export function loadDivisions(token, done) {
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
   fetch('/api/v1/regions/divisions', { headers })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
-    .then((list) => {
+    .then((body) => {
+      // `{"divisions": [...]}` (docs/api.md, `/api/v1/regions`); a bare list too.
+      const list = Array.isArray(body) ? body : body?.divisions;
+      if (!Array.isArray(list)) throw new Error('no divisions in the answer');
       divisions = list;
       byCode = new Map(list.map((d) => [d.code, d]));
       done();
