@@ -10,6 +10,7 @@
 //! frame since its previous publish; a catch-up frame the frame since a
 //! screen's last tick: one builder for both.
 
+use super::breakdown;
 use super::filter::Filter;
 use super::frame::{Hello, Snapshot, Stamp, Tick};
 use super::scope::{Scope, scope_view, select};
@@ -96,6 +97,10 @@ pub fn snapshot(
 ) -> Snapshot {
     let top = top_store_indices(st);
     let sel = select(st, filter, &top, &top_channel_indices(st));
+    let rows = breakdown::sorted(
+        breakdown::regions(st, &sel.scope, |_| true),
+        breakdown::campaigns(st, cfg, now_ms, &sel.scope, |_| true),
+    );
     Snapshot {
         stamp: stamp(st, cfg, now_ms, seq),
         view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_SNAPSHOT_S, None),
@@ -108,6 +113,8 @@ pub fn snapshot(
         top_skus: top_skus(st, now_ms),
         stock_warnings: stock_warnings(st, now_ms),
         alerts,
+        regions: rows.regions,
+        campaigns: rows.campaigns,
         // The hub's: it reads the log, the engine's state does not know.
         storage: None,
     }
@@ -193,6 +200,10 @@ pub fn tick(
             .collect(),
         top_skus: v.top_skus_since(since),
         stock_warnings: v.warnings_since(since),
+        regions: breakdown::regions(st, &sel.scope, |r| v.region_changed(r, since)),
+        campaigns: breakdown::campaigns(st, cfg, now_ms, &sel.scope, |k| {
+            v.campaign_changed(k, since)
+        }),
         storage: v.storage.since(since),
         alerts: None,
     }

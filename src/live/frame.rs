@@ -24,8 +24,8 @@ use super::stream::StreamNote;
 use crate::alerts::{AlertRecord, NoticeKind, RuleCount, ScreenNotice};
 use crate::config::Rule;
 use crate::views::{
-    ChannelDelta, ChannelRow, SaleInfo, SkuRow, StoreDeltas, StoreRow, fmt_time, rounded_rows,
-    tick_skus,
+    CampaignPush, ChannelDelta, ChannelRow, RegionPush, SaleInfo, SkuRow, StoreDeltas, StoreRow,
+    fmt_time, rounded_rows, tick_skus,
 };
 
 /// One per-second point: `[epoch second, orders, gmv]`.
@@ -98,6 +98,11 @@ pub struct Snapshot {
     #[serde(serialize_with = "rounded_rows")]
     pub stock_warnings: Vec<SkuRow>,
     pub alerts: Vec<AlertRecord>,
+    /// Every region with sales in the scope, `[id, gmv, orders, buyers]`,
+    /// highest GMV first (`breakdown`).
+    pub regions: Vec<RegionPush>,
+    /// The scope's campaigns, highest spend first.
+    pub campaigns: Vec<CampaignPush>,
     /// Present only while the log is failing (see `stored`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageNote>,
@@ -135,6 +140,12 @@ pub struct Tick {
     pub top_skus: Option<Vec<SkuRow>>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "tick_skus")]
     pub stock_warnings: Option<Vec<SkuRow>>,
+    /// Only the regions and campaigns that changed after `since` (absent
+    /// when none did).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionPush>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<CampaignPush>,
     /// Every tick while the log is failing, one `{"ok":true}` when it
     /// recovers, otherwise absent (see `stored`).
     #[serde(skip_serializing_if = "Option::is_none")]

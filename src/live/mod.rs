@@ -19,6 +19,7 @@
 //! HTTP side's (`http::live`).
 
 mod alert_ring;
+mod breakdown;
 mod build;
 mod catch_up;
 mod filter;

@@ -131,6 +131,42 @@ impl List {
     }
 }
 
+/// Per-row change versions of a list that only grows (regions,
+/// campaigns): each row's last figures and the tick they changed at.
+#[derive(Debug)]
+struct Changed<K> {
+    rows: Vec<(K, u64)>,
+}
+
+impl<K> Default for Changed<K> {
+    fn default() -> Self {
+        Changed { rows: Vec::new() }
+    }
+}
+
+impl<K: PartialEq + Copy> Changed<K> {
+    fn update(&mut self, now: impl Iterator<Item = K>, seq: u64) {
+        for (i, k) in now.enumerate() {
+            match self.rows.get_mut(i) {
+                Some(row) if row.0 != k => *row = (k, seq),
+                Some(_) => {}
+                None => self.rows.push((k, seq)),
+            }
+        }
+    }
+
+    /// Row `i` changed (or was first seen) after tick `since`; a row not
+    /// yet tracked did.
+    fn after(&self, i: usize, since: u64) -> bool {
+        self.rows.get(i).is_none_or(|r| r.1 > since)
+    }
+}
+
+/// What a region row shows: GMV, orders, buyers.
+type RegionKey = (i64, u64, u64);
+/// What a campaign row shows: GMV, orders, spend, channel.
+type CampaignKey = (i64, u64, i64, Option<u32>);
+
 /// Versions of everything a tick frame carries; owned by the hub, written
 /// by its tick task, read by every frame build.
 #[derive(Debug, Default)]
@@ -140,6 +176,8 @@ pub struct Versions {
     channels: Vec<Row>,
     top_skus: List,
     warnings: List,
+    regions: Changed<RegionKey>,
+    campaigns: Changed<CampaignKey>,
     /// What the log's health was at each tick (see `stored`).
     pub(super) storage: StorageVersion,
     /// The stores and channels an unfiltered screen shows, as of `seq`.
@@ -202,6 +240,14 @@ impl Versions {
                 counters: c.scope.counters,
                 reach: ReachFigures::of(&c.scope.reach),
             }),
+            seq,
+        );
+        self.regions
+            .update(st.regions.iter().map(|r| (r.gmv, r.orders, r.buyers)), seq);
+        self.campaigns.update(
+            st.campaigns
+                .iter()
+                .map(|c| (c.gmv, c.orders, c.reach.spend, c.channel)),
             seq,
         );
         if skus {
@@ -270,6 +316,16 @@ impl Versions {
         self.channels_left.since(&self.channels, since, self.seq)
     }
 
+    /// Region `r` (its sale-wide figures) changed after tick `since`.
+    pub fn region_changed(&self, r: usize, since: u64) -> bool {
+        self.regions.after(r, since)
+    }
+
+    /// Campaign `k` changed after tick `since`.
+    pub fn campaign_changed(&self, k: usize, since: u64) -> bool {
+        self.campaigns.after(k, since)
+    }
+
     pub fn top_skus_since(&self, since: u64) -> Option<Vec<SkuRow>> {
         self.top_skus.since(since)
     }
@@ -323,6 +379,17 @@ mod tests {
         assert!(v.store_changed(1, 2) && !v.store_changed(1, 3));
         assert!(v.store_new(1, 1) && !v.store_new(1, 2));
         assert!(v.store_changed(2, 100), "not tracked yet: changed");
+    }
+
+    #[test]
+    fn regions_and_campaigns_carry_the_tick_they_changed() {
+        let mut c: Changed<(i64, u64, u64)> = Changed::default();
+        c.update([(5, 1, 1)].into_iter(), 1);
+        c.update([(5, 1, 1), (0, 0, 0)].into_iter(), 2);
+        c.update([(7, 2, 1), (0, 0, 0)].into_iter(), 3);
+        assert!(c.after(0, 2) && !c.after(0, 3), "changed at 3");
+        assert!(c.after(1, 1) && !c.after(1, 2), "first seen at 2");
+        assert!(c.after(2, 100), "not tracked yet: changed");
     }
 
     #[test]

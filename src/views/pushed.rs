@@ -113,6 +113,7 @@ pub struct ChannelDelta {
     #[serde(serialize_with = "ratio")]
     pub profit_completion: Option<f64>,
     pub visitors: u64,
+    pub page_views: u64,
     pub spend: i64,
     #[serde(serialize_with = "ratio")]
     pub conversion: Option<f64>,
@@ -144,6 +145,7 @@ pub fn channel_delta(st: &State, cfg: &Config, i: usize, with_name: bool) -> Cha
         profit: c.profit,
         profit_completion: completion(c.profit, ch.profit_target),
         visitors: e.visitors,
+        page_views: e.page_views,
         spend: e.spend,
         conversion: e.conversion,
         roi: e.roi,

@@ -33,6 +33,13 @@ target = "1000000"
 id = "tmall"
 name = "天猫"
 
+budget = "5000"
+
+[[campaigns]]
+id = "直通车"
+channel = "tmall"
+budget = "2000"
+
 [[stores]]
 id = "s1"
 name = "旗舰店"
@@ -79,6 +86,16 @@ impl Setup {
         assert_eq!(reply.reply.accepted, 1, "{line}");
     }
 
+    /// Any event line, stamped now (`{ts}` in `line` is replaced).
+    pub(super) fn submit(&self, line: &str) {
+        let line = line.replace("{ts}", &NOW_MS.to_string());
+        let reply = self
+            .ingest
+            .submit(line.as_bytes(), Some("application/x-ndjson"))
+            .expect("readable");
+        assert_eq!(reply.reply.accepted, 1, "{line}: {:?}", reply.reply.errors);
+    }
+
     /// One tick 250 ms after the last, with `fired` alert frames riding on it.
     pub(super) fn tick(&self, fired: &[&'static str]) {
         self.clock.advance(250);
@@ -113,6 +130,11 @@ pub(super) struct Screen {
     pub(super) timeline: BTreeMap<String, Value>,
     pub(super) alerts: Vec<String>,
     pub(super) kinds: Vec<String>,
+    /// Region arrays `[id, gmv, orders, buyers]` and campaign objects, by id.
+    pub(super) regions: BTreeMap<String, Value>,
+    pub(super) campaigns: BTreeMap<String, Value>,
+    /// The last frame merged, as sent.
+    pub(super) last: Value,
 }
 
 pub(super) fn by_id(rows: &Value) -> impl Iterator<Item = (String, Value)> + '_ {
@@ -148,6 +170,7 @@ pub(super) fn sku_cells(rows: &Value) -> Vec<Value> {
 impl Screen {
     pub(super) fn frame(&mut self, text: &str) {
         let f = json(text);
+        self.last = f.clone();
         let kind = f["type"].as_str().unwrap_or_default().to_string();
         self.kinds.push(kind.clone());
         if kind == "alert" {
@@ -159,7 +182,14 @@ impl Screen {
             self.stores.clear();
             self.series.clear();
             self.timeline.clear();
+            self.regions.clear();
+            self.campaigns.clear();
         }
+        for r in f["regions"].as_array().into_iter().flatten() {
+            let id = r[0].as_str().unwrap_or_default().to_string();
+            self.regions.insert(id, r.clone());
+        }
+        merge(&mut self.campaigns, by_id(&f["campaigns"]));
         self.seq = f["seq"].as_u64().unwrap_or_default();
         self.totals = f["totals"].clone();
         merge(&mut self.channels, by_id(&f["channels"]));
