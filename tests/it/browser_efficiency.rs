@@ -147,6 +147,15 @@ const GEOMETRY: &str = r#"(() => {
   }
   const cut = (sel) => { for (const e of document.querySelectorAll(sel)) if (e.scrollWidth > e.clientWidth + 1) bad.push(`cut: ${e.textContent}`); };
   cut('#eff-channels td'); cut('#campaigns td'); cut('#regions .name'); cut('#regions .v');
+  // A short name (a channel's, a campaign's, a region's) on one line: never split in two.
+  for (const e of document.querySelectorAll('#eff-channels .f-name, #campaigns .f-name, #campaigns .f-channel, #regions .name')) {
+    const text = e.firstChild;
+    if (!text || text.nodeType !== 3 || text.textContent.length > 8) continue;
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    if (tops.size > 1) bad.push(`split over ${tops.size} lines: ${text.textContent}`);
+  }
   for (const c of document.querySelectorAll('#page-efficiency .card')) {
     const r = c.getBoundingClientRect();
     if (r.width === 0 || r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5) bad.push(`card off screen: ${c.className}`);
