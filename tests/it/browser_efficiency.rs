@@ -300,6 +300,32 @@ async fn assert_page_matches(b: &mut Browser, app: &TestApp, scope: &str, totals
         .eval("document.querySelector('#regions li').dataset.id")
         .await;
     assert_eq!(first, top["id"], "{scope}: the top region first");
+    // Hovering the top tile shows its figures; the legend's scale ends at its GMV.
+    let (hover, legend) = (
+        b.eval(&format!(
+            "(() => {{ const g = document.querySelector('#tilemap g.tile[data-code={}]'); const r = g.getBoundingClientRect(); \
+               g.dispatchEvent(new PointerEvent('pointerenter', {{ clientX: r.x + 5, clientY: r.y + 5 }})); \
+               const tip = document.querySelector('#tilemap .tilemap-tip'); \
+               return tip.style.display === 'block' ? tip.textContent : null; }})()",
+            top["id"]
+        ))
+        .await,
+        b.eval("document.querySelector('#tilemap .tilemap-legend').textContent")
+            .await,
+    );
+    let money = b
+        .eval(&format!("window.warroom.fmt.money({})", top["gmv"]))
+        .await;
+    let money = money.as_str().expect("money");
+    assert!(
+        hover.as_str().is_some_and(|t| t.contains(money)),
+        "{scope}: the hover box of {} holds {money}: {hover}",
+        top["id"]
+    );
+    assert!(
+        legend.as_str().is_some_and(|t| t.ends_with(money)),
+        "{scope}: the legend ends at {money}: {legend}"
+    );
 
     let bad = b.eval(GEOMETRY).await;
     assert_eq!(bad, json!([]), "{scope}: the page's geometry");
@@ -376,6 +402,30 @@ async fn the_efficiency_page_and_the_map_show_the_api_figures() {
         "page 2, pinned",
     )
     .await;
+    assert_page_matches(&mut b, &app, "", &summary["totals"]).await;
+    assert_channels_match(&mut b, &app, "投产比最低").await;
+    // Ticks: more traffic, spend on a new campaign and orders from a new
+    // region reach the open page as changed rows, merged onto the snapshot's.
+    let more = [
+        format!(
+            r#"{{"type":"traffic","id":"tr-4","ts":{},"store":"s1","visitors":2500}}"#,
+            START + 60 * MIN
+        ),
+        format!(
+            r#"{{"type":"spend","id":"ad-4","ts":{},"channel":"jd","campaign":"京东海投","amount":"30000.00"}}"#,
+            START + 60 * MIN
+        ),
+        format!(
+            r#"{{"type":"order","id":"x1","ts":{},"store":"s2","buyer":"x1","region":"新疆","campaign":"京东海投","items":[{{"sku":"k2","qty":2,"price":"4999.00"}}]}}"#,
+            START + 60 * MIN
+        ),
+    ]
+    .join("\n");
+    assert_eq!(
+        app.post_events(more, "application/x-ndjson").await.status(),
+        200
+    );
+    let summary = app.get("/api/v1/summary").await;
     assert_page_matches(&mut b, &app, "", &summary["totals"]).await;
     assert_channels_match(&mut b, &app, "投产比最低").await;
     let label = b
