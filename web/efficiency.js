@@ -130,7 +130,10 @@ function drawCampaigns(state, fmt) {
     .sort((a, b) => b.spend - a.spend || b.gmv - a.gmv || String(a.id).localeCompare(b.id))
     .slice(0, CAMPAIGN_ROWS);
   const el = $('campaigns');
-  if (rows.length === 0) return empty(el, 6, fmt.word('no_spend'));
+  // A store's view has no campaigns: spend is reported per campaign and
+  // channel, not per store (docs/api.md, Live frames).
+  const word = new URLSearchParams(location.search).has('store') ? 'campaigns_by_channel' : 'no_spend';
+  if (rows.length === 0) return empty(el, 6, fmt.word(word));
   el.replaceChildren(...rows.map((c) => {
     const channel = c.channel === null || c.channel === undefined ? '—' : state.channels.get(c.channel)?.name ?? c.channel;
     const tr = row(c.id, c.id, [

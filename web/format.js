@@ -25,6 +25,7 @@ const WORDS = {
     worst_roi: '投产比最低', channel: '渠道', campaign: '推广活动', campaigns: '推广活动（按花费）',
     budget_used: '预算已用', region_map: '地区分布（按成交额）', top_regions: '地区排行',
     other_regions: '其他地区', share: '占比', region: '地区', no_spend: '暂无推广花费',
+    campaigns_by_channel: '推广活动按渠道统计，门店视图不含',
   },
   en: {
     gmv: 'GMV', net_gmv: 'Net GMV', orders: 'Orders', buyers: 'Buyers', aov: 'AOV',
@@ -48,6 +49,7 @@ const WORDS = {
     worst_roi: 'lowest ROI', channel: 'Channel', campaign: 'Campaign', campaigns: 'Campaigns (by spend)',
     budget_used: 'Budget used', region_map: 'Sales by region (GMV)', top_regions: 'Top regions',
     other_regions: 'Other regions', share: 'Share', region: 'Region', no_spend: 'No spend yet',
+    campaigns_by_channel: 'Campaigns are counted per channel, not per store',
   },
 };
 
