@@ -18,8 +18,10 @@ import { drawRegions, loadDivisions } from './regions.js';
  * @typedef {{gmv:number, refunds:number, net_gmv:number, orders:number, refund_count:number, units:number,
  *   buyers:number, new_buyers:number, aov:?number, units_per_order:?number, profit:number, margin:?number,
  *   profit_target:?number, profit_completion:?number, target:?number, completion:?number, pace:?number,
- *   projected_gmv:?number}} Totals
- * @typedef {{id:string, name:string, gmv:number, orders:number, target:?number, completion:?number, channel?:string}} Row
+ *   projected_gmv:?number, visitors:number, page_views:number, spend:number, conversion:?number, roi:?number,
+ *   cost_to_sales:?number, budget?:number, budget_used?:number, budget_plan?:?number}} Totals
+ * @typedef {{id:string, name:string, gmv:number, orders:number, target:?number, completion:?number, channel?:string,
+ *   visitors?:number, spend?:number, conversion?:?number, roi?:?number, cost_to_sales?:?number, budget_used?:?number}} Row
  * @typedef {{id:string, name:string, units:number, gmv:number, stock:?number, stock_left:?number,
  *   sellout_eta_s:?number, warning:?('low'|'out')}} SkuRow
  * @typedef {{minute_start:string, gmv:number, orders:number, units:number, cumulative_gmv:number}} TimelineRow
@@ -31,6 +33,7 @@ import { drawRegions, loadDivisions } from './regions.js';
  *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:(Row[]|StoreCells[]),
  *   store_names?:Object<string, string>, stores_left?:string[], channels_left?:string[],
  *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[],
+ *   regions?:[string, number, number, ?number][], campaigns?:import('./figures.js').CampaignRow[],
  *   storage?:Storage, stream?:Stream}} DataFrame
  *   Ratios carry 4 significant digits. In a snapshot `channels` and `stores` are full rows; in a tick
  *   channels are deltas (no name unless first seen, no targets or windows) and stores are StoreCells.

@@ -472,6 +472,16 @@ async fn the_efficiency_page_and_the_map_show_the_api_figures() {
     b.open(&format!("{}/?page=2&store=s2", app.base)).await;
     let s2 = app.get("/api/v1/stores/s2").await;
     assert_page_matches(&mut b, &app, "?store=s2", &s2).await;
+    // Filtered regions carry no buyers: the hover box says nothing of them.
+    let label = b
+        .eval("document.querySelector('#tilemap g.tile[data-code=\"31\"]').getAttribute('aria-label')")
+        .await;
+    assert!(
+        label
+            .as_str()
+            .is_some_and(|l| l.contains("订单数") && !l.contains("买家数")),
+        "a store's tile without buyers: {label}"
+    );
     let why = b
         .eval("document.querySelector('#campaigns .empty').textContent")
         .await;
