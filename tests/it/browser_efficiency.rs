@@ -503,4 +503,19 @@ async fn the_efficiency_page_and_the_map_show_the_api_figures() {
         "the turn back",
     )
     .await;
+    // A key turns the page by hand and stops the rotation; r starts it again.
+    b.eval("document.dispatchEvent(new KeyboardEvent('keydown', { key: '2' }))")
+        .await;
+    let pinned = b
+        .eval("[document.body.dataset.page, document.body.dataset.rotate]")
+        .await;
+    assert_eq!(pinned, json!(["efficiency", "0"]));
+    b.eval("document.dispatchEvent(new KeyboardEvent('keydown', { key: 'r' }))")
+        .await;
+    b.wait_for(
+        "document.body.dataset.rotate === '1' && document.body.dataset.page === 'sales'",
+        5,
+        "the rotation again",
+    )
+    .await;
 }
