@@ -348,23 +348,39 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
         "windows",
     ];
     let snap = next_frame(&mut ws).await;
-    let mut want = [&opening[..], &["alerts", "stock_warnings", "top_skus"]].concat();
+    let mut want = [
+        &opening[..],
+        &[
+            "alerts",
+            "campaigns",
+            "regions",
+            "stock_warnings",
+            "top_skus",
+        ],
+    ]
+    .concat();
     want.sort_unstable();
     assert_eq!(keys(&snap), want);
     let row = [
         "buyers",
         "completion",
+        "conversion",
+        "cost_to_sales",
         "gmv",
         "id",
         "name",
         "net_gmv",
         "orders",
+        "page_views",
         "profit",
         "profit_completion",
         "profit_target",
         "refunds",
+        "roi",
+        "spend",
         "target",
         "units",
+        "visitors",
         "windows",
     ];
     assert_eq!(keys(&snap["channels"][0]), row);
@@ -389,14 +405,20 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
         [
             "buyers",
             "completion",
+            "conversion",
+            "cost_to_sales",
             "gmv",
             "id",
             "net_gmv",
             "orders",
+            "page_views",
             "profit",
             "profit_completion",
             "refunds",
+            "roi",
+            "spend",
             "units",
+            "visitors",
         ]
     );
     // A store in a tick: `[id, gmv, orders, completion]`.
@@ -417,6 +439,11 @@ fn screen_rounded(totals: &Value) -> Value {
         "completion",
         "pace",
         "vs_baseline",
+        "conversion",
+        "roi",
+        "cost_to_sales",
+        "budget_used",
+        "budget_plan",
     ] {
         if let Some(x) = t[key].as_f64() {
             t[key] = Value::from(warroom::views::round_ratio(x));

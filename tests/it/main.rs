@@ -19,6 +19,7 @@ mod config;
 mod crash;
 mod damage;
 mod deflate;
+mod efficiency;
 mod export;
 mod export_cells;
 mod failover;
