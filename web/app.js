@@ -1,21 +1,27 @@
 // The war-room screen: one WebSocket to /api/v1/live, state merged from
 // hello / snapshot / tick / alert frames, everything drawn from that state.
-// Query: ?store=ID or ?channel=ID (a store manager's view), ?lang=zh|en,
-// ?token=… (passed to the socket), ?servers=http://a:8080,http://b:8080
-// (cluster nodes to move to when this one is gone; else hello's list).
-// Keys: f = full screen.
+// Query: ?store=ID or ?channel=ID (a store manager's view, both pages),
+// ?lang=zh|en, ?token=… (passed to the socket), ?servers=http://a:8080,…
+// (cluster nodes to move to when this one is gone; else hello's list),
+// ?rotate=N / ?page=1|2 (the pages, see pages.js).
+// Keys: f = full screen; ←/→, 1/2, r: the pages.
 
 import { Format } from './format.js';
 import { lineChart, barChart } from './charts.js';
 import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './figures.js';
+import { setupPages } from './pages.js';
+import { drawEfficiency } from './efficiency.js';
+import { drawRegions, loadDivisions } from './regions.js';
 
 /**
  * @typedef {{gmv:number, orders:number, units:number}} Window
  * @typedef {{gmv:number, refunds:number, net_gmv:number, orders:number, refund_count:number, units:number,
  *   buyers:number, new_buyers:number, aov:?number, units_per_order:?number, profit:number, margin:?number,
  *   profit_target:?number, profit_completion:?number, target:?number, completion:?number, pace:?number,
- *   projected_gmv:?number}} Totals
- * @typedef {{id:string, name:string, gmv:number, orders:number, target:?number, completion:?number, channel?:string}} Row
+ *   projected_gmv:?number, visitors:number, page_views:number, spend:number, conversion:?number, roi:?number,
+ *   cost_to_sales:?number, budget?:number, budget_used?:number, budget_plan?:?number}} Totals
+ * @typedef {{id:string, name:string, gmv:number, orders:number, target:?number, completion:?number, channel?:string,
+ *   visitors?:number, spend?:number, conversion?:?number, roi?:?number, cost_to_sales?:?number, budget_used?:?number}} Row
  * @typedef {{id:string, name:string, units:number, gmv:number, stock:?number, stock_left:?number,
  *   sellout_eta_s:?number, warning:?('low'|'out')}} SkuRow
  * @typedef {{minute_start:string, gmv:number, orders:number, units:number, cumulative_gmv:number}} TimelineRow
@@ -27,6 +33,7 @@ import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './
  *   series:[number, number, number][], timeline:TimelineRow[], channels:Row[], stores:(Row[]|StoreCells[]),
  *   store_names?:Object<string, string>, stores_left?:string[], channels_left?:string[],
  *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[],
+ *   regions?:[string, number, number, ?number][], campaigns?:import('./figures.js').CampaignRow[],
  *   storage?:Storage, stream?:Stream}} DataFrame
  *   Ratios carry 4 significant digits. In a snapshot `channels` and `stores` are full rows; in a tick
  *   channels are deltas (no name unless first seen, no targets or windows) and stores are StoreCells.
@@ -485,7 +492,8 @@ function frameLoop(now) {
     lastFull = now;
     state.dirty = false;
     // One failing panel must never stop the others (or the loop).
-    const panels = [drawClock, drawStorage, drawStream, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now)];
+    const panels = [drawClock, drawStorage, drawStream, drawScope, drawHeadline, drawTarget, drawCharts, () => drawLists(now),
+      () => drawEfficiency(state, fmt), () => drawRegions(state, fmt)];
     for (const draw of state.totals ? panels : panels.slice(0, 3)) {
       try {
         draw();
@@ -501,6 +509,8 @@ function frameLoop(now) {
 
 document.documentElement.lang = fmt.lang;
 for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = fmt.word(el.dataset.i18n);
+window.warroom.showPage = setupPages(params, (k) => fmt.word(k));
+loadDivisions(view.token, () => { state.dirty = true; });
 
 document.addEventListener('keydown', (e) => {
   if (e.key === 'f' || e.key === 'F') {

@@ -6,6 +6,12 @@
 // from the first tick that reaches what was shown.
 
 /** @typedef {import('./app.js').DataFrame} DataFrame the frame shapes are typed in app.js */
+/**
+ * @typedef {{id:string, gmv:number, orders:number, buyers:?number}} RegionRow
+ *   from the frames' `[id, gmv, orders, buyers]` (buyers null in filtered topics)
+ * @typedef {{id:string, channel:?string, spend:number, gmv:number, orders:number, roi:?number,
+ *   budget_used?:?number}} CampaignRow
+ */
 
 /** Seconds of per-second series a screen keeps. */
 export const SERIES_S = 300;
@@ -24,6 +30,8 @@ export function emptyFigures() {
     seq: 0, eventsApplied: 0, /** @type {?Totals} */ totals: null, rates: null, windows: null,
     series: new Map(), /** @type {TimelineRow[]} */ timeline: [],
     channels: new Map(), stores: new Map(), topSkus: [], warnings: [],
+    /** @type {Map<string, RegionRow>} by id */ regions: new Map(),
+    /** @type {Map<string, CampaignRow>} by id */ campaigns: new Map(),
     /** @type {?Storage} the server's log is failing (null: all stored) */ storage: null,
   };
 }
@@ -98,6 +106,9 @@ function applySnapshot(d, f, minuteOf) {
   d.stores = new Map(f.stores.map((r) => [r.id, r]));
   d.topSkus = f.top_skus ?? [];
   d.warnings = f.stock_warnings ?? [];
+  d.regions = new Map();
+  for (const cells of f.regions ?? []) setRegion(d, cells);
+  d.campaigns = new Map((f.campaigns ?? []).map((r) => [r.id, r]));
   // A snapshot says so only while storage is failing.
   d.storage = f.storage && !f.storage.ok ? f.storage : null;
 }
@@ -128,9 +139,19 @@ function applyTick(d, f, minuteOf) {
   // top 50 channels) are dropped, not left standing with old figures.
   for (const id of f.stores_left ?? []) d.stores.delete(id);
   for (const id of f.channels_left ?? []) d.channels.delete(id);
+  // Regions in ticks are the changed rows, whole (arrays as in a
+  // snapshot); campaigns the changed rows, merged onto the snapshot's like
+  // channels. Neither list is capped, so nothing leaves it.
+  for (const cells of f.regions ?? []) setRegion(d, cells);
+  for (const r of f.campaigns ?? []) d.campaigns.set(r.id, { ...d.campaigns.get(r.id), ...r });
   // SKU lists in ticks carry what the panels draw, and replace the list.
   if (f.top_skus) d.topSkus = f.top_skus;
   if (f.stock_warnings) d.warnings = f.stock_warnings;
   // Ticks carry it while failing and once (ok) on recovery.
   if (f.storage) d.storage = f.storage.ok ? null : f.storage;
+}
+
+/** A region's cells `[id, gmv, orders, buyers]` as a row (docs/api.md, Tick rows). */
+function setRegion(d, [id, gmv, orders, buyers]) {
+  d.regions.set(id, { id, gmv, orders, buyers });
 }

@@ -19,6 +19,13 @@ const WORDS = {
     stream_behind: '本节点数据落后 {s} 秒：屏上数字不是最新',
     stream_catching_up: '本节点正在追赶数据：屏上数字不是最新',
     node: '节点', held: '追赶中',
+    page_sales: '销售', page_efficiency: '效率与地区', efficiency: '投放效率', channel_efficiency: '渠道投放效率',
+    visitors: '访客数', page_views: '浏览量', conversion: '转化率', spend: '推广花费', roi: '投产比',
+    cost_to_sales: '费比', budget_burn: '预算消耗', budget_plan: '计划', no_budget: '未设预算',
+    worst_roi: '投产比最低', channel: '渠道', campaign: '推广活动', campaigns: '推广活动（按花费）',
+    budget_used: '预算已用', region_map: '地区分布（按成交额）', top_regions: '地区排行',
+    other_regions: '其他地区', share: '占比', region: '地区', no_spend: '暂无推广花费',
+    campaigns_by_channel: '推广活动按渠道统计，门店视图不含',
   },
   en: {
     gmv: 'GMV', net_gmv: 'Net GMV', orders: 'Orders', buyers: 'Buyers', aov: 'AOV',
@@ -36,6 +43,13 @@ const WORDS = {
     stream_behind: 'This node is {s} s behind: the figures are not the newest',
     stream_catching_up: 'This node is catching up: the figures are not the newest',
     node: 'node', held: 'catching up',
+    page_sales: 'Sales', page_efficiency: 'Efficiency & regions', efficiency: 'Efficiency', channel_efficiency: 'Channel efficiency',
+    visitors: 'Visitors', page_views: 'Page views', conversion: 'Conversion', spend: 'Spend', roi: 'ROI',
+    cost_to_sales: 'Cost/sales', budget_burn: 'Budget burn', budget_plan: 'plan', no_budget: 'no budget set',
+    worst_roi: 'lowest ROI', channel: 'Channel', campaign: 'Campaign', campaigns: 'Campaigns (by spend)',
+    budget_used: 'Budget used', region_map: 'Sales by region (GMV)', top_regions: 'Top regions',
+    other_regions: 'Other regions', share: 'Share', region: 'Region', no_spend: 'No spend yet',
+    campaigns_by_channel: 'Campaigns are counted per channel, not per store',
   },
 };
 

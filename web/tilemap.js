@@ -181,11 +181,13 @@ export function drawTileMap(el, rows, divisions, opt = {}) {
 function tip(d, r, fmt, words, lang) {
   const head = lang === 'en' ? `${d.name_en} ${d.short_zh}` : `${d.short_zh} ${d.name_en}`;
   if (!r || !(r.gmv > 0)) return [head, words.none];
+  // A filtered screen's regions carry no buyers (null): no line, not a 0.
+  const buyers = r.buyers === null || r.buyers === undefined ? [] : [`${words.buyers} ${fmt.count(r.buyers)}`];
   return [
     head,
     `${words.gmv} ${fmt.money(r.gmv)}`,
     `${words.orders} ${fmt.count(r.orders ?? 0)}`,
-    `${words.buyers} ${fmt.count(r.buyers ?? 0)}`,
+    ...buyers,
     `${words.share} ${fmt.pct(r.share ?? null)}`,
   ];
 }

@@ -33,6 +33,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../web/charts.js"),
     ),
     (
+        "efficiency.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/efficiency.js"),
+    ),
+    (
         "figures.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/figures.js"),
@@ -41,6 +46,16 @@ const FILES: &[(&str, &str, &str)] = &[
         "format.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/format.js"),
+    ),
+    (
+        "pages.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/pages.js"),
+    ),
+    (
+        "regions.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/regions.js"),
     ),
     (
         "tilemap.js",

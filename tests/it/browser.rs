@@ -1,7 +1,8 @@
 //! The screen in a real headless Chromium: it shows the API's figures,
 //! over a compressed socket (Chromium offers `permessage-deflate`), turns
 //! stale when the server goes away, and recovers when it returns.
-//! Screenshots land in `target/screen.png` and `target/screen-reconnected.png`.
+//! Screenshots land in `target/screen.png` and `target/screen-reconnected.png`
+//! (page 1, the rotation off: `browser_efficiency` covers page 2).
 
 use std::path::PathBuf;
 
@@ -130,7 +131,7 @@ async fn the_screen_shows_the_api_figures_and_survives_a_server_restart() {
     );
 
     let mut b = Browser::launch(&chromium).await;
-    b.open(&format!("{}/", app.base)).await;
+    b.open(&format!("{}/?rotate=0", app.base)).await;
     assert_screen_matches(&mut b, &app).await;
     assert_screen_is_compressed(&app).await;
     b.wait_for(
@@ -255,7 +256,8 @@ async fn the_screen_shows_the_api_figures_and_survives_a_server_restart() {
         .await;
 
     // English and a store manager's view.
-    b.open(&format!("{}/?lang=en&store=s1", back.base)).await;
+    b.open(&format!("{}/?lang=en&store=s1&rotate=0", back.base))
+        .await;
     b.wait_for("document.getElementById('scope').textContent.includes('s1') || document.getElementById('scope').textContent.includes('天猫旗舰店')", 20, "the store view").await;
     let s1 = back.get("/api/v1/stores/s1").await;
     b.wait_for(

@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod bounds;
 mod browser;
+mod browser_efficiency;
 mod catch_up;
 mod cdp;
 mod chat_markup;
