@@ -13,6 +13,8 @@ mod efficiency;
 mod facts;
 mod pack;
 mod report;
+mod report_reach;
+mod spend_chart;
 mod table;
 mod table_reach;
 mod tile_map;

@@ -46,6 +46,12 @@ pub fn build(engine: &Engine, alerts: Vec<AlertRecord>) -> Pack {
             files.push((format!("{}.png", c.name), png.clone()));
         }
     }
+    // The report's tile map on its own, for slides; only when orders
+    // named regions (an empty map says nothing).
+    if !facts.regions.is_empty() {
+        let svg = super::report_reach::region_map(&facts);
+        files.push(("region_map.svg".into(), svg.into_bytes()));
+    }
     files.push((
         "report.html".into(),
         report::render(&facts, &charts, &warnings).into_bytes(),
