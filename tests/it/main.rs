@@ -20,6 +20,7 @@ mod damage;
 mod deflate;
 mod export;
 mod export_cells;
+mod export_reach;
 mod failover;
 mod fake_node;
 mod full_disk;
