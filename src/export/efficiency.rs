@@ -235,3 +235,39 @@ pub fn campaigns(st: &State, cfg: &Config) -> Vec<CampaignRow> {
     });
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_with_no_divisor_are_undefined_not_zero() {
+        let c = Counters {
+            gmv: 19_700,
+            orders: 3,
+            ..Counters::default()
+        };
+        let mut reach = Reach::default();
+        let e = Efficiency::of(&c, &reach, Some(50_000));
+        assert_eq!((e.conversion, e.roi), (None, None));
+        assert_eq!((e.cost_to_sales, e.budget_used), (Some(0.0), Some(0.0)));
+        reach.add_visits(300, 900, None);
+        reach.add_spend(10_000, None);
+        let e = Efficiency::of(&c, &reach, None);
+        assert_eq!(e.conversion, Some(0.01));
+        assert_eq!(e.roi, Some(1.97));
+        assert_eq!(e.cost_to_sales, Some(10_000.0 / 19_700.0));
+        assert_eq!((e.budget, e.budget_used), (None, None));
+        assert_eq!(
+            Efficiency::of(&Counters::default(), &reach, None).cost_to_sales,
+            None
+        );
+    }
+
+    #[test]
+    fn aov_is_per_buyer_else_per_order() {
+        assert_eq!(aov(1000, 3, 5), Some(333));
+        assert_eq!(aov(1000, 0, 4), Some(250));
+        assert_eq!(aov(0, 0, 0), None);
+    }
+}

@@ -14,7 +14,7 @@ use super::charts::Chart;
 use super::efficiency::{Efficiency, RegionRow};
 use super::facts::Facts;
 use super::report::{esc, pct};
-use super::tile_map::tile_map_svg;
+use super::tile_map::tile_map_svg_of;
 use crate::config::Lang;
 use crate::money::money_label;
 
@@ -146,7 +146,7 @@ fn campaigns(h: &mut String, f: &Facts) {
 /// The tile map of the sale's regions (also `region_map.svg` in the pack).
 pub fn region_map(f: &Facts) -> String {
     let gmv: Vec<(String, i64)> = f.regions.iter().map(|r| (r.id.clone(), r.gmv)).collect();
-    tile_map_svg(&gmv, &f.currency, Lang::Zh)
+    tile_map_svg_of(&gmv, Some(f.summary.totals.gmv), &f.currency, Lang::Zh)
 }
 
 /// The regions section: the tile map, the top divisions, other regions.

@@ -48,8 +48,19 @@ pub fn spend_per_hour<DB: DrawingBackend>(
         .y_label_area_size(120)
         .build_cartesian_2d(0f64..n, 0f64..ymax)
         .map_err(err)?;
+    // One label per hour, at the hour's start; no minor grid between bars.
+    let hours = rows.len();
     chart
         .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(hours.min(24) + 1)
+        .x_label_formatter(&|x| {
+            if (x - x.round()).abs() < 1e-6 {
+                format!("{:.0}", x.round())
+            } else {
+                String::new()
+            }
+        })
         .x_desc("hours since start 开场后小时")
         .y_label_formatter(&|v| money_label(&cur, *v as i64))
         .label_style(("sans-serif", 16))

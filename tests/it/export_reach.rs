@@ -391,6 +391,10 @@ async fn the_pack_counts_traffic_spend_regions_and_campaigns_as_the_test_does() 
     assert!(report.contains("Other regions 其他地区") && report.contains("新加坡"));
     assert_self_contained(&report);
     let map = std::fs::read_to_string(p.join("region_map.svg")).expect("region_map.svg");
+    // The map's list gives shares of the whole sale, as regions.csv does
+    // (some orders named no region).
+    let sh = e.regions["31"].0.gmv as f64 * 100.0 / e.total.gmv as f64;
+    assert!(map.contains(&format!("{sh:.1}%")), "上海's share {sh:.1}%");
     for svg in [&map, &report] {
         assert_eq!(svg.matches("class=\"tile\"").count(), 34, "34 tiles");
         assert!(svg.contains("上海"));
