@@ -14,7 +14,9 @@ use crate::money::Currency;
 const STORE_COLUMNS: &[&str] = &["id", "name", "channel", "target", "profit_target"];
 const SKU_COLUMNS: &[&str] = &["id", "name", "stock", "target_units", "cost", "low_stock"];
 const CAMPAIGN_COLUMNS: &[&str] = &["id", "channel", "budget"];
-/// The columns of `timeline.csv` as `warroom export` writes it.
+/// The columns of `timeline.csv` as `warroom export` writes it. A baseline
+/// reads only `minute` and `cumulative_gmv`; files from before `visitors`
+/// and `spend` were added read the same.
 pub const TIMELINE_COLUMNS: &[&str] = &[
     "minute",
     "minute_start",
@@ -24,6 +26,8 @@ pub const TIMELINE_COLUMNS: &[&str] = &[
     "cumulative_gmv",
     "plan_cumulative_gmv",
     "baseline_cumulative_gmv",
+    "visitors",
+    "spend",
 ];
 
 /// One data row: its line and its cells by column name.

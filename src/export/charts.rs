@@ -33,6 +33,8 @@ const GREEN: RGBColor = RGBColor(40, 170, 120);
 
 /// One chart in both formats.
 pub struct Chart {
+    /// The file name without extension; the report also finds a section's
+    /// own chart by it.
     pub name: &'static str,
     pub title: &'static str,
     pub svg: String,
@@ -69,6 +71,7 @@ enum Kind {
     PerMinute,
     TopStores,
     TopSkus,
+    SpendPerHour,
 }
 
 impl Kind {
@@ -82,6 +85,7 @@ impl Kind {
             Kind::PerMinute => per_minute(root, f),
             Kind::TopStores => top_stores(root, f),
             Kind::TopSkus => top_skus(root, f),
+            Kind::SpendPerHour => super::spend_chart::spend_per_hour(root, f),
         }
     }
 }
@@ -94,7 +98,7 @@ pub fn render_all(f: &Facts, warnings: &mut Vec<String>) -> Vec<Chart> {
             "no CJK font found (install fonts-wqy-microhei or set WARROOM_FONT): PNG charts were skipped, SVG charts are complete".into(),
         );
     }
-    let list = [
+    let mut list = vec![
         (
             "cumulative_gmv",
             "Cumulative GMV against plan",
@@ -104,6 +108,14 @@ pub fn render_all(f: &Facts, warnings: &mut Vec<String>) -> Vec<Chart> {
         ("top_stores", "Top stores by GMV", Kind::TopStores),
         ("top_skus", "Top SKUs by GMV", Kind::TopSkus),
     ];
+    // The efficiency section's chart: only for a sale with traffic or spend.
+    if f.reach.any() {
+        list.push((
+            "spend_per_hour",
+            "GMV and spend per hour",
+            Kind::SpendPerHour,
+        ));
+    }
     let mut out = Vec::new();
     for (name, title, kind) in list {
         let mut svg = String::new();

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::efficiency::{self, CampaignRow, Reached, RegionRow};
 use crate::config::Config;
 use crate::engine::State;
 use crate::money::Currency;
@@ -45,6 +46,13 @@ pub struct Facts {
     pub peak_minute: Option<TimelineRow>,
     pub sold_out: Vec<SoldOut>,
     pub alerts: Vec<crate::alerts::AlertRecord>,
+    /// Every region by GMV, every campaign by spend (money in minor units).
+    pub regions: Vec<RegionRow>,
+    pub campaigns: Vec<CampaignRow>,
+    /// Traffic and spend of the sale, channels, stores and minutes (the
+    /// API's rows in `summary`, `channels`, `stores` carry the same).
+    #[serde(skip)]
+    pub reach: Reached,
     #[serde(skip)]
     pub currency: Currency,
 }
@@ -90,6 +98,9 @@ impl Facts {
             .collect();
         sold_out.sort_by_key(|(at, s)| (*at, s.id.clone()));
         Facts {
+            reach: Reached::collect(st, cfg, now_ms, timeline.len()),
+            regions: efficiency::regions(st),
+            campaigns: efficiency::campaigns(st, cfg),
             milestones: milestones(cfg, &timeline, summary.totals.gmv),
             peak_second: st.peak_second.map(|(sec, orders)| Peak {
                 at: fmt_time(sec * 1000, sale.timezone),

@@ -9,12 +9,17 @@
 //! and the periodic `snapshot.json`).
 
 mod charts;
+mod efficiency;
 mod facts;
 mod pack;
 mod report;
+mod report_reach;
+mod spend_chart;
 mod table;
+mod table_reach;
 mod tile_map;
 
+pub use efficiency::{CampaignRow, Efficiency, RegionRow, ratio};
 pub use facts::{Facts, Milestone, SoldOut};
 pub use pack::{Pack, build, snapshot_json, snapshot_task, unzip_into};
 pub use tile_map::{tile_map_svg, tile_rect};

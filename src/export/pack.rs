@@ -9,6 +9,7 @@ use super::charts;
 use super::facts::Facts;
 use super::report;
 use super::table;
+use super::table_reach;
 use crate::alerts::{AlertRecord, Alerts};
 use crate::engine::Engine;
 use crate::shutdown::Shutdown;
@@ -35,6 +36,8 @@ pub fn build(engine: &Engine, alerts: Vec<AlertRecord>) -> Pack {
         ("channels.csv".into(), table::channels(&facts)),
         ("skus.csv".into(), table::skus(&facts)),
         ("timeline.csv".into(), table::timeline(&facts)),
+        ("regions.csv".into(), table_reach::regions(&facts)),
+        ("campaigns.csv".into(), table_reach::campaigns(&facts)),
         ("alerts.csv".into(), table::alerts(&facts)),
     ];
     for c in &charts {
@@ -42,6 +45,12 @@ pub fn build(engine: &Engine, alerts: Vec<AlertRecord>) -> Pack {
         if let Some(png) = &c.png {
             files.push((format!("{}.png", c.name), png.clone()));
         }
+    }
+    // The report's tile map on its own, for slides; only when orders
+    // named regions (an empty map says nothing).
+    if !facts.regions.is_empty() {
+        let svg = super::report_reach::region_map(&facts);
+        files.push(("region_map.svg".into(), svg.into_bytes()));
     }
     files.push((
         "report.html".into(),

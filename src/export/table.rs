@@ -11,10 +11,11 @@
 //! ones included: the column decides, not the content.
 
 use super::facts::Facts;
+use super::table_reach::{CHANNEL_REACH, STORE_REACH, reach_cells};
 use crate::views::{RowFigures, StockWarning};
 
 /// One cell, typed by its column.
-enum Cell {
+pub(super) enum Cell {
     /// Text, possibly from outside: defused and quoted.
     Text(String),
     /// A figure warroom formatted (money, counts, fractions), or empty.
@@ -22,12 +23,12 @@ enum Cell {
 }
 
 /// A text cell.
-fn t(s: impl ToString) -> Cell {
+pub(super) fn t(s: impl ToString) -> Cell {
     Cell::Text(s.to_string())
 }
 
 /// A figure cell.
-fn n(s: impl ToString) -> Cell {
+pub(super) fn n(s: impl ToString) -> Cell {
     Cell::Num(s.to_string())
 }
 
@@ -46,19 +47,19 @@ fn defuse(s: String) -> String {
 /// A CSV file being written. Writing to memory cannot fail, so this
 /// writes the few rules of RFC 4180 it needs itself: text quoted (quotes
 /// doubled), figures bare, a line feed after each row.
-struct Csv {
+pub(super) struct Csv {
     buf: String,
 }
 
 impl Csv {
-    fn new(header: &[&str]) -> Csv {
+    pub(super) fn new(header: &[&str]) -> Csv {
         let mut buf = String::from("\u{feff}");
         buf.push_str(&header.join(","));
         buf.push('\n');
         Csv { buf }
     }
 
-    fn row(&mut self, cells: Vec<Cell>) {
+    pub(super) fn row(&mut self, cells: Vec<Cell>) {
         for (i, cell) in cells.into_iter().enumerate() {
             if i > 0 {
                 self.buf.push(',');
@@ -75,12 +76,12 @@ impl Csv {
         self.buf.push('\n');
     }
 
-    fn finish(self) -> Vec<u8> {
+    pub(super) fn finish(self) -> Vec<u8> {
         self.buf.into_bytes()
     }
 }
 
-fn opt<T: ToString>(v: Option<T>) -> String {
+pub(super) fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
@@ -122,10 +123,11 @@ fn figure_cells(r: &RowFigures, m: impl Fn(i64) -> String) -> Vec<Cell> {
 
 pub fn stores(f: &Facts) -> Vec<u8> {
     let m = |v: i64| f.currency.format_major(v);
-    let mut c = Csv::new(&[&["id", "name", "channel"], FIGURES].concat());
+    let mut c = Csv::new(&[&["id", "name", "channel"], FIGURES, STORE_REACH].concat());
     for r in &f.stores {
         let mut cells = vec![t(&r.id), t(&r.name), t(&r.channel)];
         cells.extend(figure_cells(&r.figures, m));
+        cells.extend(reach_cells(&f.reach.store(&r.id), m, false));
         c.row(cells);
     }
     c.finish()
@@ -133,10 +135,11 @@ pub fn stores(f: &Facts) -> Vec<u8> {
 
 pub fn channels(f: &Facts) -> Vec<u8> {
     let m = |v: i64| f.currency.format_major(v);
-    let mut c = Csv::new(&[&["id", "name"], FIGURES].concat());
+    let mut c = Csv::new(&[&["id", "name"], FIGURES, CHANNEL_REACH].concat());
     for r in &f.channels {
         let mut cells = vec![t(&r.id), t(&r.name)];
         cells.extend(figure_cells(&r.figures, m));
+        cells.extend(reach_cells(&f.reach.channel(&r.id), m, true));
         c.row(cells);
     }
     c.finish()
@@ -180,11 +183,13 @@ pub fn skus(f: &Facts) -> Vec<u8> {
     c.finish()
 }
 
-/// Per minute since the start; the format a later sale reads as `baseline`.
+/// Per minute since the start, with the minute's visitors and spend last;
+/// the format a later sale reads as `baseline`.
 pub fn timeline(f: &Facts) -> Vec<u8> {
     let m = |v: i64| f.currency.format_major(v);
     let mut c = Csv::new(crate::config::TIMELINE_COLUMNS);
     for (i, r) in f.timeline.iter().enumerate() {
+        let reach = f.reach.minutes.get(i).copied().unwrap_or_default();
         c.row(vec![
             n(i),
             t(&r.minute_start),
@@ -194,6 +199,8 @@ pub fn timeline(f: &Facts) -> Vec<u8> {
             n(m(r.cumulative_gmv)),
             n(opt(f.plan_cumulative_gmv.get(i).copied().map(m))),
             n(opt(r.baseline_gmv.map(m))),
+            n(reach.visitors),
+            n(m(reach.spend)),
         ]);
     }
     c.finish()

@@ -103,11 +103,23 @@ fn compact(cur: &Currency, minor: i64, lang: Lang) -> String {
 /// `/api/v1/regions` lists them; ids are normalised again, so a name and its
 /// code add up. Shares are of the GMV in `rows`.
 pub fn tile_map_svg(rows: &[(String, i64)], currency: &Currency, lang: Lang) -> String {
+    tile_map_svg_of(rows, None, currency, lang)
+}
+
+/// [`tile_map_svg`] with shares of `sale_gmv` when given (the report's:
+/// a region's share is of the whole sale, orders without a region too,
+/// as in `regions.csv`).
+pub fn tile_map_svg_of(
+    rows: &[(String, i64)],
+    sale_gmv: Option<i64>,
+    currency: &Currency,
+    lang: Lang,
+) -> String {
     let mut gmv: FxHashMap<String, i64> = FxHashMap::default();
     for (id, v) in rows {
         *gmv.entry(geo::normalise(id).into_owned()).or_default() += v;
     }
-    let total: i64 = gmv.values().filter(|v| **v > 0).sum();
+    let total: i64 = sale_gmv.unwrap_or_else(|| gmv.values().filter(|v| **v > 0).sum());
     let mut ranked: Vec<(&str, i64)> = gmv.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     ranked.retain(|r| r.1 > 0);

@@ -24,6 +24,7 @@ mod deflate;
 mod efficiency;
 mod export;
 mod export_cells;
+mod export_reach;
 mod failover;
 mod fake_node;
 mod full_disk;
