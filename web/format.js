@@ -103,7 +103,11 @@ export class Format {
       if (x >= 1e6) return fix(x / 1e6) + 'M';
       if (x >= 1e4) return fix(x / 1e3) + 'K';
     }
-    return x.toLocaleString(this.lang === 'zh' ? 'zh-CN' : 'en-US', { maximumFractionDigits: digits });
+    // A fraction is shown whole (¥9,000.50, not ¥9,000.5); whole numbers
+    // without one.
+    const min = Number.isInteger(Math.round(x * 10 ** digits) / 10 ** digits) ? 0 : digits;
+    return x.toLocaleString(this.lang === 'zh' ? 'zh-CN' : 'en-US',
+      { minimumFractionDigits: min, maximumFractionDigits: digits });
   }
 
   pct(f, digits = 1) {
