@@ -6,8 +6,8 @@
 //! and English names are folded into a stack buffer (ASCII letters and
 //! digits only, lower-cased) so "Hong Kong", "hong-kong" and "HONGKONG" are
 //! one key; full-width digits and letters ("３１") are narrowed to ASCII
-//! first, in a stack buffer too. The lookup tables are built once, from [`DIVISIONS`] and the
-//! alias lists below, so no name is written twice.
+//! first, in a stack buffer too. The lookup tables are built once, from
+//! [`DIVISIONS`] and the alias lists below, so no name is written twice.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
