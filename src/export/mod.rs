@@ -13,6 +13,8 @@ mod facts;
 mod pack;
 mod report;
 mod table;
+mod tile_map;
 
 pub use facts::{Facts, Milestone, SoldOut};
 pub use pack::{Pack, build, snapshot_json, snapshot_task, unzip_into};
+pub use tile_map::{tile_map_svg, tile_rect};
