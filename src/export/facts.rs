@@ -60,8 +60,13 @@ impl Facts {
         let summary = views::summary(st, cfg, now_ms);
         // Every minute: the next sale's baseline reads it minute for minute
         // (at most `MAX_SALE_DAYS` of them).
-        let timeline =
-            views::timeline_rows(cfg, now_ms, &[&st.sale.timeline], 0, sale.baseline.as_ref());
+        let timeline = views::timeline_rows(
+            cfg,
+            now_ms,
+            &[views::Minutes::of(&st.sale)],
+            0,
+            sale.baseline.as_ref(),
+        );
         let minutes = sale.minutes().max(1) as f64;
         let target = sale.target.unwrap_or(0) as f64;
         let plan_cumulative_gmv = (0..timeline.len())
@@ -95,7 +100,7 @@ impl Facts {
                 .max_by_key(|r| (r.gmv, std::cmp::Reverse(r.minute_start.clone())))
                 .filter(|r| r.gmv > 0)
                 .cloned(),
-            channels: views::channel_rows(st, now_ms, RowSort::Gmv, usize::MAX),
+            channels: views::channel_rows(st, cfg, now_ms, RowSort::Gmv, usize::MAX),
             stores: views::store_rows(st, now_ms, RowSort::Gmv, usize::MAX),
             skus: views::sku_rows(st, now_ms, SkuSort::Gmv, usize::MAX),
             sold_out: sold_out.into_iter().map(|(_, s)| s).collect(),

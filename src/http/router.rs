@@ -94,6 +94,18 @@ pub fn router(state: AppState) -> Router {
             get(views::timeline).route_layer(view.clone()),
         )
         .route(
+            "/api/v1/regions",
+            get(views::regions).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/regions/divisions",
+            get(views::divisions).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/campaigns",
+            get(views::campaigns).route_layer(view.clone()),
+        )
+        .route(
             "/api/v1/export",
             get(export::export).route_layer(view.clone()),
         )

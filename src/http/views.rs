@@ -1,5 +1,5 @@
 //! The read side (docs/api.md, Reading): summary, rankings, single rows,
-//! timeline. Each handler copies what it shows out of the engine in one
+//! timeline, regions and campaigns. Each handler copies what it shows out of the engine in one
 //! short read and serialises after the lock is released.
 
 use axum::Json;
@@ -8,8 +8,9 @@ use serde::Deserialize;
 
 use super::error::AppError;
 use super::router::AppState;
+use crate::config::Config;
 use crate::engine::State as EngineState;
-use crate::views::{self, RowSort, SkuSort, TimelineScope};
+use crate::views::{self, RegionScope, RowSort, SkuSort, TimelineScope};
 
 /// Default row count of `/skus` (a sale may hold a million SKUs).
 const DEFAULT_SKU_LIMIT: usize = 100;
@@ -27,7 +28,7 @@ fn list<S: Default + Send, R>(
     q: &ListQuery,
     parse: fn(&str) -> Result<S, String>,
     default_limit: usize,
-    rows: fn(&EngineState, i64, S, usize) -> Vec<R>,
+    rows: fn(&EngineState, &Config, i64, S, usize) -> Vec<R>,
 ) -> Result<Json<Vec<R>>, AppError> {
     let sort = match q.sort.as_deref() {
         Some(s) => parse(s).map_err(AppError::BadRequest)?,
@@ -39,8 +40,10 @@ fn list<S: Default + Send, R>(
             AppError::BadRequest(format!("limit: must be a whole number, got {s:?}"))
         })?,
     };
+    let cfg = app.engine().config().clone();
     Ok(Json(
-        app.engine().read(|st, now| rows(st, now, sort, limit)),
+        app.engine()
+            .read(|st, now| rows(st, &cfg, now, sort, limit)),
     ))
 }
 
@@ -60,14 +63,26 @@ pub async fn stores(
     State(app): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<views::StoreRow>>, AppError> {
-    list(&app, &q, RowSort::parse, usize::MAX, views::store_rows)
+    list(
+        &app,
+        &q,
+        RowSort::parse,
+        usize::MAX,
+        |st, _, now, sort, limit| views::store_rows(st, now, sort, limit),
+    )
 }
 
 pub async fn skus(
     State(app): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<views::SkuRow>>, AppError> {
-    list(&app, &q, SkuSort::parse, DEFAULT_SKU_LIMIT, views::sku_rows)
+    list(
+        &app,
+        &q,
+        SkuSort::parse,
+        DEFAULT_SKU_LIMIT,
+        |st, _, now, sort, limit| views::sku_rows(st, now, sort, limit),
+    )
 }
 
 pub async fn store(
@@ -129,4 +144,68 @@ pub async fn timeline(
             views::TimelineError::UnknownScope(_) => AppError::NotFound(e.to_string()),
             views::TimelineError::BadRange(_) => AppError::BadRequest(e.to_string()),
         })
+}
+
+/// `?store=` / `?channel=` of the region and campaign reads.
+#[derive(Debug, Deserialize)]
+pub struct ScopeQuery {
+    store: Option<String>,
+    channel: Option<String>,
+}
+
+/// The scope a `?store=`/`?channel=` names: `404` for an id never seen,
+/// `400` for both at once.
+fn region_scope(st: &EngineState, q: &ScopeQuery) -> Result<RegionScope, AppError> {
+    match (&q.store, &q.channel) {
+        (Some(_), Some(_)) => Err(AppError::BadRequest(
+            "store, channel: give one of them, not both".into(),
+        )),
+        (Some(id), None) => st
+            .store_index(id)
+            .map(RegionScope::Store)
+            .ok_or_else(|| AppError::NotFound(format!("no store {id:?}"))),
+        (None, Some(id)) => st
+            .channel_index(id)
+            .map(RegionScope::Channel)
+            .ok_or_else(|| AppError::NotFound(format!("no channel {id:?}"))),
+        (None, None) => Ok(RegionScope::Sale),
+    }
+}
+
+/// `GET /api/v1/regions` (docs/api.md, `/api/v1/regions`).
+pub async fn regions(
+    State(app): State<AppState>,
+    Query(q): Query<ScopeQuery>,
+) -> Result<Json<views::Regions>, AppError> {
+    app.engine()
+        .read(|st, _| region_scope(st, &q).map(|scope| views::regions(st, scope)))
+        .map(Json)
+}
+
+/// `GET /api/v1/regions/divisions`: the static table of China's 34
+/// divisions the screen's tile map draws.
+pub async fn divisions() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "divisions": crate::geo::divisions_json() }))
+}
+
+/// `GET /api/v1/campaigns` (docs/api.md, `/api/v1/campaigns`): `?channel=`
+/// narrows to one channel's campaigns.
+pub async fn campaigns(
+    State(app): State<AppState>,
+    Query(q): Query<ScopeQuery>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    if q.store.is_some() {
+        return Err(AppError::BadRequest(
+            "store: campaigns are filtered by channel only".into(),
+        ));
+    }
+    let cfg = app.engine().config().clone();
+    let rows = app.engine().read(|st, now| -> Result<_, AppError> {
+        let channel = match region_scope(st, &q)? {
+            RegionScope::Channel(c) => Some(c),
+            _ => None,
+        };
+        Ok(views::campaign_rows(st, &cfg, now, channel))
+    })?;
+    Ok(Json(serde_json::json!({ "campaigns": rows })))
 }

@@ -99,7 +99,7 @@ pub fn snapshot(
     Snapshot {
         stamp: stamp(st, cfg, now_ms, seq),
         view: scope_view(st, cfg, now_ms, &sel.scope, SERIES_SNAPSHOT_S, None),
-        channels: channel_rows(st, now_ms, &sel.channels),
+        channels: channel_rows(st, cfg, now_ms, &sel.channels),
         stores: sel
             .stores
             .iter()
@@ -114,11 +114,11 @@ pub fn snapshot(
 }
 
 /// Rows of the channels `ix`, highest GMV first (ties: first seen first).
-fn channel_rows(st: &State, now_ms: i64, ix: &[usize]) -> Vec<ChannelRow> {
+fn channel_rows(st: &State, cfg: &Config, now_ms: i64, ix: &[usize]) -> Vec<ChannelRow> {
     let mut ix = ix.to_vec();
     ix.sort_by_key(|&i| (std::cmp::Reverse(st.channels[i].scope.counters.gmv), i));
     ix.into_iter()
-        .map(|i| views::channel_row(st, i, now_ms))
+        .map(|i| views::channel_row(st, cfg, i, now_ms))
         .collect()
 }
 
@@ -181,7 +181,7 @@ pub fn tick(
         ),
         channels: changed_channels
             .into_iter()
-            .map(|i| views::channel_delta(st, i, v.channel_new(i, since)))
+            .map(|i| views::channel_delta(st, cfg, i, v.channel_new(i, since)))
             .collect(),
         stores_left,
         channels_left,

@@ -5,8 +5,10 @@
 use super::filter::Filter;
 use super::frame::SeriesPoint;
 use crate::config::Config;
-use crate::engine::{Bucket, Counters, Scope as EngineScope, State, Timeline, Windows, Wv};
-use crate::views::{self, Rates, ScopeFigures, TimelineRow, Totals, WindowSet};
+use crate::engine::{Bucket, Counters, Scope as EngineScope, State, Windows, Wv};
+use crate::views::{
+    self, Minutes, Rates, ReachFigures, ScopeFigures, TimelineRow, Totals, WindowSet,
+};
 
 /// The stores, channels and totals scope a filter covers.
 pub(super) struct Selection {
@@ -154,11 +156,14 @@ impl Sum {
         scope: &EngineScope<S>,
         target: Option<i64>,
         profit_target: Option<i64>,
+        budget: Option<i64>,
     ) {
         let f = &mut self.figures;
         add_counters(&mut f.counters, &scope.counters);
         f.target = sum_opt(f.target, target);
         f.profit_target = sum_opt(f.profit_target, profit_target);
+        f.budget = sum_opt(f.budget, budget);
+        f.reach.add(&ReachFigures::of(&scope.reach));
         add_windows(
             &mut self.windows,
             WindowSet::of(&scope.windows, self.now_ms),
@@ -180,26 +185,28 @@ pub(super) fn scope_view(
 ) -> ScopeView {
     let sale = &cfg.sale;
     let mut sum = Sum::new(now_ms, series_s);
-    let timelines: Vec<&Timeline> = match scope {
+    // Budgets: the sale's, or the named channels' summed; stores have none.
+    let timelines: Vec<Minutes<'_>> = match scope {
         Scope::Sale => {
-            sum.add(&st.sale, sale.target, sale.profit_target);
+            sum.add(&st.sale, sale.target, sale.profit_target, sale.budget);
             sum.figures.new_buyers = st.new_buyers;
-            vec![&st.sale.timeline]
+            vec![Minutes::of(&st.sale)]
         }
         Scope::Stores(ix) => ix
             .iter()
             .map(|&i| {
                 let s = &st.stores[i];
-                sum.add(&s.scope, s.target, s.profit_target);
-                &s.scope.timeline
+                sum.add(&s.scope, s.target, s.profit_target, None);
+                Minutes::of(&s.scope)
             })
             .collect(),
         Scope::Channels(ix) => ix
             .iter()
             .map(|&i| {
                 let c = &st.channels[i];
-                sum.add(&c.scope, c.target, c.profit_target);
-                &c.scope.timeline
+                let budget = views::channel_budget(cfg, &c.id);
+                sum.add(&c.scope, c.target, c.profit_target, budget);
+                Minutes::of(&c.scope)
             })
             .collect(),
     };

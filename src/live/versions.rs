@@ -15,15 +15,23 @@ use std::collections::VecDeque;
 
 use super::stored::StorageVersion;
 use crate::engine::{Counters, State};
-use crate::views::SkuRow;
+use crate::views::{ReachFigures, SkuRow};
 
 /// Ticks whose time is remembered (~4 minutes at the default 250 ms).
 pub const TIME_RING: usize = 1_000;
 
-/// One store's or channel's last counters and versions.
+/// What a store's or channel's row shows that can change: its counters
+/// and its traffic and spend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Figures {
+    counters: Counters,
+    reach: ReachFigures,
+}
+
+/// One store's or channel's last figures and versions.
 #[derive(Debug, Clone, Copy, Default)]
 struct Row {
-    counters: Counters,
+    counters: Figures,
     /// The tick its counters last changed (0: never since the start).
     changed: u64,
     /// The tick it was first seen.
@@ -143,7 +151,7 @@ pub struct Versions {
     times: VecDeque<(u64, i64)>,
 }
 
-fn track(rows: &mut Vec<Row>, now: impl Iterator<Item = Counters>, seq: u64) {
+fn track(rows: &mut Vec<Row>, now: impl Iterator<Item = Figures>, seq: u64) {
     for (i, c) in now.enumerate() {
         if rows.len() <= i {
             rows.push(Row {
@@ -180,12 +188,20 @@ impl Versions {
         let prev = std::mem::replace(&mut self.seq, seq);
         track(
             &mut self.stores,
-            st.stores.iter().map(|s| s.scope.counters),
+            // A store's tick row carries no traffic or spend (docs/api.md,
+            // Tick rows): a visit alone must not resend it.
+            st.stores.iter().map(|s| Figures {
+                counters: s.scope.counters,
+                reach: ReachFigures::default(),
+            }),
             seq,
         );
         track(
             &mut self.channels,
-            st.channels.iter().map(|c| c.scope.counters),
+            st.channels.iter().map(|c| Figures {
+                counters: c.scope.counters,
+                reach: ReachFigures::of(&c.scope.reach),
+            }),
             seq,
         );
         if skus {
@@ -289,9 +305,12 @@ mod tests {
     #[test]
     fn rows_carry_the_tick_they_changed_and_were_first_seen() {
         let mut rows = Vec::new();
-        let c = |gmv| Counters {
-            gmv,
-            ..Counters::default()
+        let c = |gmv| Figures {
+            counters: Counters {
+                gmv,
+                ..Counters::default()
+            },
+            reach: ReachFigures::default(),
         };
         track(&mut rows, [c(0)].into_iter(), 1);
         track(&mut rows, [c(5), c(0)].into_iter(), 2);

@@ -9,16 +9,25 @@
 //! ratios as live frames carry them (4 significant digits); the API and
 //! the export serialise the same figures exact.
 
+mod campaigns;
+mod efficiency;
 mod figures;
 mod pushed;
+mod regions;
 mod rounding;
 mod rows;
 mod sale;
 mod summary;
 mod timeline;
 
+pub use campaigns::{CampaignPush, CampaignRow, campaign_budgets, campaign_row, campaign_rows};
+pub use efficiency::{BudgetFigures, Efficiency, ReachFigures, channel_budget};
 pub use figures::{completion, pace, projected_gmv};
 pub use pushed::{ChannelDelta, StoreDelta, StoreDeltas, channel_delta, store_delta, tick_skus};
+pub use regions::{
+    RegionFigures, RegionPush, RegionRow, RegionScope, Regions, region_figures, regions,
+    summed_region,
+};
 pub use rounding::{RATIO_DIGITS, ScreenRounded, ratio, round_ratio, rounded, rounded_rows};
 pub use rows::{
     ChannelRow, RowFigures, RowSort, SkuRow, SkuSort, StockWarning, StoreRow, channel_row,
@@ -30,6 +39,6 @@ pub use summary::{
     vs_baseline,
 };
 pub use timeline::{
-    MAX_TIMELINE_ROWS, SCREEN_ROWS, TimelineError, TimelineRange, TimelineRow, TimelineScope,
-    screen_rows, timeline, timeline_rows,
+    MAX_TIMELINE_ROWS, Minutes, SCREEN_ROWS, TimelineError, TimelineRange, TimelineRow,
+    TimelineScope, screen_rows, timeline, timeline_rows,
 };

@@ -21,9 +21,11 @@ use std::collections::BTreeMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use super::efficiency::{Efficiency, ReachFigures, channel_budget};
 use super::figures::completion;
 use super::rounding::{ratio, round_ratio};
 use super::rows::{SkuRow, StockWarning};
+use crate::config::Config;
 use crate::engine::State;
 
 /// A store's figures in a live tick; `name` only with a store's first tick
@@ -110,12 +112,25 @@ pub struct ChannelDelta {
     pub profit: i64,
     #[serde(serialize_with = "ratio")]
     pub profit_completion: Option<f64>,
+    pub visitors: u64,
+    pub spend: i64,
+    #[serde(serialize_with = "ratio")]
+    pub conversion: Option<f64>,
+    #[serde(serialize_with = "ratio")]
+    pub roi: Option<f64>,
+    #[serde(serialize_with = "ratio")]
+    pub cost_to_sales: Option<f64>,
+    /// Only for a channel with a budget.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ratio")]
+    pub budget_used: Option<f64>,
 }
 
 /// Channel `i`'s tick figures; `with_name` for its first tick.
-pub fn channel_delta(st: &State, i: usize, with_name: bool) -> ChannelDelta {
+pub fn channel_delta(st: &State, cfg: &Config, i: usize, with_name: bool) -> ChannelDelta {
     let ch = &st.channels[i];
     let c = &ch.scope.counters;
+    let e = Efficiency::of(&ReachFigures::of(&ch.scope.reach), c.gmv, c.orders);
+    let budget = channel_budget(cfg, &ch.id);
     ChannelDelta {
         id: ch.id.to_string(),
         name: with_name.then(|| ch.name.to_string()),
@@ -128,6 +143,12 @@ pub fn channel_delta(st: &State, i: usize, with_name: bool) -> ChannelDelta {
         completion: completion(c.gmv, ch.target),
         profit: c.profit,
         profit_completion: completion(c.profit, ch.profit_target),
+        visitors: e.visitors,
+        spend: e.spend,
+        conversion: e.conversion,
+        roi: e.roi,
+        cost_to_sales: e.cost_to_sales,
+        budget_used: budget.and_then(|b| (b != 0).then(|| e.spend as f64 / b as f64)),
     }
 }
 
@@ -222,6 +243,8 @@ mod tests {
             stock_left: Some(11),
             sellout_eta_s: Some(366.0),
             warning: Some(StockWarning::Low),
+            visitors: 40,
+            page_views: 90,
         };
         #[derive(Serialize)]
         struct T {

@@ -11,6 +11,7 @@
 
 use serde::{Serialize, Serializer};
 
+use super::efficiency::{BudgetFigures, Efficiency};
 use super::rows::{ChannelRow, RowFigures, SkuRow, StoreRow};
 use super::summary::Totals;
 
@@ -72,7 +73,24 @@ impl ScreenRounded for Totals {
             completion: r(self.completion),
             pace: r(self.pace),
             vs_baseline: r(self.vs_baseline),
+            efficiency: self.efficiency.rounded(),
             ..self.clone()
+        }
+    }
+}
+
+impl Efficiency {
+    pub fn rounded(&self) -> Efficiency {
+        Efficiency {
+            conversion: r(self.conversion),
+            roi: r(self.roi),
+            cost_to_sales: r(self.cost_to_sales),
+            budget: self.budget.map(|b| BudgetFigures {
+                budget_used: r(b.budget_used),
+                budget_plan: round_ratio(b.budget_plan),
+                ..b
+            }),
+            ..*self
         }
     }
 }
@@ -82,6 +100,7 @@ impl RowFigures {
         RowFigures {
             completion: r(self.completion),
             profit_completion: r(self.profit_completion),
+            efficiency: self.efficiency.rounded(),
             ..self.clone()
         }
     }

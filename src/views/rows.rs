@@ -6,8 +6,10 @@
 
 use serde::Serialize;
 
+use super::efficiency::{Efficiency, ReachFigures, channel_budget};
 use super::figures::completion;
 use super::summary::WindowSet;
+use crate::config::Config;
 use crate::engine::{Counters, Scope as EngineScope, Sku, State};
 
 /// The figures channel and store rows share, flattened into both (on the
@@ -26,6 +28,10 @@ pub struct RowFigures {
     pub profit_target: Option<i64>,
     pub profit_completion: Option<f64>,
     pub windows: WindowSet,
+    /// Traffic, spend and their ratios; a channel's budget figures when
+    /// it has one (docs/api.md, Efficiency figures).
+    #[serde(flatten)]
+    pub efficiency: Efficiency,
 }
 
 impl RowFigures {
@@ -49,6 +55,7 @@ impl RowFigures {
             profit_target,
             profit_completion: completion(c.profit, profit_target),
             windows: WindowSet::of(&scope.windows, now_ms),
+            efficiency: Efficiency::of(&ReachFigures::of(&scope.reach), c.gmv, c.orders),
         }
     }
 }
@@ -83,6 +90,9 @@ pub struct SkuRow {
     pub stock_left: Option<i64>,
     pub sellout_eta_s: Option<f64>,
     pub warning: Option<StockWarning>,
+    /// Visits of the product page (traffic events naming the SKU).
+    pub visitors: u64,
+    pub page_views: u64,
 }
 
 /// Why a SKU is in the stock warnings (`"out"` or `"low"` on the wire).
@@ -171,24 +181,35 @@ fn top(n: usize, limit: usize, key: impl Fn(usize) -> f64) -> Vec<usize> {
     keyed.into_iter().map(|(_, i)| i).collect()
 }
 
-pub fn channel_rows(st: &State, now_ms: i64, sort: RowSort, limit: usize) -> Vec<ChannelRow> {
+pub fn channel_rows(
+    st: &State,
+    cfg: &Config,
+    now_ms: i64,
+    sort: RowSort,
+    limit: usize,
+) -> Vec<ChannelRow> {
     let order = top(st.channels.len(), limit, |i| {
         let c = &st.channels[i];
         sort.key(&c.scope.counters, c.target)
     });
     order
         .into_iter()
-        .map(|i| channel_row(st, i, now_ms))
+        .map(|i| channel_row(st, cfg, i, now_ms))
         .collect()
 }
 
-/// One channel's row.
-pub fn channel_row(st: &State, i: usize, now_ms: i64) -> ChannelRow {
+/// One channel's row; its budget is the config's (`[[channels]] budget`).
+pub fn channel_row(st: &State, cfg: &Config, i: usize, now_ms: i64) -> ChannelRow {
     let ch = &st.channels[i];
+    let mut figures = RowFigures::of(&ch.scope, ch.target, ch.profit_target, now_ms);
+    figures.efficiency =
+        figures
+            .efficiency
+            .budgeted(&cfg.sale, channel_budget(cfg, &ch.id), now_ms);
     ChannelRow {
         id: ch.id.to_string(),
         name: ch.name.to_string(),
-        figures: RowFigures::of(&ch.scope, ch.target, ch.profit_target, now_ms),
+        figures,
     }
 }
 
@@ -283,6 +304,8 @@ pub fn sku_row(st: &State, i: usize, now_ms: i64) -> SkuRow {
         stock_left: k.stock.map(|_| k.stock_left),
         sellout_eta_s: sellout_eta(k, now_ms),
         warning: warning(k),
+        visitors: k.visitors,
+        page_views: k.page_views,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::efficiency::{Efficiency, ReachFigures};
 use super::figures::{completion, pace, projected_gmv};
 use super::sale::{SaleInfo, fmt_time};
 use crate::config::{Config, Sale};
@@ -40,6 +41,10 @@ pub struct Totals {
     pub completion: Option<f64>,
     pub pace: Option<f64>,
     pub projected_gmv: Option<i64>,
+    /// Visitors, spend, conversion, ROI, cost-to-sales and, with
+    /// `sale.budget`, the budget figures (docs/api.md, Efficiency figures).
+    #[serde(flatten)]
+    pub efficiency: Efficiency,
     /// With a `baseline`: last sale's cumulative GMV at the same minute
     /// since its start, and how far ahead this sale is (0.12 = 12 %).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,6 +97,9 @@ pub struct ScopeFigures {
     pub profit_target: Option<i64>,
     pub gmv_15m: i64,
     pub baseline_gmv: Option<i64>,
+    pub reach: ReachFigures,
+    /// The promotion budget of the scope (summed over channels).
+    pub budget: Option<i64>,
 }
 
 /// Totals with every derived figure, for any scope.
@@ -117,6 +125,7 @@ pub fn totals(sale: &Sale, f: &ScopeFigures, now_ms: i64) -> Totals {
         completion: completion(c.gmv, f.target),
         pace: pace(sale, f.target, c.gmv, now_ms),
         projected_gmv: projected_gmv(sale, c.gmv, f.gmv_15m, now_ms),
+        efficiency: Efficiency::of(&f.reach, c.gmv, c.orders).budgeted(sale, f.budget, now_ms),
         baseline_gmv: f.baseline_gmv,
         vs_baseline: vs_baseline(c.gmv, f.baseline_gmv),
     }
@@ -157,6 +166,8 @@ pub fn summary(st: &State, cfg: &Config, now_ms: i64) -> Summary {
         profit_target: sale.profit_target,
         gmv_15m: windows.m15.gmv,
         baseline_gmv: baseline_now(sale, now_ms),
+        reach: ReachFigures::of(&st.sale.reach),
+        budget: sale.budget,
     };
     Summary {
         sale: SaleInfo::of(sale),

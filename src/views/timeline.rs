@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::sale::fmt_time;
 use crate::config::{Baseline, Config};
-use crate::engine::{Bucket, State, Timeline, Wv};
+use crate::engine::{Bucket, ReachMinute, Scope as EngineScope, State, Timeline, Wv};
 
 /// Most rows one `/api/v1/timeline` answer holds: a day at one minute a row.
 pub const MAX_TIMELINE_ROWS: usize = 1440;
@@ -65,6 +65,27 @@ pub enum TimelineError {
     BadRange(String),
 }
 
+/// One scope's minutes: its orders' and its traffic's and spend's (a
+/// campaign's, the sale's, a channel's or a store's).
+#[derive(Debug, Clone, Copy)]
+pub struct Minutes<'a> {
+    pub orders: &'a Timeline,
+    pub reach: &'a Timeline<ReachMinute>,
+}
+
+impl<'a> Minutes<'a> {
+    pub fn of<const S: usize>(scope: &'a EngineScope<S>) -> Minutes<'a> {
+        Minutes {
+            orders: &scope.timeline,
+            reach: &scope.reach.minutes,
+        }
+    }
+
+    fn end(&self) -> usize {
+        self.orders.end().max(self.reach.end())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TimelineRow {
     pub minute_start: String,
@@ -72,6 +93,10 @@ pub struct TimelineRow {
     pub orders: u64,
     pub units: u64,
     pub cumulative_gmv: i64,
+    /// Visitors and spend (minor units) of traffic and spend events
+    /// stamped in the row's minutes (docs/api.md, `/api/v1/timeline`).
+    pub visitors: u64,
+    pub spend: i64,
     /// With a baseline (sale scope only): its cumulative GMV at this minute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline_gmv: Option<i64>,
@@ -89,15 +114,15 @@ pub fn timeline(
     range: &TimelineRange,
 ) -> Result<Vec<TimelineRow>, TimelineError> {
     let unknown = |kind: &str, id: &str| TimelineError::UnknownScope(format!("no {kind} {id:?}"));
-    let line: &Timeline = match scope {
-        TimelineScope::Sale => &st.sale.timeline,
+    let line = match scope {
+        TimelineScope::Sale => Minutes::of(&st.sale),
         TimelineScope::Channel(id) => {
             let i = st.channel_index(id).ok_or_else(|| unknown("channel", id))?;
-            &st.channels[i].scope.timeline
+            Minutes::of(&st.channels[i].scope)
         }
         TimelineScope::Store(id) => {
             let i = st.store_index(id).ok_or_else(|| unknown("store", id))?;
-            &st.stores[i].scope.timeline
+            Minutes::of(&st.stores[i].scope)
         }
     };
     let minutes = cfg.sale.minutes();
@@ -159,7 +184,7 @@ fn minutes_shown(cfg: &Config, now_ms: i64, longest: usize) -> usize {
 pub fn timeline_rows(
     cfg: &Config,
     now_ms: i64,
-    scopes: &[&Timeline],
+    scopes: &[Minutes<'_>],
     from: usize,
     baseline: Option<&Baseline>,
 ) -> Vec<TimelineRow> {
@@ -175,7 +200,7 @@ pub fn timeline_rows(
 pub fn screen_rows(
     cfg: &Config,
     now_ms: i64,
-    scopes: &[&Timeline],
+    scopes: &[Minutes<'_>],
     baseline: Option<&Baseline>,
 ) -> Vec<TimelineRow> {
     let longest = scopes.iter().map(|t| t.end()).max().unwrap_or(0);
@@ -196,7 +221,7 @@ pub fn screen_rows(
 /// before its end, the gaps between spans included.
 fn rows(
     cfg: &Config,
-    scopes: &[&Timeline],
+    scopes: &[Minutes<'_>],
     spans: impl Iterator<Item = (usize, usize)>,
     baseline: Option<&Baseline>,
 ) -> Vec<TimelineRow> {
@@ -204,7 +229,14 @@ fn rows(
     let sum = |a: usize, b: usize| {
         let mut v = Wv::default();
         for t in scopes {
-            v.add(t.sum(a, b));
+            v.add(t.orders.sum(a, b));
+        }
+        v
+    };
+    let reach = |a: usize, b: usize| {
+        let mut v = ReachMinute::default();
+        for t in scopes {
+            v.add(t.reach.sum(a, b));
         }
         v
     };
@@ -216,12 +248,15 @@ fn rows(
             cum = cum.saturating_add(v.gmv);
             summed_to = b;
             let baseline_gmv = baseline.and_then(|base| base.at_minute(b - 1));
+            let r = reach(a, b);
             TimelineRow {
                 minute_start: fmt_time(sale.starts_ms + a as i64 * 60_000, sale.timezone),
                 gmv: v.gmv,
                 orders: v.orders,
                 units: v.units,
                 cumulative_gmv: cum,
+                visitors: r.visitors,
+                spend: r.spend,
                 baseline_gmv,
                 vs_baseline: super::summary::vs_baseline(cum, baseline_gmv),
             }

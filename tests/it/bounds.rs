@@ -134,7 +134,7 @@ fn timelines_cost_the_minutes_seen_and_reads_are_bounded() {
     // by minute, each row's cumulative exact.
     let screen = ingest
         .engine()
-        .read(|st, now| views::screen_rows(&cfg, now, &[&st.sale.timeline], None));
+        .read(|st, now| views::screen_rows(&cfg, now, &[views::Minutes::of(&st.sale)], None));
     assert!(screen.len() <= views::SCREEN_ROWS, "{}", screen.len());
     assert_eq!(screen.last().map(|r| r.cumulative_gmv), Some(100_200));
     assert_eq!(screen.last().map(|r| r.gmv), Some(100_000));

@@ -53,7 +53,7 @@ fn figures(ingest: &warroom::ingest::Ingest) -> serde_json::Value {
         let s = views::summary(st, &cfg, now);
         let mut stores = views::store_rows(st, now, RowSort::Gmv, usize::MAX);
         stores.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut channels = views::channel_rows(st, now, RowSort::Gmv, usize::MAX);
+        let mut channels = views::channel_rows(st, &cfg, now, RowSort::Gmv, usize::MAX);
         channels.sort_by(|a, b| a.id.cmp(&b.id));
         let mut skus = views::sku_rows(st, now, SkuSort::Gmv, usize::MAX);
         skus.sort_by(|a, b| a.id.cmp(&b.id));

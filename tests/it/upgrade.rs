@@ -89,7 +89,7 @@ fn figures(engine: &Engine) -> Value {
             )
         })
         .collect();
-        let mut out = totals_and_rows(st, now, &summary);
+        let mut out = totals_and_rows(st, &cfg, now, &summary);
         out.insert("timeline".into(), Value::Array(timeline));
         Value::Object(out)
     })
@@ -99,6 +99,7 @@ fn figures(engine: &Engine) -> Value {
 /// timelines: the sale, totals, and the channel, store and SKU rows.
 pub(crate) fn totals_and_rows(
     st: &warroom::engine::State,
+    cfg: &warroom::config::Config,
     now: i64,
     summary: &Value,
 ) -> serde_json::Map<String, Value> {
@@ -124,7 +125,7 @@ pub(crate) fn totals_and_rows(
             "gmv", "refunds", "net_gmv", "orders", "refund_count", "units",
             "refund_units", "buyers", "new_buyers", "profit", "target", "profit_target",
         ]),
-        "channels": by_id(to_values(views::channel_rows(st, now, RowSort::Gmv, usize::MAX)), &scope),
+        "channels": by_id(to_values(views::channel_rows(st, cfg, now, RowSort::Gmv, usize::MAX)), &scope),
         "stores": by_id(to_values(views::store_rows(st, now, RowSort::Gmv, usize::MAX)), &store_keys),
         "skus": by_id(to_values(views::sku_rows(st, now, SkuSort::Gmv, usize::MAX)), &[
             "id", "name", "units", "gmv", "refund_units", "target_units", "stock", "stock_left",

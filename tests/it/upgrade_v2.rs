@@ -57,7 +57,7 @@ fn figures(engine: &Engine) -> Value {
             "sale, whole".into(),
             Value::Array(rows(&TimelineScope::Sale, TimelineRange::default())),
         );
-        let mut out = totals_and_rows(st, now, &summary);
+        let mut out = totals_and_rows(st, &cfg, now, &summary);
         out.insert("timelines".into(), Value::Object(timelines));
         Value::Object(out)
     })

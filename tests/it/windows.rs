@@ -279,7 +279,7 @@ fn buyers_are_exact_per_scope_and_new_buyers_count_once() {
     assert_eq!((by("s1"), by("s2")), (Some(2), Some(2)));
     let channels = ingest
         .engine()
-        .read(|st, now| views::channel_rows(st, now, views::RowSort::Gmv, 10));
+        .read(|st, now| views::channel_rows(st, &cfg, now, views::RowSort::Gmv, 10));
     let by = |id: &str| {
         channels
             .iter()
