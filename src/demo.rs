@@ -312,7 +312,12 @@ mod tests {
                     .iter()
                     .any(|r| &*r.id == "Singapore" || &*r.id == "US")
             );
-            assert!(st.skus.iter().any(|k| k.visitors > 0), "product pages");
+            let pages: u64 = st.skus.iter().map(|k| k.visitors).sum();
+            assert!(
+                pages * 50 > sent.visitors && pages * 3 < sent.visitors,
+                "product pages: {pages} of {} visitors",
+                sent.visitors
+            );
         });
     }
 }

@@ -196,12 +196,14 @@ impl Traffic {
     pub fn write_slices(&mut self, out: &mut Vec<u8>, tick: u64, ts: i64, burst: f64) {
         for store in 0..self.stores.len() {
             if store as u64 % VISIT_TICKS == tick % VISIT_TICKS {
-                self.write_visits(out, store, false, ts);
-                self.sent.lines += 1;
+                // The product page first: its slice is of the visitors the
+                // store's line then reports (and clears).
                 if self.rng.chance(0.3) {
                     self.write_visits(out, store, true, ts);
                     self.sent.lines += 1;
                 }
+                self.write_visits(out, store, false, ts);
+                self.sent.lines += 1;
             }
         }
         let n = self.reach.sources() as u64;
