@@ -123,6 +123,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cluster",
             get(cluster::cluster).route_layer(view.clone()),
         )
+        .route("/api/v1/whoami", get(auth::whoami))
         .route("/metrics", get(ops::metrics).route_layer(view))
         .route("/api/v1/live", get(live::live).route_layer(screen.clone()))
         .route("/", get(web::index).route_layer(screen))
