@@ -20,8 +20,9 @@
 /** Notes a screen keeps: the snapshot's newest 500, and those added since. */
 export const NOTES_KEPT = 500;
 
-/** Lines the feed draws (the card shows what fits). */
-const FEED_LINES = 30;
+/** Notes and alerts the feed holds (the card shows the newest that fit). */
+const FEED_NOTES = 30;
+const FEED_ALERTS = 20;
 
 /** The view's scopes (`?store=a,b` → `store:a`, `store:b`); empty: the whole sale. */
 export function viewScopes(view) {
@@ -86,9 +87,12 @@ export function logItems(state, scopes, fmt) {
  * faded, the digest line) and notes among them by time, tagged 备注 / note.
  */
 export function drawLog(el, state, scopes, fmt) {
-  const notes = logItems(state, scopes, fmt).filter((i) => i.kind === 'note');
-  const rows = [...notes.map((n) => ({ ts: n.ts, note: n })), ...state.alerts.map((a) => ({ ts: a.fired_at_ms, alert: a }))]
-    .sort((x, y) => y.ts - x.ts).slice(0, FEED_LINES);
+  // Each capped on its own: a storm of alerts never pushes the night's
+  // notes out of the list (the charts' markers keep every one).
+  const notes = logItems(state, scopes, fmt).filter((i) => i.kind === 'note').slice(0, FEED_NOTES);
+  const rows = [...notes.map((n) => ({ ts: n.ts, note: n })),
+    ...state.alerts.slice(0, FEED_ALERTS).map((a) => ({ ts: a.fired_at_ms, alert: a }))]
+    .sort((x, y) => y.ts - x.ts);
   if (rows.length === 0) {
     el.innerHTML = `<li class="empty">${fmt.word('no_log')}</li>`;
     return;

@@ -11,6 +11,7 @@ mod auth;
 mod bounds;
 mod browser;
 mod browser_efficiency;
+mod browser_notes;
 mod catch_up;
 mod cdp;
 mod chat_markup;
