@@ -9,11 +9,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use super::auth::Access;
 use super::web::{self, WebAssets};
-use super::{alerts, auth, cluster, error, events, export, live, ops, views};
+use super::{alerts, auth, cluster, error, events, export, live, notes, ops, views};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route(
             "/api/v1/events",
-            post(events::post_events).route_layer(ingest),
+            post(events::post_events).route_layer(ingest.clone()),
         )
         .route(
             "/api/v1/summary",
@@ -112,6 +112,16 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/alerts",
             get(alerts::alerts).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/notes",
+            get(notes::list)
+                .route_layer(view.clone())
+                .merge(post(notes::post).route_layer(ingest)),
+        )
+        .route(
+            "/api/v1/notes/{id}",
+            delete(notes::delete).route_layer(admin.clone()),
         )
         .route(
             "/api/v1/silences",
