@@ -15,8 +15,9 @@ const COLORS = { note: '#e8edf5', critical: '#ff5c6c', warning: '#ffa53d', info:
 const RANK = { note: 3, critical: 2, warning: 1, info: 0 };
 
 /**
- * Groups items whose x (px) lies within `gap` of the group's first; each
- * group's x is its items' mean, its colour that of its most telling item
+ * Groups items whose x (px) lies within `gap` of the group's mean so far
+ * (so two markers' heads, drawn at their means, are always `gap` apart);
+ * each group's x is its items' mean, its colour that of its most telling item
  * (a person's note before an alert; critical before warning before info).
  * @param {{px:number, item:import('./notes.js').LogItem}[]} placed  @param {number} gap
  * @returns {Cluster[]}
@@ -25,11 +26,11 @@ export function cluster(placed, gap) {
   const out = [];
   let cur = null;
   for (const p of [...placed].sort((a, b) => a.px - b.px)) {
-    if (cur && p.px - cur.first <= gap) {
+    if (cur && p.px - cur.sum / cur.items.length <= gap) {
       cur.sum += p.px;
       cur.items.push(p.item);
     } else {
-      cur = { first: p.px, sum: p.px, items: [p.item] };
+      cur = { sum: p.px, items: [p.item] };
       out.push(cur);
     }
   }
