@@ -90,6 +90,9 @@ export function drawMarkers(canvas, ctx, plot, px, font, items) {
   canvas.markers = clusters;
   canvas.plot = plot;
   hover(canvas);
+  // Under a still pointer the box follows what is drawn now (a note
+  // deleted, or merged into a marker, is not left standing in it).
+  if (canvas.pointer) showTip(canvas, canvas.pointer);
 }
 
 let tip = null;
@@ -123,33 +126,42 @@ function hover(canvas) {
   if (canvas.dataset.hover) return;
   canvas.dataset.hover = '1';
   canvas.addEventListener('pointermove', (e) => {
-    const c = under(canvas, e.clientX);
-    const box = tipBox();
-    if (!c) {
-      box.hidden = true;
-      return;
-    }
-    const lines = c.items.slice(-MAX_LINES).map((i) => {
-      const line = document.createElement('div');
-      line.className = `tip-line ${i.kind} ${i.severity}`;
-      line.innerHTML = '<b></b> <span class="tag"></span> <span class="text"></span>';
-      line.querySelector('b').textContent = i.when;
-      line.querySelector('.tag').textContent = i.label;
-      line.querySelector('.text').textContent = i.author ? `${i.text} — ${i.author}` : i.text;
-      return line;
-    });
-    if (c.items.length > MAX_LINES) {
-      const more = document.createElement('div');
-      more.className = 'tip-more';
-      more.textContent = `+${c.items.length - MAX_LINES}`;
-      lines.unshift(more);
-    }
-    box.replaceChildren(...lines);
-    box.hidden = false;
-    // Beside the pointer, kept on the screen.
-    const w = box.offsetWidth, h = box.offsetHeight;
-    box.style.left = `${Math.max(4, Math.min(innerWidth - w - 4, e.clientX + 12))}px`;
-    box.style.top = `${Math.max(4, Math.min(innerHeight - h - 4, e.clientY + 12))}px`;
+    canvas.pointer = { x: e.clientX, y: e.clientY };
+    showTip(canvas, canvas.pointer);
   });
-  canvas.addEventListener('pointerleave', () => { tipBox().hidden = true; });
+  canvas.addEventListener('pointerleave', () => {
+    canvas.pointer = null;
+    tipBox().hidden = true;
+  });
+}
+
+/** The hover box for the marker under `at` (client pixels), or none. */
+function showTip(canvas, at) {
+  const c = under(canvas, at.x);
+  const box = tipBox();
+  if (!c) {
+    box.hidden = true;
+    return;
+  }
+  const lines = c.items.slice(-MAX_LINES).map((i) => {
+    const line = document.createElement('div');
+    line.className = `tip-line ${i.kind} ${i.severity}`;
+    line.innerHTML = '<b></b> <span class="tag"></span> <span class="text"></span>';
+    line.querySelector('b').textContent = i.when;
+    line.querySelector('.tag').textContent = i.label;
+    line.querySelector('.text').textContent = i.author ? `${i.text} — ${i.author}` : i.text;
+    return line;
+  });
+  if (c.items.length > MAX_LINES) {
+    const more = document.createElement('div');
+    more.className = 'tip-more';
+    more.textContent = `+${c.items.length - MAX_LINES}`;
+    lines.unshift(more);
+  }
+  box.replaceChildren(...lines);
+  box.hidden = false;
+  // Beside the pointer, kept on the screen.
+  const w = box.offsetWidth, h = box.offsetHeight;
+  box.style.left = `${Math.max(4, Math.min(innerWidth - w - 4, at.x + 12))}px`;
+  box.style.top = `${Math.max(4, Math.min(innerHeight - h - 4, at.y + 12))}px`;
 }

@@ -115,4 +115,7 @@ export function drawLog(el, state, scopes, fmt) {
     li.title = `${a.fired_at}${a.resolved_at ? ' → ' + a.resolved_at : ''}`;
     return li;
   }));
+  // A line the card cuts in half is not shown at all.
+  const bottom = el.getBoundingClientRect().bottom;
+  for (const li of el.children) li.style.visibility = li.getBoundingClientRect().bottom > bottom + 0.5 ? 'hidden' : '';
 }

@@ -324,6 +324,13 @@ async fn notes_are_added_on_the_screen_and_marked_on_its_charts() {
         "the deleted note gone",
     )
     .await;
+    // The hover box over it follows: nothing under the pointer now.
+    b.wait_for(
+        "document.getElementById('marker-tip').hidden",
+        5,
+        "the hover box of the deleted note gone",
+    )
+    .await;
 
     let bad = b.eval(GEOMETRY).await;
     assert_eq!(bad, json!([]), "page 1's geometry with the box");
