@@ -263,9 +263,9 @@ async fn frame_with(ws: &mut Ws, field: &str, id: &str) -> Value {
             .expect("frame");
         if let Message::Text(t) = msg {
             let f: Value = serde_json::from_str(&t).expect("json");
-            if f.get(field)
-                .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-            {
+            let holds = |v: &Value| v == id || v["id"] == id;
+            let list = f.get(field).and_then(Value::as_array);
+            if list.is_some_and(|a| a.iter().any(holds)) {
                 return f;
             }
         }
