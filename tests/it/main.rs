@@ -39,6 +39,7 @@ mod memory;
 mod metrics;
 mod nats;
 mod nats_harness;
+mod notes;
 mod process;
 mod props;
 mod replay;
