@@ -12,6 +12,8 @@ use std::ops::Range;
 
 use xxhash_rust::xxh3::{xxh3_128, xxh3_128_with_seed};
 
+use crate::note::{NoteBody, NoteId};
+
 /// What an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -22,6 +24,12 @@ pub enum Kind {
     Traffic,
     /// Promotion cost as an ad platform reports it.
     Spend,
+    /// A war-room log note (docs/api.md, War-room log (notes)): posted to
+    /// `/api/v1/notes`, never to `/api/v1/events`. Its id is in `key`, its
+    /// text, scope and author in `note`.
+    Note,
+    /// The deletion of the note whose id is in `key`.
+    NoteDeleted,
 }
 
 impl Kind {
@@ -32,12 +40,20 @@ impl Kind {
             Kind::Stock => "stock",
             Kind::Traffic => "traffic",
             Kind::Spend => "spend",
+            Kind::Note => "note",
+            Kind::NoteDeleted => "note_deleted",
         }
     }
 
-    /// Whether the kind carries an `id` (idempotency key): all but stock.
+    /// Whether the kind carries an `id` (idempotency key): all but stock
+    /// and the notes (whose `key` is the note's id, fresh on every post).
     pub fn is_keyed(self) -> bool {
-        self != Kind::Stock
+        !matches!(self, Kind::Stock | Kind::Note | Kind::NoteDeleted)
+    }
+
+    /// Whether the kind is a war-room log entry rather than sales.
+    pub fn is_note(self) -> bool {
+        matches!(self, Kind::Note | Kind::NoteDeleted)
     }
 
     /// Whether the kind carries line items: orders and refunds.
@@ -86,6 +102,8 @@ pub struct Event<'a> {
     pub page_views: u64,
     /// Spend: the cost in minor units.
     pub amount: i64,
+    /// Note: its text, scope and author (one pointer; `None` elsewhere).
+    pub note: Option<Box<NoteBody>>,
 }
 
 impl<'a> Event<'a> {
@@ -117,7 +135,26 @@ impl<'a> Event<'a> {
             visitors: 0,
             page_views: 0,
             amount: 0,
+            note: None,
         }
+    }
+
+    /// A note posted at `ts_ms` with id `id`.
+    pub fn note(id: NoteId, ts_ms: i64, body: NoteBody) -> Event<'a> {
+        Event {
+            note: Some(Box::new(body)),
+            ..Event::bare(Kind::Note, u128::from(id.0), ts_ms)
+        }
+    }
+
+    /// The deletion of note `id`, at `ts_ms`.
+    pub fn note_deleted(id: NoteId, ts_ms: i64) -> Event<'a> {
+        Event::bare(Kind::NoteDeleted, u128::from(id.0), ts_ms)
+    }
+
+    /// A note event's id (its `key`).
+    pub fn note_id(&self) -> NoteId {
+        NoteId(self.key as u64)
     }
 }
 

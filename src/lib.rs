@@ -14,8 +14,9 @@
 //! - `cli` — the commands → config and options → an `App`.
 //! - `config` — the sale's TOML and CSV catalogs, validated with file:line
 //!   errors; secrets redacted in `Debug`.
-//! - `money`, `event`, `clock` — the language between the edge and the
-//!   engine: exact minor units (and their labels), validated events, "now".
+//! - `money`, `event`, `note`, `clock` — the language between the edge and
+//!   the engine: exact minor units (and their labels), validated events,
+//!   the war-room log's notes, "now".
 //! - `ingest` — request bodies (NDJSON, arrays, objects) → events, per the
 //!   event rules (docs/api.md, Events).
 //! - `storage` — the `Log` seam behind ingest, the write-ahead log,
@@ -49,6 +50,7 @@ pub mod ingest;
 pub mod live;
 pub mod metrics;
 pub mod money;
+pub mod note;
 pub mod screens;
 pub mod server;
 pub mod shutdown;

@@ -3,7 +3,9 @@
 // Query: ?store=ID or ?channel=ID (a store manager's view, both pages),
 // ?lang=zh|en, ?token=… (passed to the socket), ?servers=http://a:8080,…
 // (cluster nodes to move to when this one is gone; else hello's list),
-// ?rotate=N / ?page=1|2 (the pages, see pages.js).
+// ?rotate=N / ?page=1|2 (the pages, see pages.js). The war-room log (notes
+// and alerts) is the feed and the charts' markers (notes.js, markers.js);
+// an admin's `?token=` also gets the box to add a note (notebox.js).
 // Keys: f = full screen; ←/→, 1/2, r: the pages.
 
 import { Format } from './format.js';
@@ -12,6 +14,8 @@ import { SERIES_S, HELD_MOVE_MS, emptyFigures, showSnapshot, showTick } from './
 import { setupPages } from './pages.js';
 import { drawEfficiency } from './efficiency.js';
 import { drawRegions, loadDivisions } from './regions.js';
+import { mergeNotes, logItems, drawLog, viewScopes } from './notes.js';
+import { setupNoteBox } from './notebox.js';
 
 /**
  * @typedef {{gmv:number, orders:number, units:number}} Window
@@ -34,7 +38,7 @@ import { drawRegions, loadDivisions } from './regions.js';
  *   store_names?:Object<string, string>, stores_left?:string[], channels_left?:string[],
  *   top_skus?:SkuRow[], stock_warnings?:SkuRow[], alerts?:object[],
  *   regions?:[string, number, number, ?number][], campaigns?:import('./figures.js').CampaignRow[],
- *   storage?:Storage, stream?:Stream}} DataFrame
+ *   storage?:Storage, stream?:Stream, notes?:import('./notes.js').Note[], notes_deleted?:string[]}} DataFrame
  *   Ratios carry 4 significant digits. In a snapshot `channels` and `stores` are full rows; in a tick
  *   channels are deltas (no name unless first seen, no targets or windows) and stores are StoreCells.
  * @typedef {{ok:boolean, unstored?:number, reason?:('write_failed'|'disk_full')}} Storage
@@ -45,6 +49,7 @@ import { drawRegions, loadDivisions } from './regions.js';
 
 const params = new URLSearchParams(location.search);
 const view = { store: params.get('store'), channel: params.get('channel'), token: params.get('token') };
+const scopes = viewScopes(view);
 const fmt = new Format(params.get('lang') || 'zh', 'CNY');
 const $ = (id) => document.getElementById(id);
 
@@ -55,6 +60,7 @@ const state = {
   // `everyMs`: how often the newest frame said its topic is published now
   // (the server lowers it while screens cannot keep up).
   sale: null, plan: [[0, 0], [1, 1]], tickMs: 250, everyMs: 250, alerts: [],
+  /** @type {Map<string, import('./notes.js').Note>} the war-room log's notes, by id */ notes: new Map(),
   ...emptyFigures(),
   lastFrame: 0, clockOffset: 0, haveSnapshot: false, shownGmv: 0,
   storePage: 0, pageTurned: 0, dirty: true,
@@ -182,6 +188,7 @@ function onFrame(f) {
     useServers(f.servers);
   } else if (f.type === 'snapshot') {
     mergeAlerts(f.alerts);
+    mergeNotes(state, f);
     showSnapshot(state, f, minuteIndex);
     state.haveSnapshot = true;
     attempt = 0;
@@ -190,6 +197,7 @@ function onFrame(f) {
     // A catch-up frame is a tick like any other (its `seq` may jump).
     if (f.every_ms) state.everyMs = f.every_ms;
     mergeAlerts(f.alerts);
+    mergeNotes(state, f);
     showTick(state, f, minuteIndex);
   } else if (f.type === 'alert' && f.event === 'digest') {
     // More alerts in one second than a feed can show: one line for the rest.
@@ -353,15 +361,21 @@ function drawCharts() {
     lines.push({ points: base, color: '#8a97ad', dash: [2, 4] });
   }
   lines.push({ points: actual, color: '#ffcc4d', width: 3, fill: true });
+  // The log's notes and alerts, in each chart's x units (minutes since the
+  // start; bars of the last hour).
+  const log = logItems(state, scopes, fmt);
+  const sinceStart = (ms) => (ms - starts) / 60000;
   // The smallest money axis: 100 in major units (¥100, $100), so a quiet
   // hour shows ¥0 … ¥100, not ¥0.01 four times.
   const moneyFloor = 100 * fmt.scale;
-  lineChart($('chart-cum'), lines, { xMin: 0, xMax: nowMin, yMax: moneyFloor, yFormat: (v) => fmt.money(v), labels: [[0, hhmm(starts)], [1, hhmm(starts + nowMin * 60000)]] });
+  lineChart($('chart-cum'), lines, { xMin: 0, xMax: nowMin, yMax: moneyFloor, yFormat: (v) => fmt.money(v), labels: [[0, hhmm(starts)], [1, hhmm(starts + nowMin * 60000)]],
+    markers: log.map((i) => ({ ...i, x: sinceStart(i.ts) })) });
 
   const current = Math.floor(Math.min(total - 1, Math.max(0, share * total)));
   const perMinute = [];
   for (let m = current - 59; m <= current; m++) perMinute.push(m >= 0 ? state.timeline[m]?.gmv ?? 0 : 0);
-  barChart($('chart-min'), perMinute, { color: '#ffcc4d', yMax: moneyFloor, yFormat: (v) => fmt.money(v), labels: [[0, '-60m'], [0.5, '-30m'], [1, fmt.lang === 'zh' ? '现在' : 'now']] });
+  barChart($('chart-min'), perMinute, { color: '#ffcc4d', yMax: moneyFloor, yFormat: (v) => fmt.money(v), labels: [[0, '-60m'], [0.5, '-30m'], [1, fmt.lang === 'zh' ? '现在' : 'now']],
+    markers: log.map((i) => ({ ...i, x: sinceStart(i.ts) - (current - 59) })) });
 
   const nowS = Math.floor((Date.now() + state.clockOffset) / 1000);
   const rate = [];
@@ -424,18 +438,7 @@ function drawLists(nowMs) {
     return li;
   }));
 
-  const alerts = $('alerts');
-  if (state.alerts.length === 0) alerts.innerHTML = `<li class="empty">${fmt.word('no_alerts')}</li>`;
-  else alerts.replaceChildren(...state.alerts.slice(0, 20).map((a) => {
-    const li = document.createElement('li');
-    li.className = `alert ${a.severity} ${a.status}`;
-    li.dataset.id = String(a.id);
-    li.innerHTML = '<span class="tag"></span><span class="name"></span>';
-    li.querySelector('.tag').textContent = a.status === 'resolved' ? '✓' : a.title;
-    li.querySelector('.name').textContent = a.summary;
-    li.title = `${a.fired_at}${a.resolved_at ? ' → ' + a.resolved_at : ''}`;
-    return li;
-  }));
+  drawLog($('alerts'), state, scopes, fmt);
 }
 
 /** The red banner across the top while figures shown are not yet stored. */
@@ -511,13 +514,20 @@ document.documentElement.lang = fmt.lang;
 for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = fmt.word(el.dataset.i18n);
 window.warroom.showPage = setupPages(params, (k) => fmt.word(k));
 loadDivisions(view.token, () => { state.dirty = true; });
+setupNoteBox(view, () => state.server ?? location.origin, fmt);
 
 document.addEventListener('keydown', (e) => {
+  if (typing(e)) return;
   if (e.key === 'f' || e.key === 'F') {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen?.();
   }
 });
+
+/** A key typed into the note box is text, not a command. */
+function typing(e) {
+  return e.target instanceof Element && Boolean(e.target.closest('input, textarea, select'));
+}
 
 let idleTimer = 0;
 function awake() {

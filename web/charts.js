@@ -1,6 +1,10 @@
 // Canvas charts drawn by hand: a line chart (cumulative GMV against plan,
 // orders per second) and a bar chart (GMV per minute). Each call redraws
 // the whole canvas at the device's pixel ratio; no library, no state.
+// `opt.markers` (the war-room log, markers.js) are drawn over the series,
+// each at its x in the chart's own units.
+
+import { drawMarkers } from './markers.js';
 
 const COLORS = { grid: '#243045', text: '#8a97ad' };
 
@@ -52,7 +56,8 @@ function xLabels(ctx, plot, font, labels) {
 /**
  * @param {HTMLCanvasElement} canvas
  * @param {{points: [number, number][], color: string, width?: number, dash?: number[], fill?: boolean}[]} lines
- * @param {{xMin: number, xMax: number, yMax?: number, yFormat: (v: number) => string, labels: [number, string][]}} opt
+ * @param {{xMin: number, xMax: number, yMax?: number, yFormat: (v: number) => string, labels: [number, string][],
+ *   markers?: import('./markers.js').Placed[]}} opt
  *   `yMax` is the smallest axis maximum (see `barChart`).
  */
 export function lineChart(canvas, lines, opt) {
@@ -85,14 +90,18 @@ export function lineChart(canvas, lines, opt) {
     }
   }
   ctx.setLineDash([]);
+  if (opt.markers) drawMarkers(canvas, ctx, plot, px, font, opt.markers);
 }
 
 /**
  * @param {HTMLCanvasElement} canvas
  * @param {number[]} values one bar each, oldest first
- * @param {{color: string, yMax?: number, yFormat: (v: number) => string, labels: [number, string][]}} opt
+ * @param {{color: string, yMax?: number, yFormat: (v: number) => string, labels: [number, string][],
+ *   markers?: import('./markers.js').Placed[]}} opt
  *   `yMax` is the smallest axis maximum: an empty or flat-at-zero series
  *   then gets a readable axis (¥0 … ¥100) instead of fractions of a cent.
+ *   A marker's x is in bars: 0 the first bar's left edge, 2.5 the middle
+ *   of the third.
  */
 export function barChart(canvas, values, opt) {
   const { ctx, w, h, font } = prepare(canvas);
@@ -106,6 +115,7 @@ export function barChart(canvas, values, opt) {
     const bh = (v / yMax) * plot.h;
     ctx.fillRect(plot.x + i * bw + bw * 0.1, plot.y + plot.h - bh, Math.max(1, bw * 0.8), bh);
   });
+  if (opt.markers) drawMarkers(canvas, ctx, plot, (x) => plot.x + x * bw, font, opt.markers);
 }
 
 /** A round axis maximum at or above `v`. */

@@ -26,6 +26,8 @@ const WORDS = {
     budget_used: '预算已用', region_map: '地区分布（按成交额）', top_regions: '地区排行',
     other_regions: '其他地区', share: '占比', region: '地区', no_spend: '暂无推广花费',
     campaigns_by_channel: '推广活动按渠道统计，门店视图不含',
+    log: '告警与备注', note: '备注', no_log: '暂无告警或备注', note_placeholder: '添加备注：如“00:12 支付网关变慢，已切备用”',
+    note_author: '署名（可选）', note_add: '添加备注', note_failed: '备注未能提交',
   },
   en: {
     gmv: 'GMV', net_gmv: 'Net GMV', orders: 'Orders', buyers: 'Buyers', aov: 'AOV',
@@ -50,6 +52,8 @@ const WORDS = {
     budget_used: 'Budget used', region_map: 'Sales by region (GMV)', top_regions: 'Top regions',
     other_regions: 'Other regions', share: 'Share', region: 'Region', no_spend: 'No spend yet',
     campaigns_by_channel: 'Campaigns are counted per channel, not per store',
+    log: 'Alerts & notes', note: 'note', no_log: 'No alerts or notes', note_placeholder: 'Add a note, e.g. "00:12 payment gateway slow, switched to backup"',
+    note_author: 'Author (optional)', note_add: 'Add note', note_failed: 'The note was not posted',
   },
 };
 

@@ -46,7 +46,9 @@ export function setupPages(params, word) {
   }
   function start(every = seconds) {
     stop();
-    if (every > 0) timer = setInterval(() => show(current + 1), every * 1000);
+    // The page is not turned under someone typing a note.
+    const turn = () => { if (!document.activeElement?.closest?.('form')) show(current + 1); };
+    if (every > 0) timer = setInterval(turn, every * 1000);
     document.body.dataset.rotate = String(timer ? every : 0);
   }
   function stop() {
@@ -57,6 +59,8 @@ export function setupPages(params, word) {
 
   document.addEventListener('keydown', (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    // Typed into the note box: text, not a page turn.
+    if (e.target instanceof Element && e.target.closest('input, textarea, select')) return;
     const moves = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 };
     if (e.key in moves) { stop(); show(current + moves[e.key]); }
     else if (/^[1-9]$/.test(e.key) && Number(e.key) <= PAGES.length) { stop(); show(Number(e.key) - 1); }

@@ -13,7 +13,7 @@
 //! together behind the cloneable [`Alerts`]. In cluster mode `cluster`
 //! joins the alert lease and starts the `keeper`, which follows the alert
 //! journal (`entry`) on every node; only the lease holder decides and
-//! delivers.
+//! delivers. `log` turns the book's history into war-room log entries.
 
 mod book;
 mod cluster;
@@ -25,6 +25,7 @@ mod entry;
 mod handle;
 mod hooks;
 mod keeper;
+mod log;
 mod metrics;
 mod record;
 mod rules;
@@ -37,6 +38,7 @@ pub use delivery::{Delivery, DeliveryKind, DeliveryResult};
 pub use entry::{Entry, Outbox};
 pub use handle::{Alerts, FILE, load_book};
 pub use hooks::{Msg, Outcome, Outgoing, classify, dingtalk_sign, feishu_sign, limits, payload};
+pub use log::log_entries;
 pub use record::{AlertRecord, AlertScope, Notice, NoticeKind, Severity, Status};
 pub use rules::{Condition, evaluate};
 pub use screen::{RuleCount, SCREEN_ALERTS_PER_EVAL, ScreenNotice, screen_notices};

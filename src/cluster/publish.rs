@@ -337,10 +337,17 @@ impl StreamLog {
 /// format 3 knew (orders and refunds without region or campaign, stock),
 /// whose bytes are the same in both, so a node not yet upgraded goes on
 /// applying it during a rolling upgrade (docs/operations.md, Upgrades in a
-/// cluster); else [`FORMAT`].
+/// cluster); else [`FORMAT`] — also for notes (kinds 5 and 6 of
+/// `storage::format::batch`), which first appear in it: a node too old to
+/// know them halts on the header by name, never on a record it takes for
+/// damage.
 fn record_format(batch: &Batch<'_>) -> u32 {
     let new = batch.events.iter().any(|e| {
-        matches!(e.kind, Kind::Traffic | Kind::Spend) || e.region.is_some() || e.campaign.is_some()
+        matches!(
+            e.kind,
+            Kind::Traffic | Kind::Spend | Kind::Note | Kind::NoteDeleted
+        ) || e.region.is_some()
+            || e.campaign.is_some()
     });
     if new { FORMAT } else { 3 }
 }
@@ -394,6 +401,8 @@ mod tests {
         };
         assert_eq!(with(Event::bare(Kind::Traffic, 2, 0)), 4);
         assert_eq!(with(Event::bare(Kind::Spend, 3, 0)), 4);
+        let id = crate::note::NoteId(9);
+        assert_eq!(with(Event::note_deleted(id, 0)), FORMAT);
         let mut order = Event::bare(Kind::Order, 4, 0);
         order.region = Some("31".into());
         assert_eq!(with(order.clone()), 4);

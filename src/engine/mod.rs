@@ -6,7 +6,8 @@
 //! and campaign rows), `scope` (totals, windows, timeline), `reach`
 //! (traffic and spend), `timeline` (per-minute chunks), `ring`
 //! (time-bucket rings), `sharded` (the
-//! big hash sets, split so none stalls ingest when it grows).
+//! big hash sets, split so none stalls ingest when it grows), `notes` (the
+//! war-room log's notes).
 
 mod admit;
 mod efficiency;
@@ -14,6 +15,7 @@ mod entity;
 mod handle;
 mod keys;
 mod metrics;
+mod notes;
 mod reach;
 mod ring;
 mod scope;
@@ -24,6 +26,7 @@ mod timeline;
 pub use admit::{Caps, Refused};
 pub use entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 pub use handle::Engine;
+pub use notes::{Note, Notes};
 pub use reach::{Reach, ReachMinute};
 pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};

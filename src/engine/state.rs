@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use super::admit::{Caps, HOME, Refused, Resolved, UNKNOWN};
 use super::entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 use super::keys::Keys;
+use super::notes::Notes;
 use super::ring::{Ring, Wv};
 use super::scope::{Scope, TENS};
 use super::sharded::{ShardedMap, ShardedSet};
@@ -111,6 +112,8 @@ pub struct State {
     pub refund_tens: Ring<Wv, TENS>,
     /// Server time of the last batch that applied anything.
     pub last_apply_ms: Option<i64>,
+    /// The war-room log's notes (not events: they count in no figure).
+    pub notes: Notes,
     /// Scratch: which events of the batch being applied are not duplicates.
     pub(crate) fresh: Vec<bool>,
     /// Scratch: each event's buyer index, or `NO_BUYER`.
@@ -377,6 +380,7 @@ impl State {
             });
         }
         let events = batch.events.iter().zip(&fresh).zip(&buyer_of);
+        let mut notes = 0;
         for (i, ((e, &is_fresh), &buyer)) in events.enumerate() {
             if !is_fresh {
                 out.duplicates += usize::from(!res.is_refused(i));
@@ -397,13 +401,20 @@ impl State {
                 Kind::Stock => self.stock(e, res.first[i]),
                 Kind::Traffic => self.traffic(e, at, res.page[i], sale),
                 Kind::Spend => self.spend(e, at, res.campaign[i], sale),
+                Kind::Note | Kind::NoteDeleted => {
+                    // Logged like an event, counted in no figure.
+                    self.notes.apply(e);
+                    out.accepted += 1;
+                    notes += 1;
+                    continue;
+                }
             }
             out.accepted += 1;
             self.last_event_ms = Some(self.last_event_ms.map_or(e.ts_ms, |t| t.max(e.ts_ms)));
         }
-        self.events_applied += out.accepted as u64;
+        self.events_applied += (out.accepted - notes) as u64;
         self.duplicates += out.duplicates as u64;
-        if out.accepted > 0 {
+        if out.accepted > notes {
             self.last_apply_ms = Some(now_ms);
         }
         self.fresh = fresh;

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::engine::State;
 use crate::money::Currency;
 use crate::views::{
-    self, ChannelRow, RowSort, SkuRow, SkuSort, StoreRow, Summary, TimelineRow, fmt_time,
+    self, ChannelRow, NoteEntry, RowSort, SkuRow, SkuSort, StoreRow, Summary, TimelineRow, fmt_time,
 };
 
 /// A threshold and when the sale's cumulative GMV first reached it (to the
@@ -46,6 +46,8 @@ pub struct Facts {
     pub peak_minute: Option<TimelineRow>,
     pub sold_out: Vec<SoldOut>,
     pub alerts: Vec<crate::alerts::AlertRecord>,
+    /// The war-room log: notes and alert fires and resolves, by time.
+    pub notes: Vec<NoteEntry>,
     /// Every region by GMV, every campaign by spend (money in minor units).
     pub regions: Vec<RegionRow>,
     pub campaigns: Vec<CampaignRow>,
@@ -115,6 +117,12 @@ impl Facts {
             stores: views::store_rows(st, now_ms, RowSort::Gmv, usize::MAX),
             skus: views::sku_rows(st, now_ms, SkuSort::Gmv, usize::MAX),
             sold_out: sold_out.into_iter().map(|(_, s)| s).collect(),
+            notes: views::merge_log(
+                views::note_entries(st, sale.timezone),
+                crate::alerts::log_entries(&alerts, sale.timezone),
+                None,
+                None,
+            ),
             alerts,
             currency: sale.currency.clone(),
             summary,

@@ -3,7 +3,7 @@
 //!
 //! `facts` copies everything the pack shows out of the engine in one read;
 //! the rest are pure functions of those facts: `table` (CSV for Excel: UTF-8
-//! with BOM, amounts in major units), `charts` (SVG and PNG with plotters;
+//! with BOM, amounts in major units; `table_notes` the war-room log), `charts` (SVG and PNG with plotters;
 //! PNG text needs a CJK font found at run time), `report` (one
 //! self-contained HTML file) and `pack` (the file set, as a folder or a zip,
 //! and the periodic `snapshot.json`).
@@ -16,6 +16,7 @@ mod report;
 mod report_reach;
 mod spend_chart;
 mod table;
+mod table_notes;
 mod table_reach;
 mod tile_map;
 

@@ -9,6 +9,7 @@ use super::charts;
 use super::facts::Facts;
 use super::report;
 use super::table;
+use super::table_notes;
 use super::table_reach;
 use crate::alerts::{AlertRecord, Alerts};
 use crate::engine::Engine;
@@ -39,6 +40,7 @@ pub fn build(engine: &Engine, alerts: Vec<AlertRecord>) -> Pack {
         ("regions.csv".into(), table_reach::regions(&facts)),
         ("campaigns.csv".into(), table_reach::campaigns(&facts)),
         ("alerts.csv".into(), table::alerts(&facts)),
+        ("notes.csv".into(), table_notes::notes(&facts)),
     ];
     for c in &charts {
         files.push((format!("{}.svg", c.name), c.svg.clone().into_bytes()));

@@ -22,7 +22,8 @@ use super::error::AppError;
 use super::router::AppState;
 use crate::config::AuthConfig;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Ingest,
     View,
@@ -158,6 +159,40 @@ fn check(auth: &AuthConfig, req: &Request, access: Access) -> Result<(), AppErro
     Err(AppError::Forbidden(format!("this token may not {what}")))
 }
 
+/// The strongest role a known token holds (admin, else view, else ingest).
+fn role_of(auth: &AuthConfig, token: &str) -> Option<Role> {
+    let (admin, view, ingest) = (
+        listed(token, &auth.admin),
+        listed(token, &auth.view),
+        listed(token, &auth.ingest),
+    );
+    match (admin, view, ingest) {
+        (true, _, _) => Some(Role::Admin),
+        (_, true, _) => Some(Role::View),
+        (_, _, true) => Some(Role::Ingest),
+        _ => None,
+    }
+}
+
+/// `GET /api/v1/whoami` (docs/api.md, Auth → Who am I): the role of the
+/// bearer token, so the screen shows its "add note" box to an admin
+/// without trusting anything in its own URL. Open to any listed token;
+/// without `[auth]` everyone may do everything: `admin`, `auth: false`.
+pub async fn whoami(State(app): State<AppState>, req: Request) -> Response {
+    let cfg = app.engine().config();
+    let Some(auth) = cfg.auth.as_ref() else {
+        return axum::Json(serde_json::json!({"role": Role::Admin, "auth": false})).into_response();
+    };
+    let Some(token) = token(&req, false) else {
+        let e = AppError::Unauthorized("a token is required: Authorization: Bearer <token>".into());
+        return e.into_response();
+    };
+    match role_of(auth, &token) {
+        Some(role) => axum::Json(serde_json::json!({"role": role, "auth": true})).into_response(),
+        None => AppError::Unauthorized("the token is not valid".into()).into_response(),
+    }
+}
+
 /// A route's guard: runs only for the methods the route has (it is a
 /// method router's `route_layer`), so a wrong method is a 405 first.
 pub async fn require(
@@ -282,5 +317,20 @@ mod tests {
         assert!(!same("abcdefgh", "abcdefghi"));
         assert!(listed("b", &["a".into(), "b".into()]));
         assert_eq!(percent_decode("a%2Bb%3D"), "a+b=");
+    }
+
+    #[test]
+    fn the_strongest_role_wins() {
+        let auth = AuthConfig {
+            ingest: vec!["ingest-1".into(), "both-12".into()],
+            view: vec!["view-123".into(), "both-12".into()],
+            admin: vec!["admin-12".into()],
+            allowed_origins: vec![],
+        };
+        assert_eq!(role_of(&auth, "admin-12"), Some(Role::Admin));
+        assert_eq!(role_of(&auth, "view-123"), Some(Role::View));
+        assert_eq!(role_of(&auth, "ingest-1"), Some(Role::Ingest));
+        assert_eq!(role_of(&auth, "both-12"), Some(Role::View));
+        assert_eq!(role_of(&auth, "nobody-1"), None);
     }
 }

@@ -21,6 +21,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with what is held (a full war-room log): 409.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -64,6 +67,7 @@ impl IntoResponse for AppError {
         let status = match &self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::Unauthorized(_) => {

@@ -6,7 +6,7 @@
 //! timeline), `live` (the screens' WebSocket:
 //! its loop; `upgrade` its handshake, `extensions` the compression
 //! offers, `socket` the sends), `alerts` (alerts and
-//! silences), `export` (the review pack), `ops` (health, readiness,
+//! silences), `notes` (the war-room log), `export` (the review pack), `ops` (health, readiness,
 //! metrics), `web` (the embedded screen). `auth` checks roles, `host`
 //! judges the `Host` header and origins; `error` maps failures to statuses
 //! with a JSON reason.
@@ -20,6 +20,7 @@ mod export;
 mod extensions;
 mod host;
 mod live;
+mod notes;
 mod ops;
 mod router;
 mod screen_io;

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use super::auth::Access;
 use super::web::{self, WebAssets};
-use super::{alerts, auth, cluster, error, events, export, live, ops, views};
+use super::{alerts, auth, cluster, error, events, export, live, notes, ops, views};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route(
             "/api/v1/events",
-            post(events::post_events).route_layer(ingest),
+            post(events::post_events).route_layer(ingest.clone()),
         )
         .route(
             "/api/v1/summary",
@@ -114,6 +114,16 @@ pub fn router(state: AppState) -> Router {
             get(alerts::alerts).route_layer(view.clone()),
         )
         .route(
+            "/api/v1/notes",
+            get(notes::list)
+                .route_layer(view.clone())
+                .merge(post(notes::post).route_layer(ingest)),
+        )
+        .route(
+            "/api/v1/notes/{id}",
+            delete(notes::delete).route_layer(admin.clone()),
+        )
+        .route(
             "/api/v1/silences",
             get(alerts::silences)
                 .route_layer(view.clone())
@@ -123,6 +133,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cluster",
             get(cluster::cluster).route_layer(view.clone()),
         )
+        .route("/api/v1/whoami", get(auth::whoami))
         .route("/metrics", get(ops::metrics).route_layer(view))
         .route("/api/v1/live", get(live::live).route_layer(screen.clone()))
         .route("/", get(web::index).route_layer(screen))

@@ -48,6 +48,21 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../web/format.js"),
     ),
     (
+        "markers.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/markers.js"),
+    ),
+    (
+        "notebox.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/notebox.js"),
+    ),
+    (
+        "notes.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/notes.js"),
+    ),
+    (
         "pages.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/pages.js"),

@@ -5,11 +5,15 @@
 //! rules (docs/api.md, Events), logging and the reply are the same for all of them. Parsing and
 //! record encoding run on the caller's thread without any lock; only apply
 //! and the log append happen under the engine lock, and the reply waits
-//! (outside it) until the log is as durable as `fsync` promises.
+//! (outside it) until the log is as durable as `fsync` promises. The
+//! war-room log's notes take the same path from a batch the server built
+//! (`direct`, `note`).
 
 mod body;
+mod direct;
 mod encoding;
 mod field;
+mod note;
 mod raw;
 mod validate;
 
@@ -18,6 +22,7 @@ use std::sync::{Arc, OnceLock};
 
 pub use body::{BodyError, LineError, MAX_LISTED_ERRORS, Parsed, line_texts, parse};
 pub use encoding::{Encoding, EncodingError};
+pub use note::parse_note;
 pub use validate::{MAX_FUTURE_MS, Rules};
 
 use crate::cluster::{Outcome, StreamLog};

@@ -69,6 +69,11 @@ pub fn validate<'a>(
         Some(Scalar::Str(s)) if s == "stock" => Kind::Stock,
         Some(Scalar::Str(s)) if s == "traffic" => Kind::Traffic,
         Some(Scalar::Str(s)) if s == "spend" => Kind::Spend,
+        Some(Scalar::Str(s)) if s == "note" => {
+            return Err(format!(
+                "type: must be {KINDS_QUOTED} (notes are posted to /api/v1/notes)"
+            ));
+        }
         None | Some(Scalar::Null) => return Err(format!("type: required ({KINDS})")),
         Some(_) => return Err(format!("type: must be {KINDS_QUOTED}")),
     };
@@ -313,7 +318,7 @@ fn optional_id<'a>(v: Option<Scalar<'a>>, field: &str) -> Result<Option<Cow<'a, 
     }
 }
 
-fn timestamp(v: Option<&Scalar<'_>>, now_ms: i64) -> Result<i64, String> {
+pub(super) fn timestamp(v: Option<&Scalar<'_>>, now_ms: i64) -> Result<i64, String> {
     let ts = match present(v) {
         None => return Ok(now_ms),
         Some(Scalar::Int(ms)) if *ms >= MIN_PLAUSIBLE_MS => *ms,

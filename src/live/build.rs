@@ -117,6 +117,7 @@ pub fn snapshot(
         campaigns: rows.campaigns,
         // The hub's: it reads the log, the engine's state does not know.
         storage: None,
+        notes: views::newest_notes(st, cfg.sale.timezone, super::notes::SNAPSHOT_NOTES),
     }
 }
 
@@ -206,6 +207,8 @@ pub fn tick(
         }),
         storage: v.storage.since(since),
         alerts: None,
+        notes: v.notes.added(st, cfg.sale.timezone, since),
+        notes_deleted: v.notes.deleted(since),
     }
 }
 

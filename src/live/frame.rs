@@ -24,8 +24,8 @@ use super::stream::StreamNote;
 use crate::alerts::{AlertRecord, NoticeKind, RuleCount, ScreenNotice};
 use crate::config::Rule;
 use crate::views::{
-    CampaignPush, ChannelDelta, ChannelRow, RegionPush, SaleInfo, SkuRow, StoreDeltas, StoreRow,
-    fmt_time, rounded_rows, tick_skus,
+    CampaignPush, ChannelDelta, ChannelRow, NoteEntry, RegionPush, SaleInfo, SkuRow, StoreDeltas,
+    StoreRow, fmt_time, rounded_rows, tick_skus,
 };
 
 /// One per-second point: `[epoch second, orders, gmv]`.
@@ -106,6 +106,9 @@ pub struct Snapshot {
     /// Present only while the log is failing (see `stored`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageNote>,
+    /// The war-room log's notes, oldest first: the newest
+    /// `notes::SNAPSHOT_NOTES` (alerts come as alert frames, not here).
+    pub notes: Vec<NoteEntry>,
 }
 
 /// A topic's frame: absolute totals, and what changed after tick `since`
@@ -154,6 +157,12 @@ pub struct Tick {
     /// frames of the ticks since `since` are no longer all kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<Vec<AlertRecord>>,
+    /// Notes added after `since`, oldest first, and the ids of notes
+    /// deleted after it (each absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<NoteEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes_deleted: Vec<String>,
 }
 
 /// `{"type":"alert","event":"fire"|"repeat"|"resolve",…,"alert":{…}}`.

@@ -15,7 +15,8 @@
 //! covers and sums its figures, `payload` a published frame's bytes and
 //! their compressed copy, `stored` what the screens are told when
 //! figures shown are not yet stored, `stream` (cluster mode) which stream
-//! sequence the figures reflect. The socket that serves one screen is the
+//! sequence the figures reflect, `notes` which notes of the war-room log
+//! each tick added or deleted. The socket that serves one screen is the
 //! HTTP side's (`http::live`).
 
 mod alert_ring;
@@ -28,6 +29,7 @@ mod hub;
 #[cfg(test)]
 mod hub_tests;
 mod metrics;
+mod notes;
 mod payload;
 mod publish;
 mod rate;

@@ -13,6 +13,7 @@
 
 use std::collections::VecDeque;
 
+use super::notes::NoteVersions;
 use super::stored::StorageVersion;
 use crate::engine::{Counters, State};
 use crate::views::{ReachFigures, SkuRow};
@@ -187,6 +188,8 @@ pub struct Versions {
     channels_left: Departures,
     /// (tick, its time in ms) for the last [`TIME_RING`] ticks, oldest first.
     times: VecDeque<(u64, i64)>,
+    /// The ticks the war-room log's notes were added and deleted at.
+    pub(super) notes: NoteVersions,
 }
 
 fn track(rows: &mut Vec<Row>, now: impl Iterator<Item = Figures>, seq: u64) {
@@ -266,6 +269,7 @@ impl Versions {
         self.stores_left.record(&mut self.stores, &old_stores, seq);
         self.channels_left
             .record(&mut self.channels, &old_channels, seq);
+        self.notes.update(st, seq);
         if self.times.len() >= TIME_RING {
             self.times.pop_front();
         }

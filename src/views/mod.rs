@@ -7,11 +7,13 @@
 //! pace, projection, sell-out ETA) are computed here, once, for everyone.
 //! `pushed` has the compact rows a live tick sends and `rounding` the
 //! ratios as live frames carry them (4 significant digits); the API and
-//! the export serialise the same figures exact.
+//! the export serialise the same figures exact. `notes` is the war-room
+//! log's rows.
 
 mod campaigns;
 mod efficiency;
 mod figures;
+mod notes;
 mod pushed;
 mod regions;
 mod rounding;
@@ -23,6 +25,7 @@ mod timeline;
 pub use campaigns::{CampaignPush, CampaignRow, campaign_budgets, campaign_row, campaign_rows};
 pub use efficiency::{BudgetFigures, Efficiency, ReachFigures, channel_budget};
 pub use figures::{completion, pace, projected_gmv};
+pub use notes::{NoteEntry, NoteKind, merge as merge_log, newest_notes, note_entries};
 pub use pushed::{
     ChannelDelta, ChannelEfficiency, StoreDelta, StoreDeltas, channel_delta, store_delta, tick_skus,
 };

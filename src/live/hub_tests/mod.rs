@@ -4,6 +4,7 @@
 //! slows down and recovers; the build budget defers topics, oldest first.
 
 mod breakdown;
+mod notes;
 mod screen;
 
 use std::sync::atomic::Ordering::Relaxed;

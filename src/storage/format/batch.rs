@@ -17,17 +17,23 @@
 //!                 visitors varint | page_views varint       (log format 4)
 //!   spend:        key 16 bytes | store str | [channel str] | [campaign str] |
 //!                 amount varint                             (log format 4)
+//!   note:         id 8 bytes | scope str | text str | [author str]
+//!   note_deleted: id 8 bytes                                (notes, see below)
 //! str = varint length + UTF-8 bytes; an empty store or sku: none named
 //! ```
 //!
 //! Format 4 only added kinds (3 traffic, 4 spend) and flags (region,
-//! campaign): every record of formats 1–3 decodes as it did. A kind byte
-//! above 4 is a decode error (damage, or a newer format's record in a
+//! campaign): every record of formats 1–3 decodes as it did. The war-room
+//! log added kinds 5 (a note) and 6 (a note's deletion) and the flag
+//! `HAS_AUTHOR`; a record holding them is published under the format that
+//! first holds them (`cluster::publish`, `record_format`). A kind byte
+//! above 6 is a decode error (damage, or a newer format's record in a
 //! segment whose marker was lost).
 
 use std::borrow::Cow;
 
 use crate::event::{Batch, Event, Item, Kind};
+use crate::note::{NoteBody, NoteId, NoteScope};
 
 const HAS_CHANNEL: u8 = 1;
 const HAS_BUYER: u8 = 2;
@@ -35,6 +41,8 @@ const NEW_BUYER: u8 = 4;
 const HAS_COST: u8 = 8;
 const HAS_REGION: u8 = 16;
 const HAS_CAMPAIGN: u8 = 32;
+/// A note names its author.
+const HAS_AUTHOR: u8 = 64;
 
 /// A record that does not decode: the log is damaged at this record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,6 +80,8 @@ pub fn encode(batch: &Batch<'_>, out: &mut Vec<u8>) {
             Kind::Stock => 2,
             Kind::Traffic => 3,
             Kind::Spend => 4,
+            Kind::Note => 5,
+            Kind::NoteDeleted => 6,
         });
         let items = batch.items_of(e);
         let mut flags = 0;
@@ -89,6 +99,9 @@ pub fn encode(batch: &Batch<'_>, out: &mut Vec<u8>) {
         }
         if e.campaign.is_some() {
             flags |= HAS_CAMPAIGN;
+        }
+        if e.note.as_ref().is_some_and(|n| n.author.is_some()) {
+            flags |= HAS_AUTHOR;
         }
         out.push(flags);
         varint(out, zigzag(e.ts_ms));
@@ -113,6 +126,17 @@ pub fn encode(batch: &Batch<'_>, out: &mut Vec<u8>) {
                         string(out, c);
                     }
                     varint(out, e.amount as u64);
+                }
+                continue;
+            }
+            Kind::Note | Kind::NoteDeleted => {
+                out.extend_from_slice(&e.note_id().0.to_le_bytes());
+                if let Some(n) = &e.note {
+                    string(out, &n.scope.to_string());
+                    string(out, &n.text);
+                    if let Some(a) = &n.author {
+                        string(out, a);
+                    }
                 }
                 continue;
             }
@@ -211,10 +235,16 @@ pub fn decode<'a>(buf: &'a [u8], out: &mut Batch<'a>) -> Result<(), DecodeError>
             2 => Kind::Stock,
             3 => Kind::Traffic,
             4 => Kind::Spend,
+            5 => Kind::Note,
+            6 => Kind::NoteDeleted,
             _ => return Err(DecodeError("unknown event kind")),
         };
         let flags = r.byte()?;
         let ts_ms = unzigzag(r.varint()?);
+        if kind.is_note() {
+            out.events.push(note(&mut r, kind, flags, ts_ms)?);
+            continue;
+        }
         if kind == Kind::Stock {
             let sku = r.str()?;
             let level = r.varint()? as i64;
@@ -294,6 +324,36 @@ pub fn decode<'a>(buf: &'a [u8], out: &mut Batch<'a>) -> Result<(), DecodeError>
         return Err(DecodeError("trailing bytes"));
     }
     Ok(())
+}
+
+/// A note or a deletion, after its kind, flags and time. Notes are rare:
+/// their strings are owned (one allocation each), not borrowed.
+fn note<'a>(
+    r: &mut Reader<'_>,
+    kind: Kind,
+    flags: u8,
+    ts_ms: i64,
+) -> Result<Event<'a>, DecodeError> {
+    let mut id = [0u8; 8];
+    id.copy_from_slice(r.bytes(8)?);
+    let id = NoteId(u64::from_le_bytes(id));
+    if kind == Kind::NoteDeleted {
+        return Ok(Event::note_deleted(id, ts_ms));
+    }
+    let scope = NoteScope::parse(&r.str()?).ok_or(DecodeError("bad note scope"))?;
+    let text = r.str()?.into_owned();
+    let author = (flags & HAS_AUTHOR != 0)
+        .then(|| r.str().map(Cow::into_owned))
+        .transpose()?;
+    Ok(Event::note(
+        id,
+        ts_ms,
+        NoteBody {
+            text,
+            scope,
+            author,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -395,6 +455,20 @@ mod tests {
             batch
                 .events
                 .push(Event::stock(ts, "k9".into(), i64::from(bits)));
+            let scope = match bits % 4 {
+                0 => NoteScope::Sale,
+                1 => NoteScope::Channel("tmall".into()),
+                2 => NoteScope::Store("店:1".into()),
+                _ => NoteScope::Sku("k1".into()),
+            };
+            let id = NoteId(u64::MAX - u64::from(bits));
+            let body = NoteBody {
+                text: format!("00:{bits:02} 支付网关慢, switched to backup"),
+                scope,
+                author: on(0).then(|| "值班 ops".to_string()),
+            };
+            batch.events.push(Event::note(id, ts, body));
+            batch.events.push(Event::note_deleted(id, ts + 1));
         }
         let mut buf = Vec::new();
         encode(&batch, &mut buf);
@@ -413,7 +487,7 @@ mod tests {
         encode(&batch, &mut buf);
         decode(&buf, &mut Batch::default()).expect("a stock event");
         assert_eq!(buf[1], 2, "the kind byte follows the count");
-        for kind in [5u8, 6, 0x7f, 0xff] {
+        for kind in [7u8, 8, 0x7f, 0xff] {
             buf[1] = kind;
             assert_eq!(
                 decode(&buf, &mut Batch::default()),

@@ -59,6 +59,7 @@ impl From<State> for StateV2 {
             region_buyers: _,
             channel_regions: _,
             store_regions: _,
+            notes: _,
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
@@ -165,6 +166,7 @@ impl TryFrom<StateV2> for State {
             region_buyers: Default::default(),
             channel_regions: Default::default(),
             store_regions: Default::default(),
+            notes: Default::default(),
             fresh: Vec::new(),
             buyer_of: Vec::new(),
             resolved: Default::default(),

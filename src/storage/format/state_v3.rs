@@ -57,6 +57,7 @@ impl From<State> for StateV3 {
             region_buyers: _,
             channel_regions: _,
             store_regions: _,
+            notes: _,
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
@@ -170,6 +171,7 @@ impl TryFrom<StateV3> for State {
             region_buyers: Default::default(),
             channel_regions: Default::default(),
             store_regions: Default::default(),
+            notes: Default::default(),
             fresh: Vec::new(),
             buyer_of: Vec::new(),
             resolved: Default::default(),

@@ -55,6 +55,7 @@ impl From<State> for StateV4 {
             peak_second,
             refund_tens,
             last_apply_ms,
+            notes,
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
@@ -92,6 +93,7 @@ impl From<State> for StateV4 {
             peak_second,
             refund_tens: refund_tens.into(),
             last_apply_ms,
+            notes: notes.into(),
         }
     }
 }
@@ -132,6 +134,7 @@ impl TryFrom<StateV4> for State {
             peak_second,
             refund_tens,
             last_apply_ms,
+            notes,
         } = v;
         let bad = |what: String| Err(FormatError::Decode(what));
         // The checksum guards the bytes; these guard the indices the apply
@@ -222,6 +225,7 @@ impl TryFrom<StateV4> for State {
             peak_second,
             refund_tens: refund_tens.into(),
             last_apply_ms,
+            notes: notes.try_into()?,
             fresh: Vec::new(),
             buyer_of: Vec::new(),
             resolved: Default::default(),
