@@ -353,6 +353,7 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
         &[
             "alerts",
             "campaigns",
+            "notes",
             "regions",
             "stock_warnings",
             "top_skus",

@@ -74,10 +74,30 @@ fn mixed(cfg: &Config) -> State {
     st
 }
 
+/// The war-room log: two notes (one with an author), a third deleted.
+fn with_notes(mut st: State, cfg: &Config) -> State {
+    let mut notes = crate::event::Batch::default();
+    for (id, author) in [(1u64, Some("值班")), (2, None), (3, None)] {
+        let body = crate::note::NoteBody {
+            text: format!("note {id} 切换备用"),
+            scope: crate::note::NoteScope::Store("s1".into()),
+            author: author.map(str::to_string),
+        };
+        let id = crate::note::NoteId(id);
+        notes.events.push(crate::event::Event::note(id, AT, body));
+    }
+    let gone = crate::note::NoteId(3);
+    notes
+        .events
+        .push(crate::event::Event::note_deleted(gone, AT));
+    st.apply(&notes, &cfg.sale, AT, None);
+    st
+}
+
 #[test]
 fn a_mixed_sale_round_trips_through_format_4() {
     let cfg = config();
-    let st = mixed(&cfg);
+    let st = with_notes(mixed(&cfg), &cfg);
     // What the test relies on was counted.
     assert!(st.sale.reach.minutes.chunks() == 2 && st.sale.reach.spend > 0);
     assert_eq!((st.regions.len(), st.campaigns.len()), (3, 3));
@@ -104,6 +124,8 @@ fn a_mixed_sale_round_trips_through_format_4() {
     };
     assert_eq!(visits(&back), visits(&st));
     assert_eq!(back.regions, st.regions);
+    assert_eq!(back.notes.list(), st.notes.list());
+    assert_eq!((back.notes.len(), back.notes.rev()), (2, 4));
     assert_eq!(back.channel_regions, st.channel_regions);
     assert_eq!(back.store_regions, st.store_regions);
     for (b, s) in back.campaigns.iter().zip(&st.campaigns) {
