@@ -4,7 +4,7 @@
 //! buyers, the apply loop), `keys` (the idempotency keys, written to disk
 //! incrementally), `entity` (channel, store, SKU, region
 //! and campaign rows), `scope` (totals, windows, timeline), `reach`
-//! (traffic and spend), `timeline` (per-minute chunks), `ring`
+//! (traffic and spend), `prices` (a SKU's hours), `timeline` (per-minute chunks), `ring`
 //! (time-bucket rings), `sharded` (the
 //! big hash sets, split so none stalls ingest when it grows).
 
@@ -14,6 +14,7 @@ mod entity;
 mod handle;
 mod keys;
 mod metrics;
+mod prices;
 mod reach;
 mod ring;
 mod scope;
@@ -24,6 +25,7 @@ mod timeline;
 pub use admit::{Caps, Refused};
 pub use entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 pub use handle::Engine;
+pub use prices::{Line, PriceHour, SkuPrices};
 pub use reach::{Reach, ReachMinute};
 pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};

@@ -22,6 +22,7 @@ use super::checkpoint_v2::{
     WindowsV2, WvV2,
 };
 use super::checkpoint_v3::CHUNK_MINUTES;
+use super::prices_v4::PricesV4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateV4 {
@@ -57,6 +58,8 @@ pub struct StateV4 {
     /// Refunds of the last 15 minutes (amount in `gmv`, count in `orders`).
     pub refund_tens: RingV2<WvV2, TENS>,
     pub last_apply_ms: Option<i64>,
+    /// The SKUs' price records (`prices_v4`): appended, a part of its own.
+    pub prices: PricesV4,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
