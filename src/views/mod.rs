@@ -12,6 +12,7 @@
 mod campaigns;
 mod efficiency;
 mod figures;
+mod prices;
 mod pushed;
 mod regions;
 mod rounding;
@@ -23,6 +24,10 @@ mod timeline;
 pub use campaigns::{CampaignPush, CampaignRow, campaign_budgets, campaign_row, campaign_rows};
 pub use efficiency::{BudgetFigures, Efficiency, ReachFigures, channel_budget};
 pub use figures::{completion, pace, projected_gmv};
+pub use prices::{
+    Basket, BasketRow, BelowMargin, ChannelBasket, MAX_BELOW_MARGIN, PriceRow, Prices,
+    SkuPriceTrend, basket_rows, below_margin, price_row, prices, sku_prices, top_price_skus,
+};
 pub use pushed::{
     ChannelDelta, ChannelEfficiency, StoreDelta, StoreDeltas, channel_delta, store_delta, tick_skus,
 };

@@ -38,6 +38,7 @@ mod memory;
 mod metrics;
 mod nats;
 mod nats_harness;
+mod prices;
 mod process;
 mod props;
 mod replay;
