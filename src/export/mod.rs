@@ -15,6 +15,7 @@ mod facts;
 mod pack;
 mod prices;
 mod report;
+mod report_prices;
 mod report_reach;
 mod spend_chart;
 mod table;

@@ -395,6 +395,13 @@ async fn price_trends_and_the_below_margin_list_match_an_independent_count() {
         .expect("zip");
     let out = tempfile::tempdir().expect("tempdir");
     warroom::export::unzip_into(&zip, out.path()).expect("unzip");
+    let report = std::fs::read_to_string(out.path().join("report.html")).expect("report");
+    let section = report
+        .split("低于标准毛利")
+        .nth(1)
+        .expect("the below-margin table");
+    let worst = format!("<td>{}</td>", expect[0].0);
+    assert!(section.contains(&worst), "{section}");
     let (h, rows) = read_csv(&out.path().join("sku_prices.csv"));
     assert_eq!(rows.len(), want.hours.len(), "one row per SKU and hour");
     for r in &rows {
