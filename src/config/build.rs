@@ -119,6 +119,8 @@ impl Builder<'_> {
                 target_units: self.opt_count(k.target_units.as_ref(), "target_units")?,
                 cost: self.opt_amount(k.cost.as_ref(), "cost", cur)?,
                 low_stock: self.opt_count(k.low_stock.as_ref(), "low_stock")?,
+                list_price: self.opt_amount(k.list_price.as_ref(), "list_price", cur)?,
+                standard_margin: self.opt_ratio(k.standard_margin.as_ref(), "standard_margin")?,
                 id,
             });
         }
@@ -284,6 +286,25 @@ impl Builder<'_> {
         }
     }
 
+    /// A share from 0 to 1, as a number (`0.35`) or text (`"0.35"`).
+    fn opt_ratio(&self, v: Option<&SValue>, field: &str) -> Result<Option<f64>, ConfigError> {
+        let Some(v) = v else { return Ok(None) };
+        let n = match v.get_ref() {
+            toml::Value::Float(f) => Some(*f),
+            toml::Value::Integer(i) => Some(*i as f64),
+            toml::Value::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        match n.map(ratio) {
+            Some(Ok(r)) => Ok(Some(r)),
+            Some(Err(e)) => self.err(v.span(), format!("{field}: {e}")),
+            None => self.err(
+                v.span(),
+                format!("{field}: must be a share from 0 to 1 such as 0.35"),
+            ),
+        }
+    }
+
     fn opt_count(&self, v: Option<&SValue>, field: &str) -> Result<Option<i64>, ConfigError> {
         let Some(v) = v else { return Ok(None) };
         match v.get_ref() {
@@ -332,6 +353,15 @@ pub fn check_id(s: &str) -> Result<(), &'static str> {
         return Err("must be 1 to 128 characters");
     }
     Ok(())
+}
+
+/// A share from 0 to 1 (a standard margin), checked.
+pub fn ratio(n: f64) -> Result<f64, String> {
+    if n.is_finite() && (0.0..=1.0).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("must be a share from 0 to 1 such as 0.35, got {n}"))
+    }
 }
 
 /// A config amount (major units, decimal text) in minor units.

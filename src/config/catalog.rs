@@ -6,13 +6,22 @@
 
 use std::path::Path;
 
-use super::build::{amount_text, check_id};
+use super::build::{amount_text, check_id, ratio};
 use super::error::ConfigError;
 use super::model::{Baseline, CampaignDef, SkuDef, StoreDef};
 use crate::money::Currency;
 
 const STORE_COLUMNS: &[&str] = &["id", "name", "channel", "target", "profit_target"];
-const SKU_COLUMNS: &[&str] = &["id", "name", "stock", "target_units", "cost", "low_stock"];
+const SKU_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "stock",
+    "target_units",
+    "cost",
+    "low_stock",
+    "list_price",
+    "standard_margin",
+];
 const CAMPAIGN_COLUMNS: &[&str] = &["id", "channel", "budget"];
 /// The columns of `timeline.csv` as `warroom export` writes it. A baseline
 /// reads only `minute` and `cumulative_gmv`; files from before `visitors`
@@ -57,6 +66,19 @@ impl Row<'_> {
     fn amount(&self, col: &str, cur: &Currency) -> Result<Option<i64>, ConfigError> {
         self.get(col)
             .map(|t| amount_text(t, cur).map_err(|e| self.err(format!("column {col}: {e}"))))
+            .transpose()
+    }
+
+    fn ratio(&self, col: &str) -> Result<Option<f64>, ConfigError> {
+        self.get(col)
+            .map(|t| {
+                let n = t.parse::<f64>().map_err(|_| {
+                    self.err(format!(
+                        "column {col}: must be a share from 0 to 1 such as 0.35, got {t:?}"
+                    ))
+                })?;
+                ratio(n).map_err(|e| self.err(format!("column {col}: {e}")))
+            })
             .transpose()
     }
 
@@ -212,6 +234,8 @@ pub fn skus(path: &Path, cur: &Currency) -> Result<Vec<(usize, SkuDef)>, ConfigE
             target_units: row.count("target_units")?,
             cost: row.amount("cost", cur)?,
             low_stock: row.count("low_stock")?,
+            list_price: row.amount("list_price", cur)?,
+            standard_margin: row.ratio("standard_margin")?,
             id,
         })
     })

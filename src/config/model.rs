@@ -125,6 +125,12 @@ pub struct SkuDef {
     /// Unit cost in minor units, for items that carry no `cost`.
     pub cost: Option<i64>,
     pub low_stock: Option<i64>,
+    /// The list (tag) price in minor units: what discount depth is
+    /// measured against (docs/api.md, Prices).
+    pub list_price: Option<i64>,
+    /// The margin the SKU should make, as a share of its selling price
+    /// (0–1): `0.35` = 35 % of what it sells for.
+    pub standard_margin: Option<f64>,
 }
 
 /// How the HTTP side runs.

@@ -80,6 +80,8 @@ pub struct RawSku {
     pub target_units: Option<SValue>,
     pub cost: Option<SValue>,
     pub low_stock: Option<SValue>,
+    pub list_price: Option<SValue>,
+    pub standard_margin: Option<SValue>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,7 @@
 //! indexed by its interned id. In memory only: checkpoints store them in
 //! storage's own format (`storage::format`), converted field by field.
 
+use super::prices::SkuPrices;
 use super::reach::Reach;
 use super::ring::Ring;
 use super::scope::Scope;
@@ -58,6 +59,8 @@ pub struct Sku {
     /// Visits of the product page (traffic events naming the SKU).
     pub visitors: u64,
     pub page_views: u64,
+    /// Per hour of the sale: GMV, units, profit, costed GMV (`prices`).
+    pub prices: SkuPrices,
 }
 
 impl Sku {
@@ -78,6 +81,7 @@ impl Sku {
             sold_out_at: None,
             visitors: 0,
             page_views: 0,
+            prices: SkuPrices::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use super::admit::{Caps, HOME, Refused, Resolved, UNKNOWN};
 use super::entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 use super::keys::Keys;
 use super::notes::Notes;
+use super::prices::Line;
 use super::ring::{Ring, Wv};
 use super::scope::{Scope, TENS};
 use super::sharded::{ShardedMap, ShardedSet};
@@ -61,6 +62,20 @@ pub(super) struct Counted {
 pub(super) fn sale_minute(sale: &Sale, ts_ms: i64) -> Option<u32> {
     (ts_ms >= sale.starts_ms && ts_ms < sale.ends_ms)
         .then(|| ((ts_ms - sale.starts_ms) / 60_000) as u32)
+}
+
+/// An item as a price line: its amount and units, and its profit and
+/// amount when the item's `cost` or else the SKU's configured one is known.
+#[inline]
+fn line_of(it: &Item<'_>, amount: i64, sku_cost: Option<i64>) -> Line {
+    Line {
+        amount,
+        units: u64::from(it.qty),
+        costed: it
+            .cost
+            .or(sku_cost)
+            .map(|cost| (i64::from(it.qty).saturating_mul(it.price - cost), amount)),
+    }
 }
 
 /// All counters of one sale. Checkpoints copy it field by field into
@@ -397,7 +412,7 @@ impl State {
                         self.attribute(e, to, counted, buyer);
                     }
                 }
-                Kind::Refund => self.refund(e, at, items, skus, now_ms),
+                Kind::Refund => self.refund(e, at, items, skus, sale, now_ms),
                 Kind::Stock => self.stock(e, res.first[i]),
                 Kind::Traffic => self.traffic(e, at, res.page[i], sale),
                 Kind::Spend => self.spend(e, at, res.campaign[i], sale),
@@ -485,10 +500,14 @@ impl State {
             units: 0,
         };
         let (mut profit, mut costed) = (0i64, 0i64);
+        let minute = sale_minute(sale, e.ts_ms);
+        let hour = minute.map(|m| m / 60);
         for (it, &k) in items.iter().zip(skus) {
             let k = self.sku_at(k, &it.sku);
             let sku = &mut self.skus[k];
             let amount = it.amount();
+            let line = line_of(it, amount, sku.cost);
+            sku.prices.order(hour, line);
             sku.units += u64::from(it.qty);
             sku.gmv = sku.gmv.saturating_add(amount);
             sku.velocity.add(window_ms.div_euclid(10_000), it.qty);
@@ -498,14 +517,13 @@ impl State {
                     sku.sold_out_at = Some(e.ts_ms);
                 }
             }
-            if let Some(cost) = it.cost.or(sku.cost) {
-                profit = profit.saturating_add(i64::from(it.qty) * (it.price - cost));
-                costed = costed.saturating_add(amount);
+            if let Some((p, c)) = line.costed {
+                profit = profit.saturating_add(p);
+                costed = costed.saturating_add(c);
             }
             v.gmv = v.gmv.saturating_add(amount);
             v.units += u64::from(it.qty);
         }
-        let minute = sale_minute(sale, e.ts_ms);
         self.sale.add_order(v, profit, costed, window_ms, minute);
         let sec = window_ms.div_euclid(1000);
         let in_sec = self.sale.windows.secs.get(sec).orders;
@@ -567,19 +585,24 @@ impl State {
         at: (u32, u32),
         items: &[Item<'_>],
         skus: &[u32],
+        sale: &Sale,
         now_ms: i64,
     ) {
         let (store, channel) = self.scopes_of(e, at);
         let (mut amount, mut units, mut profit, mut costed) = (0i64, 0u64, 0i64, 0i64);
+        // A refund's profit leaves the hour it is stamped in (`prices`).
+        let hour = sale_minute(sale, e.ts_ms).map(|m| m / 60);
         for (it, &k) in items.iter().zip(skus) {
             let k = self.sku_at(k, &it.sku);
             let sku = &mut self.skus[k];
             let a = it.amount();
             sku.refund_units += u64::from(it.qty);
             sku.refunds = sku.refunds.saturating_add(a);
-            if let Some(cost) = it.cost.or(sku.cost) {
-                profit = profit.saturating_add(i64::from(it.qty) * (it.price - cost));
-                costed = costed.saturating_add(a);
+            let line = line_of(it, a, sku.cost);
+            sku.prices.refund(hour, line);
+            if let Some((p, c)) = line.costed {
+                profit = profit.saturating_add(p);
+                costed = costed.saturating_add(c);
             }
             amount = amount.saturating_add(a);
             units += u64::from(it.qty);

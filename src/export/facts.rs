@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::efficiency::{self, CampaignRow, Reached, RegionRow};
+use super::prices::PriceFacts;
 use crate::config::Config;
 use crate::engine::State;
 use crate::money::Currency;
@@ -51,6 +52,8 @@ pub struct Facts {
     /// Every region by GMV, every campaign by spend (money in minor units).
     pub regions: Vec<RegionRow>,
     pub campaigns: Vec<CampaignRow>,
+    /// Price and basket trends (`prices`).
+    pub prices: PriceFacts,
     /// Traffic and spend of the sale, channels, stores and minutes (the
     /// API's rows in `summary`, `channels`, `stores` carry the same).
     #[serde(skip)]
@@ -103,6 +106,7 @@ impl Facts {
             reach: Reached::collect(st, cfg, now_ms, timeline.len()),
             regions: efficiency::regions(st),
             campaigns: efficiency::campaigns(st, cfg),
+            prices: PriceFacts::collect(st, cfg),
             milestones: milestones(cfg, &timeline, summary.totals.gmv),
             peak_second: st.peak_second.map(|(sec, orders)| Peak {
                 at: fmt_time(sec * 1000, sale.timezone),

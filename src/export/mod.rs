@@ -5,14 +5,17 @@
 //! the rest are pure functions of those facts: `table` (CSV for Excel: UTF-8
 //! with BOM, amounts in major units; `table_notes` the war-room log), `charts` (SVG and PNG with plotters;
 //! PNG text needs a CJK font found at run time), `report` (one
-//! self-contained HTML file) and `pack` (the file set, as a folder or a zip,
-//! and the periodic `snapshot.json`).
+//! self-contained HTML file), `prices` (price and basket trends,
+//! `sku_prices.csv`) and `pack` (the file set, as a folder or a zip, and
+//! the periodic `snapshot.json`).
 
 mod charts;
 mod efficiency;
 mod facts;
 mod pack;
+mod prices;
 mod report;
+mod report_prices;
 mod report_reach;
 mod spend_chart;
 mod table;
@@ -23,4 +26,5 @@ mod tile_map;
 pub use efficiency::{CampaignRow, Efficiency, RegionRow, ratio};
 pub use facts::{Facts, Milestone, SoldOut};
 pub use pack::{Pack, build, snapshot_json, snapshot_task, unzip_into};
+pub use prices::{MAX_PRICE_SKUS, PriceFacts};
 pub use tile_map::{tile_map_svg, tile_rect};

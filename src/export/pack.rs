@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::charts;
 use super::facts::Facts;
+use super::prices;
 use super::report;
 use super::table;
 use super::table_notes;
@@ -41,6 +42,7 @@ pub fn build(engine: &Engine, alerts: Vec<AlertRecord>) -> Pack {
         ("campaigns.csv".into(), table_reach::campaigns(&facts)),
         ("alerts.csv".into(), table::alerts(&facts)),
         ("notes.csv".into(), table_notes::notes(&facts)),
+        ("sku_prices.csv".into(), prices::sku_prices(&facts)),
     ];
     for c in &charts {
         files.push((format!("{}.svg", c.name), c.svg.clone().into_bytes()));

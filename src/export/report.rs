@@ -162,6 +162,7 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
     );
     report_reach::efficiency(&mut h, f, charts);
     report_reach::regions(&mut h, f);
+    super::report_prices::prices(&mut h, f);
 
     h.push_str("<h2>Top SKUs 商品排行 (top 20)</h2><table><tr><th>SKU</th><th class=n>GMV</th><th class=n>units</th><th class=n>stock left</th></tr>");
     for k in f.skus.iter().take(20) {

@@ -3,7 +3,7 @@
 //! `router` builds the axum router apart from serving (tests can call it
 //! without a socket) and holds [`AppState`], the handles bundle; one file
 //! per area of routes: `events` (ingest), `views` (summary, rows,
-//! timeline), `live` (the screens' WebSocket:
+//! timeline), `prices` (price and basket trends), `live` (the screens' WebSocket:
 //! its loop; `upgrade` its handshake, `extensions` the compression
 //! offers, `socket` the sends), `alerts` (alerts and
 //! silences), `notes` (the war-room log), `export` (the review pack), `ops` (health, readiness,
@@ -22,6 +22,7 @@ mod host;
 mod live;
 mod notes;
 mod ops;
+mod prices;
 mod router;
 mod screen_io;
 mod socket;

@@ -13,7 +13,7 @@ use axum::routing::{delete, get, post};
 
 use super::auth::Access;
 use super::web::{self, WebAssets};
-use super::{alerts, auth, cluster, error, events, export, live, notes, ops, views};
+use super::{alerts, auth, cluster, error, events, export, live, notes, ops, prices, views};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
@@ -88,6 +88,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/skus/{id}",
             get(views::sku).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/skus/{id}/prices",
+            get(prices::sku_prices).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/prices",
+            get(prices::prices).route_layer(view.clone()),
         )
         .route(
             "/api/v1/timeline",

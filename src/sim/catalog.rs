@@ -113,6 +113,12 @@ pub fn demo_catalog(seed: u64, store_count: usize, sku_count: usize) -> DemoCata
             target_units: None,
             cost: Some(cost),
             low_stock: None,
+            // The tag price the sale's price is cut from (a 20 % discount,
+            // to the yuan), and a 35 % standard margin that the dearer-cost
+            // variants miss: the demo's report has discount depth and a
+            // below-standard-margin list to show.
+            list_price: Some((price * 125 / 100 + 50) / 100 * 100),
+            standard_margin: Some(0.35),
         });
         prices.push(price);
     }

@@ -14,6 +14,7 @@ mod campaigns;
 mod efficiency;
 mod figures;
 mod notes;
+mod prices;
 mod pushed;
 mod regions;
 mod rounding;
@@ -26,6 +27,10 @@ pub use campaigns::{CampaignPush, CampaignRow, campaign_budgets, campaign_row, c
 pub use efficiency::{BudgetFigures, Efficiency, ReachFigures, channel_budget};
 pub use figures::{completion, pace, projected_gmv};
 pub use notes::{NoteEntry, NoteKind, merge as merge_log, newest_notes, note_entries};
+pub use prices::{
+    Basket, BasketRow, BelowMargin, ChannelBasket, MAX_BELOW_MARGIN, PriceRow, Prices,
+    SkuPriceTrend, basket_rows, below_margin, price_row, prices, sku_prices, top_price_skus,
+};
 pub use pushed::{
     ChannelDelta, ChannelEfficiency, StoreDelta, StoreDeltas, channel_delta, store_delta, tick_skus,
 };

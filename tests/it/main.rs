@@ -40,6 +40,7 @@ mod metrics;
 mod nats;
 mod nats_harness;
 mod notes;
+mod prices;
 mod process;
 mod props;
 mod replay;

@@ -23,6 +23,7 @@ use super::checkpoint_v2::{
 };
 use super::checkpoint_v3::CHUNK_MINUTES;
 use super::notes_v4::NotesV4;
+use super::prices_v4::PricesV4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateV4 {
@@ -60,6 +61,8 @@ pub struct StateV4 {
     pub last_apply_ms: Option<i64>,
     /// The war-room log's notes (`notes_v4`).
     pub notes: NotesV4,
+    /// The SKUs' price records (`prices_v4`): appended, a part of its own.
+    pub prices: PricesV4,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -48,6 +48,7 @@
 //! - `state_v3` — checkpoint body 3 → engine state.
 //! - `state_v4` — engine state ⇄ checkpoint body 4, and bodies 2 and 3 → 4.
 //! - `notes_v4` — the war-room log's notes in body 4 (its last field).
+//! - `prices_v4` — the SKUs' hourly price records, the last part of body 4.
 //! - `rows_v4` — the rows of body 4 (scopes, timelines, SKUs, regions,
 //!   campaigns) ⇄ the engine's.
 //! - `key_file` — the idempotency key file.
@@ -87,6 +88,7 @@ pub mod identity;
 pub mod key_file;
 pub mod log;
 mod notes_v4;
+mod prices_v4;
 mod rows_v4;
 pub mod sale;
 mod state_v2;

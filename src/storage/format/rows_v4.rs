@@ -225,6 +225,8 @@ impl From<Sku> for SkuV4 {
             sold_out_at,
             visitors,
             page_views,
+            // Its own part of the body (`prices_v4`), taken out before.
+            prices: _,
         } = x;
         SkuV4 {
             id,
@@ -281,6 +283,8 @@ impl From<SkuV4> for Sku {
             sold_out_at,
             visitors,
             page_views,
+            // Put back from its own part of the body (`prices_v4`).
+            prices: Default::default(),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! `[auth]` tokens and alert hook URLs and signing secrets included; it is
 //! read by taking the same parts and ignoring the rest, and `Storage::open`
 //! rewrites it as format 2, so an upgraded directory loses its secrets.
-//! Budgets and campaigns were added to format 2 as optional fields (absent
+//! Budgets, campaigns and a SKU's `list_price` and `standard_margin` were added to format 2 as optional fields (absent
 //! when not configured, ignored by builds that predate them): a record
 //! without them reads as before.
 //! [`SaleRecord::of`] names every part of a `Config`: a section added there
@@ -108,6 +108,10 @@ pub struct SkuDefV2 {
     pub target_units: Option<i64>,
     pub cost: Option<i64>,
     pub low_stock: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_price: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_margin: Option<f64>,
 }
 
 /// Format 1: the parts of the first release's serialised `Config` that
@@ -303,7 +307,16 @@ impl SaleRecord {
 twins!(ChannelDef <-> ChannelDefV2 { id, name, target, profit_target, budget });
 twins!(CampaignDef <-> CampaignDefV2 { id, channel, budget });
 twins!(StoreDef <-> StoreDefV2 { id, name, channel, target, profit_target });
-twins!(SkuDef <-> SkuDefV2 { id, name, stock, target_units, cost, low_stock });
+twins!(SkuDef <-> SkuDefV2 {
+    id,
+    name,
+    stock,
+    target_units,
+    cost,
+    low_stock,
+    list_price,
+    standard_margin
+});
 
 #[cfg(test)]
 mod tests {

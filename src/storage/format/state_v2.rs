@@ -277,6 +277,7 @@ impl From<Sku> for SkuV2 {
             // Not in formats 2 and 3 (tests only write them).
             visitors: _,
             page_views: _,
+            prices: _,
         } = x;
         SkuV2 {
             id,
@@ -329,6 +330,7 @@ impl From<SkuV2> for Sku {
             sold_out_at,
             visitors: 0,
             page_views: 0,
+            prices: Default::default(),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! checking — indices into the channel, region and buyer rows, and every
 //! timeline's chunks — and an error names the row. Bodies 2 and 3 hold no
 //! traffic, spend, regions or campaigns: they read with those empty.
+//! The SKUs' price records travel in their own part (`prices_v4`).
 
 use rustc_hash::FxHashMap;
 
@@ -17,6 +18,7 @@ use super::FormatError;
 use super::checkpoint_v2::{BuyerV2, MapShardsV2, SetShardsV2, WvV2};
 use super::checkpoint_v3::StateV3;
 use super::checkpoint_v4::{CampaignV4, ChannelV4, RegionV4, SkuV4, StateV4, StoreV4};
+use super::prices_v4::PricesV4;
 use super::rows_v4::scope;
 use crate::engine::{
     BuyerInfo, Campaign, Channel, Region, ShardedMap, ShardedSet, Sku, State, Store, Wv,
@@ -62,6 +64,8 @@ impl From<State> for StateV4 {
             resolved: _,
         } = state;
         let buyers = buyers.into_shards();
+        let mut skus = skus;
+        let prices = PricesV4::take(&mut skus);
         StateV4 {
             sale: sale.into(),
             channels: channels.into_iter().map(ChannelV4::from).collect(),
@@ -94,6 +98,7 @@ impl From<State> for StateV4 {
             refund_tens: refund_tens.into(),
             last_apply_ms,
             notes: notes.into(),
+            prices,
         }
     }
 }
@@ -135,6 +140,7 @@ impl TryFrom<StateV4> for State {
             refund_tens,
             last_apply_ms,
             notes,
+            prices,
         } = v;
         let bad = |what: String| Err(FormatError::Decode(what));
         // The checksum guards the bytes; these guard the indices the apply
@@ -187,6 +193,8 @@ impl TryFrom<StateV4> for State {
                 buyer_info.len()
             ));
         }
+        let mut skus: Vec<Sku> = skus.into_iter().map(Sku::from).collect();
+        prices.put(&mut skus)?;
         Ok(State {
             sale: scope(sale, || "the sale".into())?,
             channels: channels
@@ -197,7 +205,7 @@ impl TryFrom<StateV4> for State {
                 .into_iter()
                 .map(Store::try_from)
                 .collect::<Result<_, _>>()?,
-            skus: skus.into_iter().map(Sku::from).collect(),
+            skus,
             regions: regions.into_iter().map(Region::from).collect(),
             campaigns: campaigns
                 .into_iter()

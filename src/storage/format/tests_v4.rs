@@ -156,8 +156,8 @@ fn a_mixed_sale_round_trips_through_format_4() {
     assert_eq!(StateV4::from(back), StateV4::from(st));
 }
 
-/// Formats 2 and 3 hold no traffic, spend, regions or campaigns: they
-/// read with those empty and everything else as written.
+/// Formats 2 and 3 hold no traffic, spend, regions, campaigns or SKU
+/// price hours: they read with those empty and everything else as written.
 #[test]
 fn formats_2_and_3_read_with_the_new_parts_empty() {
     let cfg = config();
@@ -173,6 +173,7 @@ fn formats_2_and_3_read_with_the_new_parts_empty() {
             (sku.visitors, sku.page_views) = (0, 0);
         }
         let none = super::checkpoint_v4::ReachV4::default();
+        b.prices = Default::default();
         b.sale.reach = none.clone();
         b.channels
             .iter_mut()
