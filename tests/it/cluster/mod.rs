@@ -15,6 +15,7 @@
 //!   answered "duplicate", still reported as accepted.
 //! - `from_checkpoint` — a node started from another node's checkpoint
 //!   files, copied while that node runs.
+//! - `notes` — the war-room log on every node, the same ids.
 //! - `start` — starting a node as an operator does: what it says while it
 //!   joins, and what it refuses.
 
@@ -24,6 +25,7 @@ mod from_checkpoint;
 mod lines;
 mod load;
 mod node;
+mod notes;
 mod resend;
 mod start;
 mod survive;
