@@ -95,6 +95,8 @@ pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Co
             plan,
             baseline: None,
             budget: None,
+            observe_before_ms: None,
+            observe_after_ms: None,
         },
         campaigns: Vec::new(),
         channels: cat.channels.clone(),

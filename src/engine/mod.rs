@@ -4,7 +4,8 @@
 //! buyers, the apply loop), `keys` (the idempotency keys, written to disk
 //! incrementally), `entity` (channel, store, SKU, region
 //! and campaign rows), `scope` (totals, windows, timeline), `reach`
-//! (traffic and spend), `timeline` (per-minute chunks), `ring`
+//! (traffic and spend), `periods`/`observe` (the days around the sale),
+//! `peaks` (each channel's and store's busiest second), `timeline` (per-minute chunks), `ring`
 //! (time-bucket rings), `sharded` (the
 //! big hash sets, split so none stalls ingest when it grows).
 
@@ -14,6 +15,9 @@ mod entity;
 mod handle;
 mod keys;
 mod metrics;
+mod observe;
+mod peaks;
+mod periods;
 mod reach;
 mod ring;
 mod scope;
@@ -24,6 +28,8 @@ mod timeline;
 pub use admit::{Caps, Refused};
 pub use entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 pub use handle::Engine;
+pub use peaks::Peaks;
+pub use periods::{Line, Period, PeriodOrder, Periods, Side, day_index, diverted, first_ms, side};
 pub use reach::{Reach, ReachMinute};
 pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};

@@ -3,7 +3,7 @@
 //! `router` builds the axum router apart from serving (tests can call it
 //! without a socket) and holds [`AppState`], the handles bundle; one file
 //! per area of routes: `events` (ingest), `views` (summary, rows,
-//! timeline), `live` (the screens' WebSocket:
+//! timeline), `impact` (shape, the days around the sale), `live` (the screens' WebSocket:
 //! its loop; `upgrade` its handshake, `extensions` the compression
 //! offers, `socket` the sends), `alerts` (alerts and
 //! silences), `export` (the review pack), `ops` (health, readiness,
@@ -19,6 +19,7 @@ mod events;
 mod export;
 mod extensions;
 mod host;
+mod impact;
 mod live;
 mod ops;
 mod router;

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 
 use super::auth::Access;
 use super::web::{self, WebAssets};
-use super::{alerts, auth, cluster, error, events, export, live, ops, views};
+use super::{alerts, auth, cluster, error, events, export, impact, live, ops, views};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
@@ -92,6 +92,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/timeline",
             get(views::timeline).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/shape",
+            get(impact::shape).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/periods",
+            get(impact::periods).route_layer(view.clone()),
         )
         .route(
             "/api/v1/regions",

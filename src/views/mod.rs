@@ -10,19 +10,27 @@
 //! the export serialise the same figures exact.
 
 mod campaigns;
+mod curve;
 mod efficiency;
 mod figures;
+mod periods;
 mod pushed;
 mod regions;
 mod rounding;
 mod rows;
 mod sale;
+mod shape;
 mod summary;
 mod timeline;
 
 pub use campaigns::{CampaignPush, CampaignRow, campaign_budgets, campaign_row, campaign_rows};
+pub use curve::{Curve, Reference, curve};
 pub use efficiency::{BudgetFigures, Efficiency, ReachFigures, channel_budget};
 pub use figures::{completion, pace, projected_gmv};
+pub use periods::{
+    DayRow, Outside, PERIOD_SKUS, PeriodDetail, PeriodFigures, PeriodLine, PeriodsView, SaleDays,
+    period_figures, periods, sale_days,
+};
 pub use pushed::{
     ChannelDelta, ChannelEfficiency, StoreDelta, StoreDeltas, channel_delta, store_delta, tick_skus,
 };
@@ -36,6 +44,9 @@ pub use rows::{
     channel_rows, sku_row, sku_rows, stock_warning_rows, store_row, store_rows,
 };
 pub use sale::{SaleInfo, fmt_time};
+pub use shape::{
+    NamedShape, PeakMinute, PeakSecond, SHAPE_STORES, Shape, Shapes, elapsed, sale_shape, shapes,
+};
 pub use summary::{
     Rates, ScopeFigures, Summary, Totals, WindowSet, baseline_now, rates_of, summary, totals,
     vs_baseline,

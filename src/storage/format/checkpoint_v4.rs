@@ -57,6 +57,10 @@ pub struct StateV4 {
     /// Refunds of the last 15 minutes (amount in `gmv`, count in `orders`).
     pub refund_tens: RingV2<WvV2, TENS>,
     pub last_apply_ms: Option<i64>,
+    /// The days around the sale (`periods_v4`).
+    pub periods: super::periods_v4::PeriodsV4,
+    /// Each channel's and store's busiest second (`periods_v4`).
+    pub shape: super::periods_v4::ShapeV4,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -85,6 +85,7 @@ mod checkpoint_v4;
 pub mod identity;
 pub mod key_file;
 pub mod log;
+mod periods_v4;
 mod rows_v4;
 pub mod sale;
 mod state_v2;

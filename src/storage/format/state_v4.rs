@@ -55,6 +55,8 @@ impl From<State> for StateV4 {
             peak_second,
             refund_tens,
             last_apply_ms,
+            peaks,
+            periods,
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
@@ -92,6 +94,8 @@ impl From<State> for StateV4 {
             peak_second,
             refund_tens: refund_tens.into(),
             last_apply_ms,
+            periods: periods.into(),
+            shape: peaks.into(),
         }
     }
 }
@@ -132,6 +136,8 @@ impl TryFrom<StateV4> for State {
             peak_second,
             refund_tens,
             last_apply_ms,
+            periods,
+            shape,
         } = v;
         let bad = |what: String| Err(FormatError::Decode(what));
         // The checksum guards the bytes; these guard the indices the apply
@@ -184,7 +190,11 @@ impl TryFrom<StateV4> for State {
                 buyer_info.len()
             ));
         }
+        let periods = periods.into_periods((channels.len(), stores.len(), skus.len()))?;
+        let peaks = shape.into_peaks(channels.len(), stores.len())?;
         Ok(State {
+            peaks,
+            periods,
             sale: scope(sale, || "the sale".into())?,
             channels: channels
                 .into_iter()
