@@ -49,6 +49,10 @@ pub struct Facts {
     /// Every region by GMV, every campaign by spend (money in minor units).
     pub regions: Vec<RegionRow>,
     pub campaigns: Vec<CampaignRow>,
+    /// The burst and decay of the sale, channels and top stores, and the
+    /// days around the sale (docs/api.md, Shape; The days around the sale).
+    pub shapes: views::Shapes,
+    pub periods: views::PeriodsView,
     /// Traffic and spend of the sale, channels, stores and minutes (the
     /// API's rows in `summary`, `channels`, `stores` carry the same).
     #[serde(skip)]
@@ -100,6 +104,8 @@ impl Facts {
         Facts {
             reach: Reached::collect(st, cfg, now_ms, timeline.len()),
             regions: efficiency::regions(st),
+            shapes: views::shapes(st, sale, now_ms),
+            periods: views::periods(st, sale),
             campaigns: efficiency::campaigns(st, cfg),
             milestones: milestones(cfg, &timeline, summary.totals.gmv),
             peak_second: st.peak_second.map(|(sec, orders)| Peak {

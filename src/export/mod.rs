@@ -16,6 +16,7 @@ mod report;
 mod report_reach;
 mod spend_chart;
 mod table;
+mod table_impact;
 mod table_reach;
 mod tile_map;
 

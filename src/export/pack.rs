@@ -9,6 +9,7 @@ use super::charts;
 use super::facts::Facts;
 use super::report;
 use super::table;
+use super::table_impact;
 use super::table_reach;
 use crate::alerts::{AlertRecord, Alerts};
 use crate::engine::Engine;
@@ -39,6 +40,8 @@ pub fn build(engine: &Engine, alerts: Vec<AlertRecord>) -> Pack {
         ("regions.csv".into(), table_reach::regions(&facts)),
         ("campaigns.csv".into(), table_reach::campaigns(&facts)),
         ("alerts.csv".into(), table::alerts(&facts)),
+        ("shape.csv".into(), table_impact::shape(&facts)),
+        ("periods.csv".into(), table_impact::periods(&facts)),
     ];
     for c in &charts {
         files.push((format!("{}.svg", c.name), c.svg.clone().into_bytes()));

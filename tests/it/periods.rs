@@ -275,3 +275,30 @@ fn strip_clocked(v: &mut Value) {
         _ => {}
     }
 }
+
+#[tokio::test]
+async fn periods_csv_holds_every_day_around_the_sale() {
+    let app = spawn_app(observed("2d", "1d"), END + DAY + HOUR).await;
+    let body = [
+        order("a", START - DAY - HOUR, "s1", "b1", 10), // 2026-11-09 23:00
+        order("b", START + HOUR, "s1", "b2", 100),
+        order("c", END + HOUR, "s1", "b3", 1000),
+        order("d", END + 2 * HOUR, "s2", "b3", 1000),
+    ]
+    .join("\n");
+    assert_eq!(
+        app.post_events(body, "application/x-ndjson").await.status(),
+        200
+    );
+    let csv = crate::shape::exported(&app, "periods.csv").await;
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        [
+            "period,date,gmv,orders,units,buyers",
+            r#""pre","2026-11-09",10.00,1,1,1"#,
+            r#""pre","2026-11-10",0.00,0,0,0"#,
+            r#""sale","2026-11-11",100.00,1,1,1"#,
+            r#""post","2026-11-12",2000.00,2,2,1"#,
+        ]
+    );
+}

@@ -205,3 +205,54 @@ async fn a_generated_sale_matches_an_independent_computation() {
         s2_secs.values().copied().max()
     );
 }
+
+/// Reads one file of `GET /api/v1/export`.
+pub(crate) async fn exported(app: &crate::support::TestApp, name: &str) -> String {
+    let r = app
+        .client
+        .get(format!("{}/api/v1/export", app.base))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status(), 200);
+    let zip = r.bytes().await.expect("zip");
+    let dir = tempfile::tempdir().expect("tempdir");
+    warroom::export::unzip_into(&zip, dir.path()).expect("unzip");
+    let text = std::fs::read_to_string(dir.path().join(name)).expect(name);
+    text.trim_start_matches('\u{feff}').to_string()
+}
+
+#[tokio::test]
+async fn shape_csv_holds_a_row_per_scope() {
+    let app = spawn_app(with_keys("observe_before = \"1h\""), START + 30 * MIN).await;
+    let lines = [
+        order("p", START - 30 * MIN, "s1", 6_000),
+        order("a", START + 1_000, "s1", 2_000),
+        order("b", START + MIN, "s2", 500),
+    ];
+    let r = app
+        .post_events(lines.join("\n"), "application/x-ndjson")
+        .await;
+    assert_eq!(r.status(), 200);
+    let csv = exported(&app, "shape.csv").await;
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "scope,id,name,peak_minute_at,peak_minute_gmv,peak_second_at,peak_second_orders,burst,reference,time_to_peak_min,half_life_min,first_hour_share"
+    );
+    // Pre: 60.00 over 60 minutes = 1.00 a minute; the peak 20.00.
+    assert_eq!(
+        rows[1],
+        r#""sale","","","2026-11-11T00:00:00+08:00",20.00,"2026-11-11T00:00:01+08:00",1,20.000000,"pre",0,1,1.000000"#
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with(r#""channel","tmall","天猫","#)),
+        "{csv}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with(r#""store","s2","京东自营","#) && r.contains(r#","median","#)),
+        "{csv}"
+    );
+}
