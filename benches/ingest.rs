@@ -4,7 +4,12 @@
 //! throughput in items (events) per second, on one core. Batches come from
 //! the demo's traffic model (multi-item orders, ~2 % refunds, duplicates,
 //! prices as numbers and strings); each iteration takes the next batch so
-//! ids stay fresh and the engine's sets grow as in a real sale.
+//! ids stay fresh and the engine's sets grow as in a real sale. The
+//! `*_full_mix` cases send the war room's whole mix instead: orders with
+//! regions (95 %) and campaigns (50 %), a traffic line per ~20 orders and
+//! a spend line per ~200 (`TrafficOptions::full_mix`, the load test's
+//! default); the other cases keep the orders-only mix, so their figures
+//! compare with earlier builds'.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -29,6 +34,10 @@ fn main() {
 }
 
 fn setup() -> (Ingest, Vec<Vec<u8>>) {
+    setup_with(TrafficOptions::default())
+}
+
+fn setup_with(traffic_opts: TrafficOptions) -> (Ingest, Vec<Vec<u8>>) {
     let opts = DemoOptions {
         rate: 5_000,
         seed: 7,
@@ -36,7 +45,7 @@ fn setup() -> (Ingest, Vec<Vec<u8>>) {
     let (cfg, catalog) = demo_config(NOW, &opts, ServerConfig::default());
     let currency = cfg.sale.currency.clone();
     let engine = Engine::new(Arc::new(cfg), Arc::new(ManualClock::new(NOW + 60_000)));
-    let mut traffic = Traffic::new(&catalog, currency, TrafficOptions::default());
+    let mut traffic = Traffic::new(&catalog, currency, traffic_opts);
     let batches = (0..(SAMPLES * PER_SAMPLE) as usize + 50)
         .map(|i| {
             let mut body = Vec::with_capacity(BATCH * 220);
@@ -60,6 +69,26 @@ fn parse_and_apply(bencher: Bencher) {
         next.set(i + 1);
         ingest.submit(&batches[i % batches.len()], Some("application/x-ndjson"))
     });
+}
+
+/// The whole path with the war room's whole mix (regions, campaigns,
+/// traffic and spend lines).
+#[divan::bench(sample_count = SAMPLES, sample_size = PER_SAMPLE)]
+fn parse_and_apply_full_mix(bencher: Bencher) {
+    let (ingest, batches) = setup_with(TrafficOptions::default().full_mix());
+    let next = Cell::new(0usize);
+    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+        let i = next.get();
+        next.set(i + 1);
+        ingest.submit(&batches[i % batches.len()], Some("application/x-ndjson"))
+    });
+}
+
+/// Apply only, the whole mix.
+#[divan::bench(sample_count = SAMPLES, sample_size = PER_SAMPLE)]
+fn apply_only_full_mix(bencher: Bencher) {
+    let (ingest, batches) = setup_with(TrafficOptions::default().full_mix());
+    bench_apply(bencher, &ingest, &batches);
 }
 
 /// Parse and validate only, for comparison: what apply adds is the difference.

@@ -6,13 +6,21 @@
 //! sized from the rate so the screen shows a sale roughly on plan, a few best
 //! sellers sell out within minutes, and everything goes through
 //! [`Ingest::submit`], the same path as `POST /api/v1/events`.
+//!
+//! Beside the orders (which keep that rate and shape), each store reports
+//! its traffic every 5 s and each campaign its spend every 10 s
+//! (`sim::write_slices`); orders name the buyer's region (95 %, weighted by
+//! population) and often a campaign. Ad platforms bid hard at midnight, so
+//! spend runs ahead of the GMV it buys then (`MIDNIGHT_BID`) and settles
+//! as the spike does. Budgets (sale, channels, campaigns) are sized from
+//! the targets at each channel's ROI, with 10 % to spare.
 
 use std::time::Duration;
 
-use crate::config::{AlertsConfig, Config, Plan, Sale, ServerConfig, StorageConfig};
+use crate::config::{AlertsConfig, CampaignDef, Config, Plan, Sale, ServerConfig, StorageConfig};
 use crate::ingest::Ingest;
 use crate::money::Currency;
-use crate::sim::{DemoCatalog, Traffic, TrafficOptions, demo_catalog};
+use crate::sim::{CAMPAIGNS, DemoCatalog, Traffic, TrafficOptions, channel_roi, demo_catalog};
 
 pub const DEMO_STORES: usize = 50;
 pub const DEMO_SKUS: usize = 2_000;
@@ -21,6 +29,11 @@ const SPIKE_DECAY_S: f64 = 300.0;
 /// The rate the spike settles to, as a share of the peak.
 const BASE_SHARE: f64 = 0.15;
 const DAY_MS: i64 = 24 * 3600 * 1000;
+/// Extra spend per yuan of GMV at midnight (decaying with the spike):
+/// 0.8 spends 1.8× the settled rate at the start.
+const MIDNIGHT_BID: f64 = 0.8;
+/// Budgets leave this much room over the spend the targets imply.
+const BUDGET_ROOM: f64 = 1.10;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -32,6 +45,11 @@ pub struct DemoOptions {
 /// Events per second `t` seconds after the start.
 pub fn rate_at(peak: f64, t: f64) -> f64 {
     peak * (BASE_SHARE + (1.0 - BASE_SHARE) * (-t.max(0.0) / SPIKE_DECAY_S).exp())
+}
+
+/// Spend per yuan of GMV `t` seconds after the start, relative to later.
+pub fn spend_burst(t: f64) -> f64 {
+    1.0 + MIDNIGHT_BID * (-t.max(0.0) / SPIKE_DECAY_S).exp()
 }
 
 /// Events sent in the first `t` seconds (the integral of [`rate_at`]).
@@ -65,7 +83,24 @@ pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Co
             .sum();
         ch.target = Some((target as f64 * share / 10_000.0).round() as i64 * 10_000);
         ch.profit_target = ch.target.map(|t| t * 18 / 100);
+        ch.budget = ch.target.map(|t| {
+            (t as f64 / channel_roi(&ch.id) * BUDGET_ROOM / 10_000.0).round() as i64 * 10_000
+        });
     }
+    let campaigns: Vec<CampaignDef> = CAMPAIGNS
+        .iter()
+        .map(|c| {
+            let channel = cat.channels.iter().find(|ch| ch.id == c.channel);
+            CampaignDef {
+                id: c.id.into(),
+                channel: channel.map(|ch| ch.id.clone()),
+                budget: channel
+                    .and_then(|ch| ch.budget)
+                    .map(|b| (b as f64 * c.share / 10_000.0).round() as i64 * 10_000),
+            }
+        })
+        .collect();
+    let budget: i64 = cat.channels.iter().filter_map(|ch| ch.budget).sum();
     for (i, k) in cat.skus.iter_mut().enumerate() {
         let per_s = sku_p.p(i) * units_per_event;
         let day_units = (day_events * per_s).round() as i64;
@@ -94,11 +129,11 @@ pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Co
             profit_target: Some(target * 18 / 100),
             plan,
             baseline: None,
-            budget: None,
+            budget: Some(budget),
             observe_before_ms: None,
             observe_after_ms: None,
         },
-        campaigns: Vec::new(),
+        campaigns,
         channels: cat.channels.clone(),
         stores: cat.stores.clone(),
         skus: cat.skus.clone(),
@@ -111,15 +146,23 @@ pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Co
     (config, cat)
 }
 
+/// The demo's orders: the buyer's region on 95 %, a campaign on 60 %;
+/// traffic and spend come on a clock (`Traffic::write_slices`), not by share.
+fn traffic_options(seed: u64, id_prefix: String) -> TrafficOptions {
+    TrafficOptions {
+        seed,
+        id_prefix,
+        region_rate: 0.95,
+        campaign_rate: 0.6,
+        ..TrafficOptions::default()
+    }
+}
+
 /// Feeds the simulated sale into `ingest` until the task is dropped.
 pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
     let engine = ingest.engine().clone();
     let sale_start = engine.sale().starts_ms;
-    let traffic_opts = TrafficOptions {
-        seed: opts.seed,
-        id_prefix: format!("demo{}-", engine.now_ms()),
-        ..TrafficOptions::default()
-    };
+    let traffic_opts = traffic_options(opts.seed, format!("demo{}-", engine.now_ms()));
     let mut traffic = Traffic::new(&catalog, engine.sale().currency.clone(), traffic_opts);
     let peak = f64::from(opts.rate.max(1));
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -127,7 +170,7 @@ pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
     let mut sent_until = engine.now_ms();
     let mut carry = 0.0;
     let mut body = Vec::with_capacity(1 << 20);
-    loop {
+    for n_tick in 0u64.. {
         tick.tick().await;
         let now = engine.now_ms();
         let t0 = (sent_until - sale_start) as f64 / 1000.0;
@@ -137,11 +180,14 @@ pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
         let n = want.floor();
         carry = want - n;
         sent_until = now;
-        if n < 1.0 {
+        body.clear();
+        if n >= 1.0 {
+            traffic.write_batch(&mut body, n as usize, now);
+        }
+        traffic.write_slices(&mut body, n_tick, now, spend_burst(t1));
+        if body.is_empty() {
             continue;
         }
-        body.clear();
-        traffic.write_batch(&mut body, n as usize, now);
         match ingest
             .submit_durable(&body, Some("application/x-ndjson"))
             .await
@@ -187,5 +233,93 @@ mod tests {
         assert!(cfg.sale.target.is_some_and(|t| t > 0));
         assert!(cfg.skus.iter().all(|k| k.stock.is_some()));
         assert!(cfg.skus.iter().any(|k| k.name.contains("保温杯")));
+        assert!(cfg.sale.budget.is_some_and(|b| b > 0));
+        assert!(cfg.channels.iter().all(|c| c.budget.is_some_and(|b| b > 0)));
+        assert_eq!(cfg.campaigns.len(), CAMPAIGNS.len());
+        assert!(
+            cfg.campaigns
+                .iter()
+                .all(|c| c.channel.is_some() && c.budget.is_some_and(|b| b > 0))
+        );
+    }
+
+    /// Thirty seconds of the demo from midnight, through ingest: every
+    /// store and channel has traffic at a few percent conversion and spend,
+    /// every campaign spends and sells, PDD is the one channel losing money
+    /// on its ads, and the buyers come from nearly every division and abroad.
+    #[test]
+    fn thirty_seconds_fill_every_efficiency_and_region_figure() {
+        use std::sync::Arc;
+
+        use crate::clock::ManualClock;
+        use crate::engine::Engine;
+        use crate::metrics::HttpMetrics;
+
+        const NOW: i64 = 1_794_326_400_000;
+        let opts = DemoOptions {
+            rate: 2000,
+            seed: 1,
+        };
+        let (cfg, cat) = demo_config(NOW, &opts, ServerConfig::default());
+        let currency = cfg.sale.currency.clone();
+        let engine = Engine::new(Arc::new(cfg), Arc::new(ManualClock::new(NOW + 60_000)));
+        let ingest = Ingest::new(engine.clone(), Arc::new(HttpMetrics::default()));
+        let mut traffic = Traffic::new(&cat, currency, traffic_options(1, "t-".into()));
+        let mut body = Vec::new();
+        for tick in 0..300u64 {
+            let t = tick as f64 / 10.0;
+            let n = (events_until(2000.0, t + 0.1) - events_until(2000.0, t)).round();
+            let ts = NOW + tick as i64 * 100;
+            body.clear();
+            traffic.write_batch(&mut body, n as usize, ts);
+            traffic.write_slices(&mut body, tick, ts, spend_burst(t));
+            let reply = ingest
+                .submit(&body, Some("application/x-ndjson"))
+                .expect("a batch")
+                .reply;
+            assert_eq!(reply.rejected, 0, "{:?}", reply.errors.first());
+        }
+        let sent = traffic.sent();
+        assert!(
+            sent.traffic_events >= 300 && sent.spend_events >= 45,
+            "{sent:?}"
+        );
+        engine.read(|st, _| {
+            assert_eq!(st.sale.reach.visitors, sent.visitors);
+            assert_eq!(st.sale.reach.spend, sent.spend);
+            for s in &st.stores {
+                assert!(s.scope.reach.visitors > 0, "store {} has traffic", s.id);
+            }
+            let roi = |c: &crate::engine::Channel| {
+                let conv = c.scope.counters.orders as f64 / c.scope.reach.visitors as f64;
+                assert!((0.015..0.06).contains(&conv), "{}: conversion {conv}", c.id);
+                c.scope.counters.gmv as f64 / c.scope.reach.spend as f64
+            };
+            let mut rois: Vec<(f64, &str)> = st.channels.iter().map(|c| (roi(c), &*c.id)).collect();
+            rois.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert_eq!(rois[0].1, "pdd", "{rois:?}");
+            assert!(rois[0].0 < 1.0 && rois[1].0 > 1.5, "{rois:?}");
+            assert_eq!(st.campaigns.len(), CAMPAIGNS.len());
+            for c in &st.campaigns {
+                assert!(c.reach.spend > 0 && c.orders > 0, "campaign {}", c.id);
+            }
+            let divisions = st
+                .regions
+                .iter()
+                .filter(|r| crate::geo::division(&r.id).is_some())
+                .count();
+            assert!(divisions >= 30, "{divisions} divisions");
+            assert!(
+                st.regions
+                    .iter()
+                    .any(|r| &*r.id == "Singapore" || &*r.id == "US")
+            );
+            let pages: u64 = st.skus.iter().map(|k| k.visitors).sum();
+            assert!(
+                pages * 50 > sent.visitors && pages * 3 < sent.visitors,
+                "product pages: {pages} of {} visitors",
+                sent.visitors
+            );
+        });
     }
 }

@@ -56,6 +56,21 @@ pub struct Args {
     /// Share of events that repeat a recent order (client retries).
     #[arg(long, default_value_t = 0.002)]
     pub duplicates: f64,
+    /// Share of lines that report a store's traffic (visitors, page views;
+    /// 0.047: one per ~20 orders; 30 % of them a product page).
+    #[arg(long, default_value_t = 0.047, value_parser = share)]
+    pub traffic_share: f64,
+    /// Share of lines that report ad spend of a campaign or a channel
+    /// (0.0047: one per ~200 orders).
+    #[arg(long, default_value_t = 0.0047, value_parser = share)]
+    pub spend_share: f64,
+    /// Share of orders that name the buyer's region (population-weighted
+    /// over China's divisions, a few abroad; code, Chinese or English).
+    #[arg(long, default_value_t = 0.95, value_parser = share)]
+    pub region_share: f64,
+    /// Share of orders attributed to a campaign of their channel.
+    #[arg(long, default_value_t = 0.5, value_parser = share)]
+    pub campaign_share: f64,
     /// WebSocket screens to open.
     #[arg(long, default_value_t = 0)]
     pub screens: usize,
@@ -92,6 +107,14 @@ pub struct Args {
     pub no_check: bool,
 }
 
+impl Args {
+    /// The run sends figures per region or campaign, so the check reads
+    /// `/api/v1/regions` and `/api/v1/campaigns` too.
+    pub fn sends_places(&self) -> bool {
+        self.region_share > 0.0 || self.campaign_share > 0.0 || self.spend_share > 0.0
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     Traffic,
@@ -116,6 +139,14 @@ impl FromStr for Rate {
                 "rate: a number of events per second or `max`, got {s:?}"
             )),
         }
+    }
+}
+
+/// A share from 0 to 1.
+fn share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("a share from 0 to 1, got {s:?}")),
     }
 }
 
@@ -177,6 +208,14 @@ mod tests {
         let a = Args::try_parse_from(["loadtest", "--duration", "2m"]).expect("parses");
         assert_eq!(a.duration, 120.0);
         assert!(Args::try_parse_from(["loadtest", "--duration", "2 weeks"]).is_err());
+    }
+
+    #[test]
+    fn shares_are_between_zero_and_one() {
+        let a = Args::try_parse_from(["loadtest", "--spend-share", "0"]).expect("zero");
+        assert_eq!((a.spend_share, a.region_share), (0.0, 0.95));
+        assert!(Args::try_parse_from(["loadtest", "--traffic-share", "1.5"]).is_err());
+        assert!(Args::try_parse_from(["loadtest", "--region-share", "-0.1"]).is_err());
     }
 
     #[test]

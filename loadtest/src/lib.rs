@@ -23,12 +23,15 @@
 //! - `files` — the open-file limit, and how many screens fit under it.
 //! - `step` — one measured run; `sweep` — one per number of screens.
 //! - `stats`, `screen_lines` — histograms, the final table, the JSON report.
-//! - `check` — every node's totals against the ledger of what was sent.
+//! - `check` — every node's totals against the ledger of what was sent;
+//!   `reading` — what a node shows of them (summary, regions, campaigns);
+//!   `compare` — a row per figure against the ledger, and the table.
 //! - `new_ids` — `--mode new-ids`: bodies of never-seen ids, memory before
 //!   and after.
 
 mod args;
 mod check;
+mod compare;
 mod cost;
 mod files;
 #[cfg(test)]
@@ -36,6 +39,7 @@ mod mock;
 mod new_ids;
 mod nodes;
 mod profile;
+mod reading;
 mod retry;
 mod screen_lines;
 mod screens;
@@ -83,7 +87,7 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     files::warn_if_short(&wanted, fit, limit);
     let token = args.token.as_deref();
-    let before = check::before(&client, &args.url, token).await?;
+    let before = check::before(&client, &args.url, token, args.sends_places()).await?;
     let templates = Arc::new(template::Templates::build(&args));
     eprintln!(
         "templates: {} batches of {} events, {} bytes each on average",
@@ -110,7 +114,7 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
         let sweep = sweep::run(&ctx, &args.screen_sweep).await?;
         println!();
         print!("{}", sweep::table(&sweep.curve));
-        (sweep.expected, sweep.slack, Output::Sweep(sweep))
+        (sweep.expected, sweep.slack, Output::Sweep(Box::new(sweep)))
     };
     let checks = if args.no_check {
         Vec::new()
@@ -127,7 +131,7 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
                 exact,
                 expected,
                 node_checks: checks,
-                sweep,
+                sweep: *sweep,
             })?,
         };
         std::fs::write(path, text)?;
@@ -138,7 +142,7 @@ pub async fn run(args: Args) -> anyhow::Result<Outcome> {
 
 enum Output {
     One(Box<stats::Report>),
-    Sweep(sweep::Sweep),
+    Sweep(Box<sweep::Sweep>),
 }
 
 /// A sweep's JSON report: the curve, each step, and the check on them all.

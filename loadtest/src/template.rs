@@ -11,7 +11,7 @@
 use std::ops::AddAssign;
 
 use warroom::money::Currency;
-use warroom::sim::{Sent, Traffic, TrafficOptions, demo_catalog};
+use warroom::sim::{Places, Sent, Traffic, TrafficOptions, demo_catalog};
 
 use crate::args::Args;
 
@@ -36,6 +36,11 @@ pub struct Expected {
     pub refund_count: u64,
     pub refunds: i64,
     pub refund_units: u64,
+    pub visitors: u64,
+    pub page_views: u64,
+    pub spend: i64,
+    /// Per region and per campaign.
+    pub places: Places,
 }
 
 impl Expected {
@@ -50,6 +55,10 @@ impl Expected {
             refund_count: b.refund_count - a.refund_count,
             refunds: b.refunds - a.refunds,
             refund_units: b.refund_units - a.refund_units,
+            visitors: b.visitors - a.visitors,
+            page_views: b.page_views - a.page_views,
+            spend: b.spend - a.spend,
+            places: b.places.since(&a.places),
         }
     }
 }
@@ -65,6 +74,10 @@ impl AddAssign for Expected {
         self.refund_count += o.refund_count;
         self.refunds += o.refunds;
         self.refund_units += o.refund_units;
+        self.visitors += o.visitors;
+        self.page_views += o.page_views;
+        self.spend += o.spend;
+        self.places.add(&o.places);
     }
 }
 
@@ -136,6 +149,10 @@ impl Templates {
             duplicate_rate: args.duplicates,
             id_prefix: prefix.clone(),
             id_width: ID_WIDTH,
+            traffic_rate: args.traffic_share,
+            spend_rate: args.spend_share,
+            region_rate: args.region_share,
+            campaign_rate: args.campaign_share,
             ..TrafficOptions::default()
         };
         let mut traffic = Traffic::new(&catalog, currency, opts);
@@ -147,8 +164,11 @@ impl Templates {
             let after = traffic.sent();
             let expected = Expected::between(before, after);
             let stock = after.stock_events - before.stock_events;
-            let mut ids = after_each(&body, format!("{prefix}T").as_bytes());
-            ids.extend(after_each(&body, format!("{prefix}R").as_bytes()));
+            // Orders, refunds, traffic (visits) and spend (ads).
+            let mut ids = Vec::new();
+            for kind in ["T", "R", "V", "A"] {
+                ids.extend(after_each(&body, format!("{prefix}{kind}").as_bytes()));
+            }
             let ts = after_each(&body, b"\"ts\":");
             list.push(Template {
                 body,
@@ -216,6 +236,52 @@ mod tests {
         let e = t.get(0).expected;
         assert_eq!(e.lines, 200);
         assert_eq!(e.events + e.duplicates, 200);
+    }
+
+    /// The default mix: traffic and spend lines, orders with regions and
+    /// campaigns; every id (traffic and spend too) is new in the next
+    /// round, and the ledger holds what the lines say.
+    #[test]
+    fn the_war_room_mix_is_in_the_ledger_and_every_kind_gets_fresh_ids() {
+        let args = Args::parse_from(["loadtest", "--batch", "2000"]);
+        let t = Templates::build(&args);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        t.render(1, 1_794_326_400_123, &mut a);
+        t.render(1 + t.len() as u64, 1_794_326_400_123, &mut b);
+        let lines = |body: &[u8]| -> Vec<serde_json::Value> {
+            body.split(|&c| c == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| serde_json::from_slice(l).expect("JSON"))
+                .collect()
+        };
+        let (a, b) = (lines(&a), lines(&b));
+        let e = t.get(1).expected;
+        let of = |kind: &'static str| a.iter().filter(move |v| v["type"] == kind);
+        assert!(of("traffic").count() > 40 && of("spend").count() > 0);
+        let visitors: u64 = of("traffic").filter_map(|v| v["visitors"].as_u64()).sum();
+        assert_eq!(visitors, e.visitors);
+        let orders = of("order").count();
+        let with_region = of("order").filter(|v| v["region"].is_string()).count();
+        assert!(with_region * 100 > orders * 90, "{with_region} of {orders}");
+        assert!(of("order").any(|v| v["campaign"].is_string()));
+        let in_regions: u64 = e.places.regions.iter().map(|s| s.orders).sum();
+        assert!(in_regions > 0 && in_regions < e.orders);
+        assert!(e.spend > 0 && e.places.campaigns.iter().any(|c| c.spend > 0));
+        for (x, y) in a.iter().zip(&b) {
+            if x["id"].is_string() && x != y {
+                assert_ne!(x["id"], y["id"], "{x} / {y}");
+            }
+        }
+        let ids = |v: &[serde_json::Value], kind: &str| {
+            v.iter()
+                .filter(|l| l["type"] == kind)
+                .map(|l| l["id"].to_string())
+                .collect::<Vec<_>>()
+        };
+        for kind in ["traffic", "spend"] {
+            let (x, y) = (ids(&a, kind), ids(&b, kind));
+            assert!(x.iter().all(|id| !y.contains(id)), "{kind} ids repeat");
+        }
     }
 
     #[test]

@@ -145,7 +145,7 @@ async fn a_tiny_sweep_prints_its_curve() {
     let args = args(&server.url, "700ms", &["--screen-sweep", "0,5"]);
     assert_eq!(args.screen_sweep, [0, 5]);
     let client = reqwest::Client::new();
-    let before = crate::check::before(&client, &args.url, None)
+    let before = crate::check::before(&client, &args.url, None, args.sends_places())
         .await
         .expect("before");
     let ctx = step::Ctx {
@@ -180,6 +180,67 @@ async fn a_tiny_sweep_prints_its_curve() {
     .await
     .expect("check");
     assert!(checks.iter().all(|c| c.exact));
+}
+
+/// The default mix against a real server: traffic, spend, regions and
+/// campaigns go in, and the check compares the server's visitors, page
+/// views, spend and every region's and campaign's figures with the
+/// ledger; one order moved to another region in the ledger fails it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_covers_traffic_spend_regions_and_campaigns() {
+    let server = demo_server().await;
+    let args = args(&server.url, "1s", &[]);
+    assert!(args.sends_places());
+    let client = reqwest::Client::new();
+    let before = crate::check::before(&client, &args.url, None, true)
+        .await
+        .expect("before");
+    let ctx = step::Ctx {
+        args: &args,
+        client: &client,
+        templates: Arc::new(template::Templates::build(&args)),
+        fit: usize::MAX,
+    };
+    let step = step::run(&ctx, 0, 0).await.expect("a run");
+    let e = step.sent.expected;
+    assert!(
+        e.visitors > 0 && e.page_views > e.visitors && e.spend > 0,
+        "{e:?}"
+    );
+    let regions = e.places.regions.iter().filter(|r| r.orders > 0).count();
+    assert!(regions >= 20, "{regions} regions");
+    assert!(
+        e.places
+            .campaigns
+            .iter()
+            .any(|c| c.spend > 0 && c.orders > 0)
+    );
+    let none = template::Expected::default();
+    let check = async |e: &template::Expected| {
+        crate::check::after(&client, &args.url, None, &before, e, &none)
+            .await
+            .expect("check")
+    };
+    assert!(
+        check(&e).await.iter().all(|c| c.exact),
+        "the server counted what was sent"
+    );
+    let mut moved = e;
+    let from = moved
+        .places
+        .regions
+        .iter()
+        .position(|r| r.orders > 0)
+        .expect("a region");
+    moved.places.regions[from].orders -= 1;
+    moved.places.regions[from + 1].orders += 1;
+    assert!(
+        !check(&moved).await[0].exact,
+        "a region's orders are compared"
+    );
+    let mut spent = e;
+    spent.spend += 1;
+    assert!(!check(&spent).await[0].exact, "spend is compared");
 }
 
 /// A server that accepts `permessage-deflate` (with context takeover, the

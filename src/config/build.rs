@@ -83,10 +83,11 @@ impl Builder<'_> {
         let mut campaigns = Vec::new();
         let mut campaign_seen = HashSet::new();
         for c in &raw.campaigns {
+            let span = c.span();
             let c = c.get_ref();
             let id = self.id(&c.id, "campaign", &mut campaign_seen)?;
             campaigns.push(CampaignDef {
-                channel: c.channel.clone(),
+                channel: self.opt_channel(c.channel.as_deref(), span, "campaign")?,
                 budget: self.opt_amount(c.budget.as_ref(), "budget", cur)?,
                 id,
             });
@@ -95,11 +96,12 @@ impl Builder<'_> {
         let mut stores = Vec::new();
         let mut seen = HashSet::new();
         for s in &raw.stores {
+            let span = s.span();
             let s = s.get_ref();
             let id = self.id(&s.id, "store", &mut seen)?;
             stores.push(StoreDef {
                 name: s.name.clone().unwrap_or_else(|| id.clone()),
-                channel: s.channel.clone(),
+                channel: self.opt_channel(s.channel.as_deref(), span, "store")?,
                 target: self.opt_amount(s.target.as_ref(), "target", cur)?,
                 profit_target: self.opt_amount(s.profit_target.as_ref(), "profit_target", cur)?,
                 id,
@@ -245,6 +247,19 @@ impl Builder<'_> {
             return self.err(id.span(), format!("duplicate {what} id {s:?}"));
         }
         Ok(s.clone())
+    }
+
+    /// A store's or campaign's `channel`: a channel id, by the id rules.
+    fn opt_channel(
+        &self,
+        channel: Option<&str>,
+        span: std::ops::Range<usize>,
+        what: &str,
+    ) -> Result<Option<String>, ConfigError> {
+        match channel.map(check_id) {
+            Some(Err(e)) => self.err(span, format!("{what} channel: {e}")),
+            _ => Ok(channel.map(str::to_string)),
+        }
     }
 
     pub(super) fn opt_amount(

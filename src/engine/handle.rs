@@ -130,9 +130,11 @@ impl Engine {
         (applied, r)
     }
 
-    /// Replaces the whole state (recovery from a checkpoint).
+    /// Replaces the whole state (recovery from a checkpoint), adding the
+    /// config's campaigns the checkpoint does not hold.
     pub fn replace_state(&self, mut state: State) {
         state.reindex();
+        state.configure_campaigns(&self.inner.config);
         *self.inner.state.lock() = state;
     }
 

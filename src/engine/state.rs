@@ -153,16 +153,24 @@ impl State {
             sku.stock = k.stock;
             sku.stock_left = k.stock.unwrap_or(0);
         }
+        st.configure_campaigns(config);
+        st
+    }
+
+    /// The config's campaigns, each with its configured channel (which no
+    /// event changes). Also run on a state read from a checkpoint, which
+    /// may predate them: an upgrade from checkpoint 3, a campaign added to
+    /// the catalog mid-sale.
+    pub(crate) fn configure_campaigns(&mut self, config: &Config) {
         for c in &config.campaigns {
-            let channel = c.channel.as_deref().map(|ch| st.channel(ch));
-            let i = st.campaign(&c.id);
-            let row = &mut st.campaigns[i as usize];
-            row.channel = channel;
+            let channel = c.channel.as_deref().map(|ch| self.channel(ch));
+            let i = self.campaign(&c.id);
             if channel.is_some() {
+                let row = &mut self.campaigns[i as usize];
+                row.channel = channel;
                 row.channel_ts = i64::MIN;
             }
         }
-        st
     }
 
     /// Rebuilds the id → index maps from the rows (after loading a checkpoint).

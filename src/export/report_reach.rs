@@ -87,13 +87,16 @@ fn channels(h: &mut String, f: &Facts) {
         .map(|c| (c.name.as_str(), c.figures.gmv, f.reach.channel(&c.id)))
         .filter(|(_, gmv, e)| *gmv > 0 || !e.is_empty())
         .collect();
+    // Marked only with two or more that spent to compare, as the screen
+    // does: one channel that spent is not "the lowest".
+    let spent = rows.iter().filter(|r| r.2.roi.is_some()).count();
     let worst = rows.iter().filter_map(|r| r.2.roi).min_by(f64::total_cmp);
     h.push_str(
         "<h3>Channels 渠道投产</h3><table><tr><th>channel</th><th class=n>GMV</th><th class=n>spend 费用</th>\
          <th class=n>ROI 投产比</th><th class=n>费比</th><th class=n>visitors 访客</th><th class=n>conversion 转化率</th><th class=n>budget used 预算消耗</th></tr>",
     );
     for (name, gmv, e) in &rows {
-        let is_worst = rows.len() > 1 && e.roi.is_some() && e.roi == worst;
+        let is_worst = spent > 1 && e.roi.is_some() && e.roi == worst;
         let mark = if is_worst {
             " <span class=worst>▼ lowest ROI 投产比最低</span>"
         } else {

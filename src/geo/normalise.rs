@@ -5,8 +5,9 @@
 //! codes are read from their bytes, Chinese names are looked up as given,
 //! and English names are folded into a stack buffer (ASCII letters and
 //! digits only, lower-cased) so "Hong Kong", "hong-kong" and "HONGKONG" are
-//! one key. The lookup tables are built once, from [`DIVISIONS`] and the
-//! alias lists below, so no name is written twice.
+//! one key; full-width digits and letters ("３１") are narrowed to ASCII
+//! first, in a stack buffer too. The lookup tables are built once, from
+//! [`DIVISIONS`] and the alias lists below, so no name is written twice.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -112,7 +113,8 @@ fn lookup(s: &str) -> Option<&'static str> {
         return Some(code);
     }
     if !s.is_ascii() {
-        return None;
+        let mut buf = [0; NARROW_MAX];
+        return narrow(s, &mut buf).and_then(lookup);
     }
     let mut buf = [0; FOLD_MAX];
     let key = fold(s, &mut buf)?;
@@ -123,6 +125,27 @@ fn lookup(s: &str) -> Option<&'static str> {
         let stem = key.strip_suffix(suffix).filter(|s| !s.is_empty())?;
         tables.english.get(stem).copied()
     })
+}
+
+/// The longest full-width spelling, in bytes once narrowed, worth reading.
+const NARROW_MAX: usize = 64;
+
+/// `s` with its full-width ASCII forms (`"３１"`, `"Ｓｈａｎｇｈａｉ"`, the
+/// ideographic space), as Chinese input methods type them, narrowed to
+/// ASCII into `buf`; `None` if any other character is not ASCII.
+fn narrow<'b>(s: &str, buf: &'b mut [u8; NARROW_MAX]) -> Option<&'b str> {
+    let mut n = 0;
+    for c in s.chars() {
+        let b = match u32::from(c) {
+            a @ 0..=0x7f => a as u8,
+            w @ 0xff01..=0xff5e => (w - 0xfee0) as u8,
+            0x3000 => b' ',
+            _ => return None,
+        };
+        *buf.get_mut(n)? = b;
+        n += 1;
+    }
+    std::str::from_utf8(&buf[..n]).ok()
 }
 
 /// ASCII letters and digits of `s`, lower-cased, into `buf`; `None` if `s`
@@ -186,6 +209,11 @@ mod tests {
             ("Beijing Shi", "11"),
             ("Shanghai Municipality", "31"),
             (" 440000 ", "44"),
+            ("３１", "31"),
+            ("\u{3000}４４００００ ", "44"),
+            ("ＳＨＡＮＧＨＡＩ", "31"),
+            ("Ｉｎｎｅｒ　Ｍｏｎｇｏｌｉａ", "15"),
+            ("ｈｋ", "81"),
         ] {
             assert_eq!(code(raw), want, "{raw}");
         }
@@ -203,6 +231,8 @@ mod tests {
             ("", ""),
             ("Province", "Province"),
             ("上海 市", "上海 市"),
+            ("９９", "９９"),
+            ("Ｐａｒｉｓ", "Ｐａｒｉｓ"),
             (
                 "Londonderry County Borough Council District Of Somewhere Far",
                 "Londonderry County Borough Council District Of Somewhere Far",

@@ -200,15 +200,27 @@ pub(super) fn scope_view(
                 Minutes::of(&s.scope)
             })
             .collect(),
-        Scope::Channels(ix) => ix
-            .iter()
-            .map(|&i| {
-                let c = &st.channels[i];
-                let budget = views::channel_budget(cfg, &c.id);
-                sum.add(&c.scope, c.target, c.profit_target, budget);
-                Minutes::of(&c.scope)
-            })
-            .collect(),
+        Scope::Channels(ix) => {
+            let minutes = ix
+                .iter()
+                .map(|&i| {
+                    let c = &st.channels[i];
+                    let budget = views::channel_budget(cfg, &c.id);
+                    sum.add(&c.scope, c.target, c.profit_target, budget);
+                    Minutes::of(&c.scope)
+                })
+                .collect();
+            // Spend is summed over every channel named, so a budget is
+            // only meaningful when every one of them has one: else the
+            // burn would set all of their spend against some budgets.
+            if ix
+                .iter()
+                .any(|&i| views::channel_budget(cfg, &st.channels[i].id).is_none())
+            {
+                sum.figures.budget = None;
+            }
+            minutes
+        }
     };
     let mut figures = sum.figures;
     figures.gmv_15m = sum.windows.m15.gmv;

@@ -5,13 +5,22 @@
 //! events refund a recent order; a chosen share re-sends a recent order as
 //! a duplicate (retries happen); a few set a SKU's stock. Prices are written
 //! as JSON numbers or decimal strings at random, as real order systems do.
+//! Orders may carry the buyer's region and a campaign, and a share of lines
+//! may be traffic and spend reports (`reach`); all those shares default to
+//! zero, the mix before they existed, so benchmarks compare like with like.
 
 use std::collections::VecDeque;
 use std::io::Write;
 
+use super::campaigns::CAMPAIGNS;
 use super::catalog::{DemoCatalog, sku_zipf, store_zipf};
+use super::regions::Regions;
 use super::rng::{Rng, Zipf};
+use super::sent::Sent;
 use crate::money::Currency;
+
+/// No region, campaign or channel (an index slot left empty).
+pub(super) const NO_SLOT: u8 = u8::MAX;
 
 #[derive(Debug, Clone)]
 pub struct TrafficOptions {
@@ -29,6 +38,28 @@ pub struct TrafficOptions {
     /// Zero-pad id numbers to this many digits (0: as they come), so a
     /// driver can rewrite ids in place to reuse a generated batch.
     pub id_width: usize,
+    /// Share of orders that name the buyer's region.
+    pub region_rate: f64,
+    /// Share of orders attributed to a campaign of their channel.
+    pub campaign_rate: f64,
+    /// Share of lines that report a store's traffic (visitors, page views).
+    pub traffic_rate: f64,
+    /// Share of lines that report ad spend of a channel or campaign.
+    pub spend_rate: f64,
+}
+
+impl TrafficOptions {
+    /// The whole war-room mix: region on 95 % of orders, a campaign on
+    /// half, a traffic line per ~20 orders, a spend line per ~200.
+    pub fn full_mix(self) -> TrafficOptions {
+        TrafficOptions {
+            region_rate: 0.95,
+            campaign_rate: 0.5,
+            traffic_rate: 0.047,
+            spend_rate: 0.0047,
+            ..self
+        }
+    }
 }
 
 impl Default for TrafficOptions {
@@ -41,22 +72,12 @@ impl Default for TrafficOptions {
             buyers: 5_000_000,
             id_prefix: String::new(),
             id_width: 0,
+            region_rate: 0.0,
+            campaign_rate: 0.0,
+            traffic_rate: 0.0,
+            spend_rate: 0.0,
         }
     }
-}
-
-/// Totals of what was sent, to compare with what the server counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Sent {
-    pub lines: u64,
-    pub orders: u64,
-    pub gmv: i64,
-    pub units: u64,
-    pub refund_count: u64,
-    pub refunds: i64,
-    pub refund_units: u64,
-    pub duplicates: u64,
-    pub stock_events: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -68,28 +89,33 @@ struct RecentOrder {
     len: u8,
     items: [(u32, u32); 4],
     refunded: bool,
+    region: u8,
+    campaign: u8,
 }
 
 /// A seeded stream of sale events.
 pub struct Traffic {
-    rng: Rng,
-    opts: TrafficOptions,
-    stores: Vec<String>,
-    skus: Vec<String>,
+    pub(super) rng: Rng,
+    pub(super) opts: TrafficOptions,
+    pub(super) stores: Vec<String>,
+    pub(super) skus: Vec<String>,
     prices: Vec<i64>,
-    currency: Currency,
-    store_pick: Zipf,
-    sku_pick: Zipf,
+    pub(super) currency: Currency,
+    pub(super) store_pick: Zipf,
+    pub(super) sku_pick: Zipf,
     next_order: u64,
     next_refund: u64,
     recent: VecDeque<RecentOrder>,
-    sent: Sent,
+    pub(super) sent: Sent,
+    pub(super) reach: super::reach::Reach,
+    regions: Regions,
 }
 
 const RECENT: usize = 4096;
 
 impl Traffic {
     pub fn new(catalog: &DemoCatalog, currency: Currency, opts: TrafficOptions) -> Traffic {
+        let seed = opts.seed;
         Traffic {
             rng: Rng::new(opts.seed),
             stores: catalog.stores.iter().map(|s| s.id.clone()).collect(),
@@ -103,6 +129,8 @@ impl Traffic {
             next_refund: 0,
             recent: VecDeque::with_capacity(RECENT),
             sent: Sent::default(),
+            reach: super::reach::Reach::new(catalog, seed),
+            regions: Regions::new(),
         }
     }
 
@@ -140,6 +168,18 @@ impl Traffic {
                     self.skus[sku]
                 );
                 self.sent.stock_events += 1;
+            } else if r < o.duplicate_rate + o.refund_rate + o.stock_rate + o.traffic_rate {
+                let store = self.store_pick.sample(&mut self.rng);
+                let page = self.rng.chance(0.3);
+                self.write_visits(out, store, page, ts_ms);
+            } else if r < o.duplicate_rate
+                + o.refund_rate
+                + o.stock_rate
+                + o.traffic_rate
+                + o.spend_rate
+            {
+                let source = self.rng.below(self.reach.sources() as u64) as usize;
+                self.write_spend(out, source, ts_ms, 1.0);
             } else {
                 self.new_order(out, ts_ms);
             }
@@ -169,14 +209,44 @@ impl Traffic {
             self.sent.units += u64::from(qty);
         }
         self.sent.orders += 1;
+        let store = self.store_pick.sample(&mut self.rng);
+        let buyer = self.rng.below(self.opts.buyers);
+        // No draw when a share is zero: the stream stays what it was.
+        let region = if self.opts.region_rate > 0.0 && self.rng.chance(self.opts.region_rate) {
+            self.regions.of_buyer(buyer)
+        } else {
+            NO_SLOT
+        };
+        let campaign = if self.opts.campaign_rate > 0.0 && self.rng.chance(self.opts.campaign_rate)
+        {
+            self.reach.pick_campaign(store, &mut self.rng)
+        } else {
+            NO_SLOT
+        };
+        let gmv: i64 = items[..len]
+            .iter()
+            .map(|&(sku, qty)| i64::from(qty) * self.prices[sku as usize])
+            .sum();
+        self.reach.sold(store, gmv);
+        let places = &mut self.sent.places;
+        if let Some(slot) = places.regions.get_mut(usize::from(region)) {
+            slot.orders += 1;
+            slot.gmv += gmv;
+        }
+        if let Some(slot) = places.campaigns.get_mut(usize::from(campaign)) {
+            slot.orders += 1;
+            slot.gmv += gmv;
+        }
         let order = RecentOrder {
             n: self.next_order,
             ts_ms,
-            store: self.store_pick.sample(&mut self.rng) as u32,
-            buyer: self.rng.below(self.opts.buyers),
+            store: store as u32,
+            buyer,
             len: len as u8,
             items,
             refunded: false,
+            region,
+            campaign,
         };
         if self.recent.len() == RECENT {
             self.recent.pop_front();
@@ -189,7 +259,7 @@ impl Traffic {
         let new_buyer = o.buyer.is_multiple_of(3);
         let _ = write!(
             out,
-            r#"{{"type":"order","id":"{}T{:0w$}","ts":{},"store":"{}","buyer":"u{}","new_buyer":{new_buyer},"items":["#,
+            r#"{{"type":"order","id":"{}T{:0w$}","ts":{},"store":"{}","buyer":"u{}","new_buyer":{new_buyer},"#,
             self.opts.id_prefix,
             o.n,
             o.ts_ms,
@@ -197,6 +267,15 @@ impl Traffic {
             o.buyer,
             w = self.opts.id_width
         );
+        if o.region != NO_SLOT {
+            out.extend_from_slice(b"\"region\":");
+            Regions::write(out, o.region, &mut self.rng);
+            out.push(b',');
+        }
+        if let Some(c) = CAMPAIGNS.get(usize::from(o.campaign)) {
+            let _ = write!(out, r#""campaign":"{}","#, c.id);
+        }
+        out.extend_from_slice(b"\"items\":[");
         for (i, &(sku, qty)) in o.items[..o.len as usize].iter().enumerate() {
             self.write_item(out, i, sku, qty);
         }

@@ -20,8 +20,8 @@ use crate::engine::State;
 pub struct CampaignRow {
     /// The campaign's name as sent or configured.
     pub id: String,
-    /// Its channel: configured, else the first spend or order naming it
-    /// with a channel or store; `null` until then.
+    /// Its channel: configured, else that of the earliest (by event time)
+    /// spend or order naming it with a channel or store; `null` until then.
     pub channel: Option<String>,
     /// Minor units.
     pub spend: i64,

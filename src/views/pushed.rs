@@ -112,6 +112,10 @@ pub struct ChannelDelta {
     pub profit: i64,
     #[serde(serialize_with = "ratio")]
     pub profit_completion: Option<f64>,
+    /// Spend ÷ GMV, always: without spend it is `null` before the first
+    /// sale and 0 after, so it moves even while the block below is absent.
+    #[serde(serialize_with = "ratio")]
+    pub cost_to_sales: Option<f64>,
     /// Traffic, spend and their ratios; absent while the channel has had
     /// neither (they are then 0 and `null`, as the snapshot has them).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -128,8 +132,6 @@ pub struct ChannelEfficiency {
     pub conversion: Option<f64>,
     #[serde(serialize_with = "ratio")]
     pub roi: Option<f64>,
-    #[serde(serialize_with = "ratio")]
-    pub cost_to_sales: Option<f64>,
     /// Only for a channel with a budget.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ratio")]
     pub budget_used: Option<f64>,
@@ -153,13 +155,13 @@ pub fn channel_delta(st: &State, cfg: &Config, i: usize, with_name: bool) -> Cha
         completion: completion(c.gmv, ch.target),
         profit: c.profit,
         profit_completion: completion(c.profit, ch.profit_target),
+        cost_to_sales: e.cost_to_sales,
         efficiency: (!ch.scope.reach.is_empty()).then(|| ChannelEfficiency {
             visitors: e.visitors,
             page_views: e.page_views,
             spend: e.spend,
             conversion: e.conversion,
             roi: e.roi,
-            cost_to_sales: e.cost_to_sales,
             budget_used: budget.and_then(|b| (b != 0).then(|| e.spend as f64 / b as f64)),
         }),
     }

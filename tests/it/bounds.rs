@@ -338,3 +338,36 @@ fn frames_hold_the_top_channels_whatever_their_number() {
     let bytes = serde_json::to_vec(&snap).expect("JSON").len();
     assert!(bytes < 100_000, "a snapshot of {bytes} bytes");
 }
+
+/// Traffic and spend create stores, channels and product pages (SKUs)
+/// like orders do, so the same caps refuse them, naming the field.
+#[test]
+fn traffic_and_spend_are_capped_like_orders() {
+    let (ingest, _clock) = ingest_with(capped(0, 0, 0, 10), START + 2 * MIN);
+    let at = START + MIN;
+    let body = [
+        format!(r#"{{"type":"traffic","id":"t1","ts":{at},"store":"s1","sku":"x1","visitors":5}}"#),
+        format!(r#"{{"type":"traffic","id":"t2","ts":{at},"store":"n1","visitors":5}}"#),
+        format!(r#"{{"type":"spend","id":"a1","ts":{at},"channel":"c1","amount":1}}"#),
+        format!(r#"{{"type":"spend","id":"a2","ts":{at},"store":"n2","amount":1}}"#),
+        format!(r#"{{"type":"traffic","id":"t3","ts":{at},"store":"s1","sku":"k1","visitors":5}}"#),
+        format!(r#"{{"type":"spend","id":"a3","ts":{at},"channel":"other","amount":1}}"#),
+    ]
+    .join("\n");
+    let r = post(&ingest, &body);
+    assert_eq!((r.accepted, r.rejected), (2, 4), "{r:?}");
+    let errors: Vec<(usize, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.line, e.error.split(" refused").next().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (1, "sku: new SKU \"x1\""),
+            (2, "store: new store \"n1\""),
+            (3, "channel: new channel \"c1\""),
+            (4, "store: new store \"n2\""),
+        ]
+    );
+}

@@ -418,3 +418,18 @@ fn a_dead_letter_subject_under_the_source_is_refused_at_its_line() {
         Some("orders_rejected.x")
     );
 }
+
+/// A campaign's or a store's `channel` follows the id rules: `""` would
+/// make a channel no event can name, listed with a blank name.
+#[test]
+fn an_empty_channel_of_a_campaign_or_a_store_is_refused() {
+    let campaign = format!("{SALE_TOML}\n[[campaigns]]\nid = \"直通车\"\nchannel = \"\"\n");
+    let store = SALE_TOML.replacen("channel = \"tmall\"", "channel = \"\"", 1);
+    for (text, what) in [(campaign, "campaign"), (store, "store")] {
+        let err = parse(&text).expect_err(what).to_string();
+        assert!(
+            err.contains(&format!("{what} channel: must be 1 to 128 characters")),
+            "{err}"
+        );
+    }
+}

@@ -386,3 +386,32 @@ async fn export_from_the_data_directory_gives_the_same_efficiency_and_region_fil
     assert_eq!(minor(&tmall[col(&h, "spend")]), e.channels["tmall"].spend);
     assert!(offline.join("region_map.svg").exists());
 }
+
+/// docs/api.md, Export: the lowest ROI is marked among the channels that
+/// spent. One channel with spend beside one that only sold has no "lowest"
+/// (as on the screen: one channel that spent is not the worst).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_channel_that_spent_is_not_marked_lowest_roi() {
+    let app = spawn_app(config(SALE_TOML), START + 60 * MIN).await;
+    let at = START + 30 * MIN;
+    let body = [
+        format!(
+            r#"{{"type":"order","id":"o1","ts":{at},"store":"s1","items":[{{"sku":"k1","qty":1,"price":100}}]}}"#
+        ),
+        format!(
+            r#"{{"type":"order","id":"o2","ts":{at},"store":"s2","items":[{{"sku":"k2","qty":1,"price":300}}]}}"#
+        ),
+        format!(r#"{{"type":"spend","id":"a1","ts":{at},"channel":"tmall","amount":"50.00"}}"#),
+    ]
+    .join("\n");
+    let r = app.post_events(body, "application/x-ndjson").await;
+    assert_eq!(r.status(), 200);
+    let dir = export_pack(&app).await;
+    let report = std::fs::read_to_string(dir.path().join("report.html")).expect("report");
+    assert!(report.contains("Channels 渠道投产"), "the channel table");
+    assert_eq!(
+        report.matches("class=worst-row").count(),
+        0,
+        "only tmall spent: nothing to compare"
+    );
+}

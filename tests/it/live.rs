@@ -405,6 +405,7 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
         [
             "buyers",
             "completion",
+            "cost_to_sales",
             "gmv",
             "id",
             "net_gmv",
@@ -414,7 +415,7 @@ async fn frames_carry_exactly_the_fields_the_screen_reads() {
             "refunds",
             "units",
         ],
-        "no traffic or spend yet: no efficiency fields"
+        "no traffic or spend yet: cost-to-sales alone (0 once sold)"
     );
     // With traffic, a channel's tick carries them.
     let traffic = format!(
@@ -522,4 +523,44 @@ async fn filters_take_repeated_parameters_and_encoded_commas() {
         serde_json::json!(["a,b", "s1", "s2"])
     );
     assert_eq!(hello["filter"]["channels"], serde_json::json!(["jd"]));
+}
+
+/// A screen merges a channel's tick onto its snapshot row (docs/api.md,
+/// Tick rows): a channel that had no sales at the snapshot and then sells
+/// without traffic or spend must show the API's cost-to-sales (0: spend 0
+/// ÷ GMV), not the snapshot's `null` (no GMV yet) left standing.
+#[tokio::test]
+async fn a_channels_merged_cost_to_sales_is_the_apis_after_its_first_sale() {
+    let app = spawn_app(test_config(), START + 61 * MIN).await;
+    let mut ws = connect(&app, "").await;
+    assert_eq!(next_frame(&mut ws).await["type"], "hello");
+    let snap = next_frame(&mut ws).await;
+    let mut row = snap["channels"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == "tmall"))
+        .cloned()
+        .expect("tmall in the snapshot");
+    assert_eq!(row["cost_to_sales"], Value::Null, "no GMV yet");
+
+    app.post_events(order("a", "s1", 100), "application/x-ndjson")
+        .await;
+    let tick = frame_where(&mut ws, |f| f["type"] == "tick" && f["events_applied"] == 1).await;
+    let delta = tick["channels"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == "tmall"))
+        .cloned()
+        .expect("tmall in the tick");
+    for (k, v) in delta.as_object().expect("object") {
+        row[k] = v.clone();
+    }
+    let api = app.get("/api/v1/channels").await;
+    let tmall = api
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == "tmall"))
+        .cloned()
+        .expect("tmall in the API");
+    assert_eq!(tmall["cost_to_sales"], 0.0, "sales and no spend");
+    for k in ["cost_to_sales", "conversion", "roi", "spend", "visitors"] {
+        assert_eq!(row[k], tmall[k], "{k}: the merged row against the API");
+    }
 }

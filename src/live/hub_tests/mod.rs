@@ -290,3 +290,21 @@ fn a_store_pushed_out_of_the_top_200_leaves_the_wall() {
     assert!(!behind.stores.contains_key("u199"));
     assert_eq!(behind.stores.len(), super::build::PUSH_STORES);
 }
+
+#[test]
+fn a_budget_is_summed_only_over_channels_that_all_have_one() {
+    let s = setup();
+    s.order("a0", "s1", 1);
+    s.order("p1", "pop-up", 1);
+    s.tick(&[]);
+    let budget_of = |q: &str| {
+        let filter = Filter::from_query(Some(q)).expect("a filter");
+        let snap = json(&s.hub.subscribe(filter).snapshot().1);
+        snap["totals"]["budget"].clone()
+    };
+    assert_eq!(budget_of("channels=tmall"), 500_000);
+    assert!(
+        budget_of("channels=tmall,other").is_null(),
+        "`other` has no budget: tmall's would be set against both channels' spend"
+    );
+}
