@@ -259,6 +259,8 @@ mod tests {
         assert!(cfg.skus.iter().all(|k| k.stock.is_some()));
         assert!(cfg.skus.iter().any(|k| k.name.contains("保温杯")));
         assert!(cfg.sale.budget.is_some_and(|b| b > 0));
+        assert_eq!(cfg.sale.pre_span().map(|(a, b)| b - a), Some(3 * 3_600_000));
+        assert!(cfg.sale.post_span().is_some());
         assert!(cfg.channels.iter().all(|c| c.budget.is_some_and(|b| b > 0)));
         assert_eq!(cfg.campaigns.len(), CAMPAIGNS.len());
         assert!(
