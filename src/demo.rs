@@ -5,7 +5,10 @@
 //! of it over the first minutes, as a real midnight rush does. Targets are
 //! sized from the rate so the screen shows a sale roughly on plan, a few best
 //! sellers sell out within minutes, and everything goes through
-//! [`Ingest::submit`], the same path as `POST /api/v1/events`.
+//! [`Ingest::submit`], the same path as `POST /api/v1/events`. The three
+//! hours before midnight are watched (`observe_before`) and backfilled at
+//! start at a usual pace that sags towards midnight (`sim::eve`), so the
+//! review shows the dip before, the burst and its half-life.
 //!
 //! Beside the orders (which keep that rate and shape), each store reports
 //! its traffic every 5 s and each campaign its spend every 10 s
@@ -130,6 +133,10 @@ pub fn demo_config(now_ms: i64, opts: &DemoOptions, server: ServerConfig) -> (Co
             plan,
             baseline: None,
             budget: Some(budget),
+            // The eve is backfilled at start (`sim::eve`); the hour after
+            // fills if the demo runs past its end.
+            observe_before_ms: Some(crate::sim::EVE_HOURS * 3_600_000),
+            observe_after_ms: Some(3_600_000),
         },
         campaigns,
         channels: cat.channels.clone(),
@@ -165,6 +172,7 @@ pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
     let peak = f64::from(opts.rate.max(1));
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    submit_eve(&ingest, &mut traffic, peak, sale_start).await;
     let mut sent_until = engine.now_ms();
     let mut carry = 0.0;
     let mut body = Vec::with_capacity(1 << 20);
@@ -195,6 +203,25 @@ pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "demo batch refused"),
+        }
+    }
+}
+
+/// The hours before midnight, stamped in the past (`sim::eve`).
+async fn submit_eve(ingest: &Ingest, traffic: &mut Traffic, peak: f64, sale_start: i64) {
+    let mut body = Vec::new();
+    for (at, n) in crate::sim::eve_slices(peak, sale_start) {
+        if n == 0 {
+            continue;
+        }
+        body.clear();
+        traffic.write_batch(&mut body, n, at);
+        if let Err(e) = ingest
+            .submit_durable(&body, Some("application/x-ndjson"))
+            .await
+        {
+            tracing::warn!(error = %e, "demo eve batch refused");
+            return;
         }
     }
 }

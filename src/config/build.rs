@@ -215,6 +215,8 @@ impl Builder<'_> {
                 &currency,
             )?,
             budget: self.opt_amount(s.budget.as_ref(), "sale.budget", &currency)?,
+            observe_before_ms: self.opt_span(s.observe_before.as_ref(), "sale.observe_before")?,
+            observe_after_ms: self.opt_span(s.observe_after.as_ref(), "sale.observe_after")?,
             currency,
             timezone,
             starts_ms,

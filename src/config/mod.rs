@@ -17,6 +17,7 @@ mod error;
 mod hook;
 mod limits;
 mod model;
+mod observe;
 mod plan;
 mod raw;
 mod rule;
@@ -36,6 +37,7 @@ pub use model::{
     Baseline, CampaignDef, ChannelDef, Config, FsyncMode, MAX_SALE_DAYS, MAX_SALE_MS, Sale,
     ServerConfig, SkuDef, StorageConfig, StoreDef,
 };
+pub use observe::{BadSpan, parse_span};
 pub use plan::Plan;
 pub use rule::{RULES, Rule};
 pub use secret::Secret;

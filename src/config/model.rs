@@ -52,6 +52,14 @@ pub struct Sale {
     /// Promotion budget for the whole sale, minor units.
     #[serde(default)]
     pub budget: Option<i64>,
+    /// `observe_before` / `observe_after` in ms: the days around the sale
+    /// counted apart in `pre` / `post` (docs/api.md, The days around the
+    /// sale). With either set, the sale's figures hold only events inside
+    /// the sale.
+    #[serde(default)]
+    pub observe_before_ms: Option<i64>,
+    #[serde(default)]
+    pub observe_after_ms: Option<i64>,
     pub plan: Plan,
     /// Last sale's timeline, for the minute-for-minute comparison (同比).
     pub baseline: Option<Baseline>,
@@ -75,6 +83,24 @@ impl Baseline {
 }
 
 impl Sale {
+    /// Whether the days around the sale are watched (either key set).
+    #[inline]
+    pub fn observes(&self) -> bool {
+        self.observe_before_ms.is_some() || self.observe_after_ms.is_some()
+    }
+
+    /// The pre period `[starts − before, starts)`, when configured.
+    pub fn pre_span(&self) -> Option<(i64, i64)> {
+        self.observe_before_ms
+            .map(|b| (self.starts_ms - b, self.starts_ms))
+    }
+
+    /// The post period `[ends, ends + after)`, when configured.
+    pub fn post_span(&self) -> Option<(i64, i64)> {
+        self.observe_after_ms
+            .map(|a| (self.ends_ms, self.ends_ms + a))
+    }
+
     /// Share of the sale's duration elapsed at `now_ms`, clamped to 0..=1.
     pub fn time_share(&self, now_ms: i64) -> f64 {
         let span = (self.ends_ms - self.starts_ms).max(1) as f64;

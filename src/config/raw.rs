@@ -39,6 +39,8 @@ pub struct RawSale {
     pub target: Option<SValue>,
     pub profit_target: Option<SValue>,
     pub budget: Option<SValue>,
+    pub observe_before: Option<SValue>,
+    pub observe_after: Option<SValue>,
     pub plan: Option<Spanned<Vec<(f64, f64)>>>,
     pub baseline: Option<Spanned<String>>,
 }

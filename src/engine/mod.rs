@@ -4,7 +4,9 @@
 //! buyers, the apply loop), `keys` (the idempotency keys, written to disk
 //! incrementally), `entity` (channel, store, SKU, region
 //! and campaign rows), `scope` (totals, windows, timeline), `reach`
-//! (traffic and spend), `prices` (a SKU's hours), `timeline` (per-minute chunks), `ring`
+//! (traffic and spend), `prices` (a SKU's hours), `periods`/`observe` (the
+//! days around the sale), `peaks` (each channel's and store's busiest
+//! second), `timeline` (per-minute chunks), `ring`
 //! (time-bucket rings), `sharded` (the
 //! big hash sets, split so none stalls ingest when it grows), `notes` (the
 //! war-room log's notes).
@@ -16,6 +18,9 @@ mod handle;
 mod keys;
 mod metrics;
 mod notes;
+mod observe;
+mod peaks;
+mod periods;
 mod prices;
 mod reach;
 mod ring;
@@ -28,7 +33,10 @@ pub use admit::{Caps, Refused};
 pub use entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 pub use handle::Engine;
 pub use notes::{Note, Notes};
-pub use prices::{Line, PriceHour, SkuPrices};
+pub use peaks::Peaks;
+pub use periods::{Line, Period, PeriodOrder, Periods, Side, day_index, diverted, first_ms, side};
+// Both areas name their row `Line`; the price one is re-exported by its role.
+pub use prices::{Line as PriceLine, PriceHour, SkuPrices};
 pub use reach::{Reach, ReachMinute};
 pub use ring::{Bucket, Ring, Wv};
 pub use scope::{Counters, Scope, Windows};

@@ -45,6 +45,11 @@ impl<K: ShardKey> Default for ShardedSet<K> {
 }
 
 impl<K: ShardKey> ShardedSet<K> {
+    #[allow(clippy::len_without_is_empty)] // counted, never tested for emptiness
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.len()).sum()
+    }
+
     /// True when `k` was not there before.
     pub fn insert(&mut self, k: K) -> bool {
         self.shards[k.shard()].insert(k)

@@ -13,6 +13,8 @@ use super::admit::{Caps, HOME, Refused, Resolved, UNKNOWN};
 use super::entity::{Campaign, Channel, Region, SERIES_SECS, Sku, Store};
 use super::keys::Keys;
 use super::notes::Notes;
+use super::peaks::{Peaks, offer};
+use super::periods::{Periods, diverted};
 use super::prices::Line;
 use super::ring::{Ring, Wv};
 use super::scope::{Scope, TENS};
@@ -122,6 +124,10 @@ pub struct State {
     pub last_event_ms: Option<i64>,
     /// The busiest second of the sale so far: (epoch second, orders).
     pub peak_second: Option<(i64, u64)>,
+    /// Each channel's and store's busiest second (`peaks`).
+    pub peaks: Peaks,
+    /// The days around the sale, when configured (`periods`).
+    pub periods: Periods,
     /// Refunds of the last 15 minutes in ten-second buckets (amount in
     /// `gmv`, count in `orders`), for the refund-rate alert.
     pub refund_tens: Ring<Wv, TENS>,
@@ -390,7 +396,7 @@ impl State {
         buyer_of.clear();
         for (e, &is_fresh) in batch.events.iter().zip(&fresh) {
             buyer_of.push(match (e.kind, e.buyer, is_fresh) {
-                (Kind::Order, Some(b), true) => self.buyer_index(b),
+                (Kind::Order, Some(b), true) if !diverted(sale, e.ts_ms) => self.buyer_index(b),
                 _ => NO_BUYER,
             });
         }
@@ -404,6 +410,16 @@ impl State {
             let items = batch.items_of(e);
             let skus = &res.skus[e.items.start as usize..e.items.end as usize];
             let at = (res.first[i], res.channel[i]);
+            // A stock level is a level and a note belongs to the log whenever
+            // they are stamped: neither is diverted to a period.
+            if !matches!(e.kind, Kind::Stock | Kind::Note | Kind::NoteDeleted)
+                && diverted(sale, e.ts_ms)
+            {
+                self.observe(e, at, items, skus, sale);
+                out.accepted += 1;
+                self.last_event_ms = Some(self.last_event_ms.map_or(e.ts_ms, |t| t.max(e.ts_ms)));
+                continue;
+            }
             match e.kind {
                 Kind::Order => {
                     let counted = self.order(e, at, items, skus, buyer, sale, now_ms);
@@ -530,12 +546,22 @@ impl State {
         if self.peak_second.is_none_or(|(_, peak)| in_sec > peak) {
             self.peak_second = Some((sec, in_sec));
         }
-        self.channels[channel]
-            .scope
-            .add_order(v, profit, costed, window_ms, minute);
-        self.stores[store]
-            .scope
-            .add_order(v, profit, costed, window_ms, minute);
+        let ch = &mut self.channels[channel].scope;
+        ch.add_order(v, profit, costed, window_ms, minute);
+        offer(
+            &mut self.peaks.channels,
+            channel,
+            sec,
+            ch.windows.secs.get(sec).orders,
+        );
+        let st = &mut self.stores[store].scope;
+        st.add_order(v, profit, costed, window_ms, minute);
+        offer(
+            &mut self.peaks.stores,
+            store,
+            sec,
+            st.windows.secs.get(sec).orders,
+        );
 
         if buyer != NO_BUYER {
             self.count_buyer(buyer, e.new_buyer, store, channel);

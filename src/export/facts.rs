@@ -54,6 +54,10 @@ pub struct Facts {
     pub campaigns: Vec<CampaignRow>,
     /// Price and basket trends (`prices`).
     pub prices: PriceFacts,
+    /// The burst and decay of the sale, channels and top stores, and the
+    /// days around the sale (docs/api.md, Shape; The days around the sale).
+    pub shapes: views::Shapes,
+    pub periods: views::PeriodsView,
     /// Traffic and spend of the sale, channels, stores and minutes (the
     /// API's rows in `summary`, `channels`, `stores` carry the same).
     #[serde(skip)]
@@ -105,6 +109,8 @@ impl Facts {
         Facts {
             reach: Reached::collect(st, cfg, now_ms, timeline.len()),
             regions: efficiency::regions(st),
+            shapes: views::shapes(st, sale, now_ms),
+            periods: views::periods(st, sale),
             campaigns: efficiency::campaigns(st, cfg),
             prices: PriceFacts::collect(st, cfg),
             milestones: milestones(cfg, &timeline, summary.totals.gmv),

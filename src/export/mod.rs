@@ -19,6 +19,7 @@ mod report_prices;
 mod report_reach;
 mod spend_chart;
 mod table;
+mod table_impact;
 mod table_notes;
 mod table_reach;
 mod tile_map;

@@ -10,6 +10,7 @@ use super::facts::Facts;
 use super::prices;
 use super::report;
 use super::table;
+use super::table_impact;
 use super::table_notes;
 use super::table_reach;
 use crate::alerts::{AlertRecord, Alerts};
@@ -43,6 +44,8 @@ pub fn build(engine: &Engine, alerts: Vec<AlertRecord>) -> Pack {
         ("alerts.csv".into(), table::alerts(&facts)),
         ("notes.csv".into(), table_notes::notes(&facts)),
         ("sku_prices.csv".into(), prices::sku_prices(&facts)),
+        ("shape.csv".into(), table_impact::shape(&facts)),
+        ("periods.csv".into(), table_impact::periods(&facts)),
     ];
     for c in &charts {
         files.push((format!("{}.svg", c.name), c.svg.clone().into_bytes()));

@@ -3,7 +3,8 @@
 //! `router` builds the axum router apart from serving (tests can call it
 //! without a socket) and holds [`AppState`], the handles bundle; one file
 //! per area of routes: `events` (ingest), `views` (summary, rows,
-//! timeline), `prices` (price and basket trends), `live` (the screens' WebSocket:
+//! timeline), `prices` (price and basket trends), `impact` (shape, the
+//! days around the sale), `live` (the screens' WebSocket:
 //! its loop; `upgrade` its handshake, `extensions` the compression
 //! offers, `socket` the sends), `alerts` (alerts and
 //! silences), `notes` (the war-room log), `export` (the review pack), `ops` (health, readiness,
@@ -19,6 +20,7 @@ mod events;
 mod export;
 mod extensions;
 mod host;
+mod impact;
 mod live;
 mod notes;
 mod ops;

@@ -13,7 +13,9 @@ use axum::routing::{delete, get, post};
 
 use super::auth::Access;
 use super::web::{self, WebAssets};
-use super::{alerts, auth, cluster, error, events, export, live, notes, ops, prices, views};
+use super::{
+    alerts, auth, cluster, error, events, export, impact, live, notes, ops, prices, views,
+};
 use crate::alerts::Alerts;
 use crate::engine::Engine;
 use crate::ingest::Ingest;
@@ -100,6 +102,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/timeline",
             get(views::timeline).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/shape",
+            get(impact::shape).route_layer(view.clone()),
+        )
+        .route(
+            "/api/v1/periods",
+            get(impact::periods).route_layer(view.clone()),
         )
         .route(
             "/api/v1/regions",

@@ -111,6 +111,8 @@ pub struct TimelineQuery {
     from: Option<String>,
     to: Option<String>,
     step: Option<String>,
+    /// `1`: answer `{rows, pre, sale, post}` with the per-day rows.
+    periods: Option<String>,
 }
 
 /// A `?from=`/`?to=`/`?step=` value: a whole number of minutes.
@@ -128,7 +130,17 @@ fn minutes(name: &str, v: Option<&str>) -> Result<Option<usize>, AppError> {
 pub async fn timeline(
     State(app): State<AppState>,
     Query(q): Query<TimelineQuery>,
-) -> Result<Json<Vec<views::TimelineRow>>, AppError> {
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let days = match q.periods.as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "periods: must be 0 or 1, got {other:?}"
+            )));
+        }
+    };
     let scope =
         TimelineScope::parse(q.scope.as_deref().unwrap_or("sale")).map_err(AppError::BadRequest)?;
     let range = views::TimelineRange {
@@ -137,13 +149,18 @@ pub async fn timeline(
         step: minutes("step", q.step.as_deref())?,
     };
     let cfg = app.engine().config().clone();
-    app.engine()
+    let rows = app
+        .engine()
         .read(|st, now| views::timeline(st, &cfg, now, &scope, &range))
-        .map(Json)
         .map_err(|e| match e {
             views::TimelineError::UnknownScope(_) => AppError::NotFound(e.to_string()),
             views::TimelineError::BadRange(_) => AppError::BadRequest(e.to_string()),
-        })
+        })?;
+    Ok(if days {
+        Json(super::impact::with_days(&app, rows)).into_response()
+    } else {
+        Json(rows).into_response()
+    })
 }
 
 /// `?store=` / `?channel=` of the region and campaign reads.

@@ -11,22 +11,30 @@
 //! log's rows.
 
 mod campaigns;
+mod curve;
 mod efficiency;
 mod figures;
 mod notes;
+mod periods;
 mod prices;
 mod pushed;
 mod regions;
 mod rounding;
 mod rows;
 mod sale;
+mod shape;
 mod summary;
 mod timeline;
 
 pub use campaigns::{CampaignPush, CampaignRow, campaign_budgets, campaign_row, campaign_rows};
+pub use curve::{Curve, Reference, curve};
 pub use efficiency::{BudgetFigures, Efficiency, ReachFigures, channel_budget};
 pub use figures::{completion, pace, projected_gmv};
 pub use notes::{NoteEntry, NoteKind, merge as merge_log, newest_notes, note_entries};
+pub use periods::{
+    DayRow, Outside, PERIOD_SKUS, PeriodDetail, PeriodFigures, PeriodLine, PeriodsView, SaleDays,
+    period_figures, periods, sale_days,
+};
 pub use prices::{
     Basket, BasketRow, BelowMargin, ChannelBasket, MAX_BELOW_MARGIN, PriceRow, Prices,
     SkuPriceTrend, basket_rows, below_margin, price_row, prices, sku_prices, top_price_skus,
@@ -44,6 +52,9 @@ pub use rows::{
     channel_rows, sku_row, sku_rows, stock_warning_rows, store_row, store_rows,
 };
 pub use sale::{SaleInfo, fmt_time};
+pub use shape::{
+    NamedShape, PeakMinute, PeakSecond, SHAPE_STORES, Shape, Shapes, elapsed, sale_shape, shapes,
+};
 pub use summary::{
     Rates, ScopeFigures, Summary, Totals, WindowSet, baseline_now, rates_of, summary, totals,
     vs_baseline,

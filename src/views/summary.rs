@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use super::efficiency::{Efficiency, ReachFigures};
 use super::figures::{completion, pace, projected_gmv};
+use super::periods::{PeriodFigures, period_figures};
 use super::sale::{SaleInfo, fmt_time};
+use super::shape::{Shape, sale_shape};
 use crate::config::{Config, Sale};
 use crate::engine::{Counters, State, Windows, Wv};
 
@@ -18,6 +20,16 @@ pub struct Summary {
     pub totals: Totals,
     pub windows: WindowSet,
     pub rates: Rates,
+    /// The sale's burst and decay, once its peak minute is over
+    /// (docs/api.md, Shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<Shape>,
+    /// The days before and after the sale, when configured (docs/api.md,
+    /// The days around the sale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre: Option<PeriodFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post: Option<PeriodFigures>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -169,6 +181,7 @@ pub fn summary(st: &State, cfg: &Config, now_ms: i64) -> Summary {
         reach: ReachFigures::of(&st.sale.reach),
         budget: sale.budget,
     };
+    let (pre, post) = period_figures(st, sale);
     Summary {
         sale: SaleInfo::of(sale),
         now: fmt_time(now_ms, sale.timezone),
@@ -178,5 +191,8 @@ pub fn summary(st: &State, cfg: &Config, now_ms: i64) -> Summary {
         totals: totals(sale, &figures, now_ms),
         windows,
         rates: rates_of(&st.sale.windows, now_ms),
+        shape: sale_shape(st, sale, now_ms),
+        pre,
+        post,
     }
 }

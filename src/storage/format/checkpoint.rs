@@ -208,7 +208,9 @@ mod tests {
         let state = sold_twice();
         let want = state.sale.timeline.clone();
         let bytes = Checkpoint::of(1, state).encode().expect("encode");
-        assert!(bytes.len() < 2_000, "{} bytes", bytes.len());
+        // A month minute by minute would be hundreds of kilobytes; the
+        // rest is fixed (the empty periods and the peaks add ~40 bytes).
+        assert!(bytes.len() < 2_100, "{} bytes", bytes.len());
         let back = Checkpoint::decode(&bytes)
             .and_then(Checkpoint::into_state)
             .expect("decode");

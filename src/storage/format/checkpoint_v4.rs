@@ -63,6 +63,10 @@ pub struct StateV4 {
     pub notes: NotesV4,
     /// The SKUs' price records (`prices_v4`): appended, a part of its own.
     pub prices: PricesV4,
+    /// The days around the sale (`periods_v4`).
+    pub periods: super::periods_v4::PeriodsV4,
+    /// Each channel's and store's busiest second (`periods_v4`).
+    pub shape: super::periods_v4::ShapeV4,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -88,6 +88,7 @@ pub mod identity;
 pub mod key_file;
 pub mod log;
 mod notes_v4;
+mod periods_v4;
 mod prices_v4;
 mod rows_v4;
 pub mod sale;

@@ -87,7 +87,7 @@ impl PricesV4 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Line;
+    use crate::engine::PriceLine as Line;
 
     fn skus() -> Vec<Sku> {
         let mut skus = vec![Sku::new("a", "A"), Sku::new("b", "B"), Sku::new("c", "C")];

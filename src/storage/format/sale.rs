@@ -55,6 +55,11 @@ pub struct SaleV2 {
     pub baseline: Option<BaselineV2>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<i64>,
+    /// `observe_before` / `observe_after` in ms, optional as `budget` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observe_before_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observe_after_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,6 +174,8 @@ impl From<RecordV1> for SaleRecord {
                 plan: s.plan.points,
                 baseline: s.baseline,
                 budget: None,
+                observe_before_ms: None,
+                observe_after_ms: None,
             },
             channels,
             stores,
@@ -206,6 +213,8 @@ impl SaleRecord {
             plan,
             baseline,
             budget,
+            observe_before_ms,
+            observe_after_ms,
         } = sale;
         SaleRecord {
             version: VERSION,
@@ -221,6 +230,8 @@ impl SaleRecord {
                 target: *target,
                 profit_target: *profit_target,
                 budget: *budget,
+                observe_before_ms: *observe_before_ms,
+                observe_after_ms: *observe_after_ms,
                 plan: plan.points().to_vec(),
                 baseline: baseline.as_ref().map(|b| BaselineV2 {
                     path: b.path.clone(),
@@ -285,6 +296,8 @@ impl SaleRecord {
                 target: s.target,
                 profit_target: s.profit_target,
                 budget: s.budget,
+                observe_before_ms: s.observe_before_ms,
+                observe_after_ms: s.observe_after_ms,
                 plan,
                 baseline: s.baseline.map(|b| Baseline {
                     path: b.path,

@@ -32,6 +32,9 @@ impl From<State> for StateV2 {
             channels,
             stores,
             skus,
+            // Not in this format.
+            peaks: _,
+            periods: _,
             // Rebuilt from the rows on load.
             channel_ix: _,
             store_ix: _,
@@ -170,6 +173,8 @@ impl TryFrom<StateV2> for State {
             fresh: Vec::new(),
             buyer_of: Vec::new(),
             resolved: Default::default(),
+            peaks: Default::default(),
+            periods: Default::default(),
         })
     }
 }

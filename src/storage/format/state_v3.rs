@@ -30,6 +30,9 @@ impl From<State> for StateV3 {
             channels,
             stores,
             skus,
+            // Not in this format.
+            peaks: _,
+            periods: _,
             // Rebuilt from the rows on load.
             channel_ix: _,
             store_ix: _,
@@ -175,6 +178,8 @@ impl TryFrom<StateV3> for State {
             fresh: Vec::new(),
             buyer_of: Vec::new(),
             resolved: Default::default(),
+            peaks: Default::default(),
+            periods: Default::default(),
         })
     }
 }

@@ -58,6 +58,8 @@ impl From<State> for StateV4 {
             refund_tens,
             last_apply_ms,
             notes,
+            peaks,
+            periods,
             // Scratch of one apply.
             fresh: _,
             buyer_of: _,
@@ -99,6 +101,8 @@ impl From<State> for StateV4 {
             last_apply_ms,
             notes: notes.into(),
             prices,
+            periods: periods.into(),
+            shape: peaks.into(),
         }
     }
 }
@@ -141,6 +145,8 @@ impl TryFrom<StateV4> for State {
             last_apply_ms,
             notes,
             prices,
+            periods,
+            shape,
         } = v;
         let bad = |what: String| Err(FormatError::Decode(what));
         // The checksum guards the bytes; these guard the indices the apply
@@ -195,7 +201,11 @@ impl TryFrom<StateV4> for State {
         }
         let mut skus: Vec<Sku> = skus.into_iter().map(Sku::from).collect();
         prices.put(&mut skus)?;
+        let periods = periods.into_periods((channels.len(), stores.len(), skus.len()))?;
+        let peaks = shape.into_peaks(channels.len(), stores.len())?;
         Ok(State {
+            peaks,
+            periods,
             sale: scope(sale, || "the sale".into())?,
             channels: channels
                 .into_iter()
