@@ -10,8 +10,10 @@
 //! the periodic `snapshot.json`).
 
 mod charts;
+mod clock;
 mod efficiency;
 mod facts;
+mod impact_charts;
 mod pack;
 mod prices;
 mod report;
@@ -22,6 +24,7 @@ mod table;
 mod table_impact;
 mod table_notes;
 mod table_reach;
+mod ticked;
 mod tile_map;
 
 pub use efficiency::{CampaignRow, Efficiency, RegionRow, ratio};
