@@ -314,7 +314,8 @@ fn cumulative<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> R
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("target 目标 {}", m(t)),
-                (0.0, t as f64),
+                // Past the legend (upper left), just under the line.
+                (n * 0.45, t as f64),
                 ("sans-serif", 15).into_font().color(&INK),
             )))
             .map_err(err)?;

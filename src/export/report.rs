@@ -23,7 +23,7 @@ const STYLE: &str = "body{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei','
 h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ffcc4d;padding-bottom:.2em}h2 small{color:#5a6578;font-weight:400;font-size:.6em;margin-left:.6em}\
 .kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:1em}.kpi{background:#f5f7fb;border-radius:8px;padding:.8em}\
 .kpi b{display:block;font-size:1.6em}.kpi span{color:#5a6578}table{border-collapse:collapse;width:100%;margin:.5em 0}\
-th,td{padding:.35em .6em;border-bottom:1px solid #e3e7ef;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
+th,td{padding:.35em .6em;border-bottom:1px solid #e3e7ef;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.n{white-space:nowrap}\
 .warn{background:#fff4e0;border-left:4px solid #ffa53d;padding:.6em 1em}figure{margin:1em 0}figure svg{width:100%;height:auto}\
 .muted{color:#5a6578}.worst{color:#c0392b;font-weight:700}tr.worst-row td{background:#fdecea}figure.map svg{max-width:820px}h3{margin-top:1.4em}h4{margin:1.2em 0 .3em}\
 table.night td.t{font-variant-numeric:tabular-nums;white-space:nowrap;width:6em}table.night tr td:nth-child(2){white-space:nowrap;color:#5a6578}\
