@@ -89,12 +89,14 @@ mod tests {
     const MIDNIGHT: i64 = 1_731_254_400_000;
 
     #[test]
-    fn two_hours_tick_every_fifteen_minutes_on_the_clock() {
+    fn two_hours_tick_every_ten_minutes_on_the_clock() {
         let t = ticks(MIDNIGHT, 120, SH);
         let labels: Vec<&str> = t.iter().map(|x| x.1.as_str()).collect();
-        assert_eq!(labels[..3], ["00:00", "00:15", "00:30"]);
+        assert_eq!(labels[..3], ["00:00", "00:10", "00:20"]);
         assert_eq!(labels.last().copied(), Some("02:00"));
-        assert_eq!(t[1].0, 15.0);
+        assert_eq!(t[1].0, 10.0);
+        // Three hours: 15 minutes is the first step with at most 12 ticks.
+        assert_eq!(ticks(MIDNIGHT, 180, SH)[1].1, "00:15");
     }
 
     #[test]
