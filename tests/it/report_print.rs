@@ -118,8 +118,14 @@ async fn the_report_reads_as_a_review_and_prints_on_a4() {
 
     let mut b = Browser::launch(&chromium).await;
     b.open(&format!("file://{}", path.display())).await;
-    b.wait_for("document.readyState === 'complete'", 10, "the report")
-        .await;
+    // The new tab starts on about:blank, itself "complete": wait for the
+    // report's own content.
+    b.wait_for(
+        "document.readyState === 'complete' && document.querySelectorAll('section.step').length > 0",
+        10,
+        "the report",
+    )
+    .await;
 
     // The four steps, in order, each with its heading.
     let steps = b
