@@ -35,6 +35,7 @@ pub use handle::Engine;
 pub use notes::{Note, Notes};
 pub use peaks::Peaks;
 pub use periods::{Line, Period, PeriodOrder, Periods, Side, day_index, diverted, first_ms, side};
+// Both areas name their row `Line`; the price one is re-exported by its role.
 pub use prices::{Line as PriceLine, PriceHour, SkuPrices};
 pub use reach::{Reach, ReachMinute};
 pub use ring::{Bucket, Ring, Wv};

@@ -14,6 +14,7 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
+use super::clock;
 use super::facts::Facts;
 use crate::money::money_label;
 
@@ -26,10 +27,18 @@ const FONT_CANDIDATES: &[&str] = &[
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 ];
 
-const GOLD: RGBColor = RGBColor(230, 160, 0);
-const PLAN: RGBColor = RGBColor(70, 120, 220);
-const BASE: RGBColor = RGBColor(150, 150, 150);
-const GREEN: RGBColor = RGBColor(40, 170, 120);
+// The screen's palette (web/style.css): GMV gold, plan blue, good green,
+// muted grey; on paper the text is the report's ink and the grid light.
+pub(super) const GOLD: RGBColor = RGBColor(255, 204, 77);
+/// The GMV line and its labels: the screen's gold a shade deeper, so a
+/// 3-pixel line and its text read on white.
+pub(super) const GOLD_INK: RGBColor = RGBColor(214, 158, 0);
+pub(super) const PLAN: RGBColor = RGBColor(91, 141, 239);
+pub(super) const BASE: RGBColor = RGBColor(138, 151, 173);
+pub(super) const GREEN: RGBColor = RGBColor(58, 210, 159);
+pub(super) const WARN: RGBColor = RGBColor(255, 165, 61);
+pub(super) const INK: RGBColor = RGBColor(27, 35, 51);
+pub(super) const GRID: RGBColor = RGBColor(227, 231, 239);
 
 /// One chart in both formats.
 pub struct Chart {
@@ -72,6 +81,9 @@ enum Kind {
     TopStores,
     TopSkus,
     SpendPerHour,
+    Days,
+    Discount,
+    Basket,
 }
 
 impl Kind {
@@ -86,6 +98,9 @@ impl Kind {
             Kind::TopStores => top_stores(root, f),
             Kind::TopSkus => top_skus(root, f),
             Kind::SpendPerHour => super::spend_chart::spend_per_hour(root, f),
+            Kind::Days => super::impact_charts::days(root, f),
+            Kind::Discount => super::impact_charts::discount(root, f),
+            Kind::Basket => super::impact_charts::basket(root, f),
         }
     }
 }
@@ -114,6 +129,24 @@ pub fn render_all(f: &Facts, warnings: &mut Vec<String>) -> Vec<Chart> {
             "spend_per_hour",
             "GMV and spend per hour",
             Kind::SpendPerHour,
+        ));
+    }
+    // The impact step's charts, each only where it has data.
+    if super::impact_charts::has_days(f) {
+        list.push(("days", "GMV per day: before, during, after", Kind::Days));
+    }
+    if super::impact_charts::has_discount(f) {
+        list.push((
+            "discount_per_hour",
+            "Discount depth per hour, top SKUs",
+            Kind::Discount,
+        ));
+    }
+    if super::impact_charts::has_basket(f) {
+        list.push((
+            "basket_per_hour",
+            "AOV and units per order per hour",
+            Kind::Basket,
         ));
     }
     let mut out = Vec::new();
@@ -156,34 +189,81 @@ fn render_png(kind: Kind, f: &Facts) -> Result<Vec<u8>, String> {
     std::fs::read(&path).map_err(|e| e.to_string())
 }
 
-fn err<E: std::fmt::Display>(e: E) -> String {
+pub(super) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
-/// Minutes since start against money: the frame both timeline charts share.
-fn minutes_chart<'a, DB: DrawingBackend>(
+/// What a chart's y axis counts.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum YAxis {
+    Money,
+    Percent,
+}
+
+/// A time axis in minutes since the start, ticked at round clock times.
+pub(super) type TimeAxis = super::ticked::Ticked;
+
+/// The frame every time chart shares: minutes since the start along x,
+/// labelled with clock times in the sale's zone (`clock::ticks`), money up
+/// y, a light grid, the report's ink.
+pub(super) fn time_chart<'a, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
     f: &Facts,
     title: &str,
     minutes: f64,
     ymax: f64,
-) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    y: YAxis,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TimeAxis, RangedCoordf64>>, String> {
+    let ticks = clock::ticks(f.starts_ms, minutes.ceil() as i64, f.tz);
+    let points: Vec<f64> = ticks.iter().map(|t| t.0).collect();
     let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 26))
+        .caption(title, ("sans-serif", 26).into_font().color(&INK))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(120)
-        .build_cartesian_2d(0f64..minutes, 0f64..ymax)
+        .build_cartesian_2d(TimeAxis::new(0f64..minutes, points), 0f64..ymax)
         .map_err(err)?;
     let cur = f.currency.clone();
+    let label = move |x: &f64| {
+        ticks
+            .iter()
+            .find(|t| (t.0 - x).abs() < 1e-6)
+            .map(|t| t.1.clone())
+            .unwrap_or_default()
+    };
     chart
         .configure_mesh()
-        .x_desc("minutes since start")
-        .y_label_formatter(&|v| money_label(&cur, *v as i64))
-        .label_style(("sans-serif", 16))
+        .x_label_formatter(&label)
+        .y_label_formatter(&|v| match y {
+            YAxis::Money => money_label(&cur, *v as i64),
+            YAxis::Percent => format!("{:.0}%", v * 100.0),
+        })
+        .y_labels(6)
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(BASE.stroke_width(1))
+        .label_style(("sans-serif", 16).into_font().color(&INK))
         .draw()
         .map_err(err)?;
     Ok(chart)
+}
+
+/// A value written beside a point (the peak, the final value, a line's name).
+pub(super) fn note_at<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
+    at: (f64, f64),
+    text: String,
+    offset: (i32, i32),
+    color: RGBColor,
+) -> Result<(), String> {
+    chart
+        .draw_series(std::iter::once(
+            EmptyElement::at(at)
+                + Circle::new((0, 0), 4, color.filled())
+                + Text::new(text, offset, ("sans-serif", 16).into_font().color(&INK)),
+        ))
+        .map_err(err)?;
+    Ok(())
 }
 
 fn cumulative<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> Result<(), String> {
@@ -211,19 +291,42 @@ fn cumulative<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> R
         .enumerate()
         .filter_map(|(m, r)| r.baseline_gmv.map(|b| ((m + 1) as f64, b as f64)))
         .collect();
+    let target = f.summary.totals.target.filter(|t| *t > 0);
     let ymax = actual
         .iter()
         .chain(&plan)
         .chain(&baseline)
         .map(|p| p.1)
+        .chain(target.map(|t| t as f64))
         .fold(1.0, f64::max)
-        * 1.05;
-    let mut chart = minutes_chart(root, f, "累计成交额 Cumulative GMV", n, ymax)?;
-    chart
-        .draw_series(DashedLineSeries::new(plan, 8, 6, PLAN.stroke_width(2)))
-        .map_err(err)?
-        .label("plan 计划")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PLAN.stroke_width(2)));
+        * 1.08;
+    let m = |v: i64| money_label(&f.currency, v);
+    let mut chart = time_chart(root, f, "累计成交额 Cumulative GMV", n, ymax, YAxis::Money)?;
+    if let Some(t) = target {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, t as f64), (n, t as f64)],
+                4,
+                4,
+                WARN.stroke_width(1),
+            ))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("target 目标 {}", m(t)),
+                // Past the legend (upper left), just under the line.
+                (n * 0.45, t as f64),
+                ("sans-serif", 15).into_font().color(&INK),
+            )))
+            .map_err(err)?;
+    }
+    if f.plan_cumulative_gmv.iter().any(|v| *v > 0) {
+        chart
+            .draw_series(DashedLineSeries::new(plan, 8, 6, PLAN.stroke_width(2)))
+            .map_err(err)?
+            .label("plan 计划")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PLAN.stroke_width(2)));
+    }
     if !baseline.is_empty() {
         chart
             .draw_series(DashedLineSeries::new(baseline, 3, 4, BASE.stroke_width(2)))
@@ -231,17 +334,22 @@ fn cumulative<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> R
             .label("baseline 去年同期")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BASE.stroke_width(2)));
     }
+    let last = actual.last().copied();
     chart
-        .draw_series(LineSeries::new(actual, GOLD.stroke_width(3)))
+        .draw_series(LineSeries::new(actual, GOLD_INK.stroke_width(3)))
         .map_err(err)?
         .label("actual 实际")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], GOLD.stroke_width(3)));
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], GOLD_INK.stroke_width(3)));
+    if let Some((x, y)) = last.filter(|p| p.1 > 0.0) {
+        // The final value, written to the left of the line's end.
+        note_at(&mut chart, (x, y), m(y as i64), (-150, 8), GOLD_INK)?;
+    }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 16))
+        .label_font(("sans-serif", 16).into_font().color(&INK))
         .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
+        .border_style(GRID)
         .draw()
         .map_err(err)
 }
@@ -249,8 +357,15 @@ fn cumulative<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> R
 fn per_minute<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     let n = f.timeline.len().max(1) as f64;
-    let ymax = f.timeline.iter().map(|r| r.gmv as f64).fold(1.0, f64::max) * 1.1;
-    let mut chart = minutes_chart(root, f, "每分钟成交额 GMV per minute", n, ymax)?;
+    let ymax = f.timeline.iter().map(|r| r.gmv as f64).fold(1.0, f64::max) * 1.15;
+    let mut chart = time_chart(
+        root,
+        f,
+        "每分钟成交额 GMV per minute",
+        n,
+        ymax,
+        YAxis::Money,
+    )?;
     chart
         .draw_series(f.timeline.iter().enumerate().map(|(m, r)| {
             Rectangle::new(
@@ -259,6 +374,25 @@ fn per_minute<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Facts) -> R
             )
         }))
         .map_err(err)?;
+    let peak = f.peak_minute.as_ref().and_then(|p| {
+        let i = f
+            .timeline
+            .iter()
+            .position(|r| r.minute_start == p.minute_start)?;
+        Some((i, p.gmv))
+    });
+    if let Some((i, gmv)) = peak {
+        let at = clock::hhmm(f.starts_ms + i as i64 * 60_000, f.tz);
+        // Left of the bar when the peak is in the chart's right half.
+        let dx = if (i as f64) > n / 2.0 { -260 } else { 8 };
+        note_at(
+            &mut chart,
+            (i as f64 + 0.5, gmv as f64),
+            format!("peak 峰值 {at} {}", money_label(&f.currency, gmv)),
+            (dx, -6),
+            GOLD_INK,
+        )?;
+    }
     Ok(())
 }
 
@@ -271,14 +405,14 @@ fn bars<DB: DrawingBackend>(
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     let n = rows.len().max(1);
-    let xmax = rows.iter().map(|r| r.1 as f64).fold(1.0, f64::max) * 1.1;
+    let xmax = rows.iter().map(|r| r.1 as f64).fold(1.0, f64::max) * 1.18;
     let names: Vec<String> = rows
         .iter()
         .map(|r| r.0.chars().take(24).collect())
         .collect();
     let cur = f.currency.clone();
     let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 26))
+        .caption(title, ("sans-serif", 26).into_font().color(&INK))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(300)
@@ -287,6 +421,9 @@ fn bars<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(BASE.stroke_width(1))
         .y_labels(n)
         .y_label_formatter(&|y| {
             let i = y.round() as i64;
@@ -298,13 +435,24 @@ fn bars<DB: DrawingBackend>(
             }
         })
         .x_label_formatter(&|v| money_label(&cur, *v as i64))
-        .label_style(("sans-serif", 16))
+        .label_style(("sans-serif", 16).into_font().color(&INK))
         .draw()
         .map_err(err)?;
     chart
         .draw_series(rows.iter().enumerate().map(|(rank, (_, v))| {
             let y = (n - 1 - rank) as f64;
             Rectangle::new([(0.0, y - 0.35), (*v as f64, y + 0.35)], GREEN.filled())
+        }))
+        .map_err(err)?;
+    // Each bar's value at its end.
+    chart
+        .draw_series(rows.iter().enumerate().map(|(rank, (_, v))| {
+            let y = (n - 1 - rank) as f64;
+            Text::new(
+                money_label(&f.currency, *v),
+                (*v as f64, y + 0.15),
+                ("sans-serif", 14).into_font().color(&INK),
+            )
         }))
         .map_err(err)?;
     Ok(())

@@ -64,6 +64,14 @@ pub struct Facts {
     pub reach: Reached,
     #[serde(skip)]
     pub currency: Currency,
+    /// The sale's zone and edges: the report's clock times and the "for
+    /// next time" list's minutes before the end.
+    #[serde(skip)]
+    pub tz: chrono_tz::Tz,
+    #[serde(skip)]
+    pub starts_ms: i64,
+    #[serde(skip)]
+    pub ends_ms: i64,
 }
 
 impl Facts {
@@ -135,6 +143,9 @@ impl Facts {
             ),
             alerts,
             currency: sale.currency.clone(),
+            tz: sale.timezone,
+            starts_ms: sale.starts_ms,
+            ends_ms: sale.ends_ms,
             summary,
             timeline,
             plan_cumulative_gmv,

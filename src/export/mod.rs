@@ -10,18 +10,25 @@
 //! the periodic `snapshot.json`).
 
 mod charts;
+mod clock;
 mod efficiency;
 mod facts;
+mod impact_charts;
 mod pack;
 mod prices;
 mod report;
+mod report_impact;
+mod report_next;
+mod report_night;
 mod report_prices;
 mod report_reach;
+mod report_target;
 mod spend_chart;
 mod table;
 mod table_impact;
 mod table_notes;
 mod table_reach;
+mod ticked;
 mod tile_map;
 
 pub use efficiency::{CampaignRow, Efficiency, RegionRow, ratio};

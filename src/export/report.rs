@@ -5,9 +5,7 @@ use std::fmt::Write;
 
 use super::charts::Chart;
 use super::facts::Facts;
-use super::report_reach;
 use crate::money::money_label;
-use crate::views::RowFigures;
 
 pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -16,21 +14,50 @@ pub(super) fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A ranking row: the name, and the figures shown (GMV, orders, target, completion).
-type RankRow<'a> = (String, &'a RowFigures);
-
 pub(super) fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.1}%", x * 100.0))
         .unwrap_or_else(|| "—".into())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei','PingFang SC','Microsoft YaHei',system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#1b2333;padding:0 1em}\
-h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #e6a000;padding-bottom:.2em}\
+h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ffcc4d;padding-bottom:.2em}h2 small{color:#5a6578;font-weight:400;font-size:.6em;margin-left:.6em}\
 .kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:1em}.kpi{background:#f5f7fb;border-radius:8px;padding:.8em}\
 .kpi b{display:block;font-size:1.6em}.kpi span{color:#5a6578}table{border-collapse:collapse;width:100%;margin:.5em 0}\
-th,td{padding:.35em .6em;border-bottom:1px solid #e3e7ef;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
-.warn{background:#fff4e0;border-left:4px solid #e6a000;padding:.6em 1em}figure{margin:1em 0}figure svg{width:100%;height:auto}\
-.muted{color:#5a6578}.worst{color:#c0392b;font-weight:700}tr.worst-row td{background:#fdecea}figure.map svg{max-width:820px}h3{margin-top:1.4em}";
+th,td{padding:.35em .6em;border-bottom:1px solid #e3e7ef;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.n{white-space:nowrap}\
+.warn{background:#fff4e0;border-left:4px solid #ffa53d;padding:.6em 1em}figure{margin:1em 0}figure svg{width:100%;height:auto}\
+.muted{color:#5a6578}.worst{color:#c0392b;font-weight:700}tr.worst-row td{background:#fdecea}figure.map svg{max-width:820px}h3{margin-top:1.4em}h4{margin:1.2em 0 .3em}\
+table.night td.t{font-variant-numeric:tabular-nums;white-space:nowrap;width:6em}table.night tr td:nth-child(2){white-space:nowrap;color:#5a6578}\
+tr.k-note td{background:#eef4ff}tr.k-alert td{background:#fdecea}tr.k-ok td{background:#eafaf3}tr.k-out td{background:#fff4e0}\
+ol.next li{margin:.4em 0;line-height:1.45}table.wide{font-size:.92em}td,th{overflow-wrap:anywhere}\
+@page{size:A4;margin:14mm 12mm}\
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}section.step{break-before:page}section.step:first-of-type{break-before:auto}\
+h2,h3,h4{break-after:avoid}table,figure,.kpis,tr{break-inside:avoid}table{font-size:9pt}table.wide{font-size:8pt}\
+th,td{padding:.2em .35em}.kpis{grid-template-columns:repeat(4,1fr);gap:.4em}.kpi{padding:.4em}.kpi b{font-size:1.2em}\
+figure svg,svg{max-width:100%;height:auto}figure.map svg{max-width:100%;filter:invert(1) hue-rotate(180deg)}\
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
+
+/// A chart with its caption.
+pub(super) fn figure(h: &mut String, c: &Chart) {
+    let _ = write!(
+        h,
+        "<figure>{}<figcaption class=muted>{}</figcaption></figure>",
+        c.svg,
+        esc(c.title)
+    );
+}
+
+/// The review's four steps, in order: (id, heading).
+pub const STEPS: [(&str, &str); 4] = [
+    ("target", "1 · Target vs result 目标与结果"),
+    ("night", "2 · The night 过程回顾"),
+    ("impact", "3 · Impact 活动影响"),
+    ("next", "4 · For next time 下次改进"),
+];
+
+fn open_step(h: &mut String, i: usize) {
+    let (id, title) = STEPS[i];
+    let _ = write!(h, "<section class=step id={id}><h2>{title}</h2>");
+}
 
 /// The whole report.
 pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
@@ -44,7 +71,7 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
     );
     let _ = write!(
         h,
-        "<h1>{} · 复盘 Review</h1><p class=muted>{} → {} ({}), exported {}. Amounts in {}.</p>",
+        "<h1>{} · 复盘 Review</h1><p class=muted>{} → {} ({}), exported {}. Amounts in {}. Times are clock times in the sale's zone. 时间均为活动时区的当地时间。</p>",
         esc(&f.summary.sale.name),
         esc(&f.summary.sale.starts),
         esc(&f.summary.sale.ends),
@@ -55,8 +82,15 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
     for w in warnings {
         let _ = write!(h, "<p class=warn>{}</p>", esc(w));
     }
+    let chart = |h: &mut String, name: &str| {
+        for c in charts.iter().filter(|c| c.name == name) {
+            figure(h, c);
+        }
+    };
 
-    h.push_str("<h2>Headline 核心指标</h2><div class=kpis>");
+    // 1. Target vs result.
+    open_step(&mut h, 0);
+    h.push_str("<div class=kpis>");
     let mut kpi = |label: &str, value: String| {
         let _ = write!(
             h,
@@ -85,86 +119,11 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
     kpi("Profit completion 利润完成率", pct(t.profit_completion));
     kpi("vs baseline 同比", pct(t.vs_baseline));
     h.push_str("</div>");
-
-    h.push_str("<h2>Milestones 里程碑</h2><table><tr><th>milestone</th><th>reached (by)</th></tr>");
-    for ms in &f.milestones {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            esc(&ms.label),
-            esc(ms.reached_at.as_deref().unwrap_or("not reached"))
-        );
-    }
-    h.push_str("</table>");
-    if let Some(p) = &f.peak_second {
-        let _ = write!(
-            h,
-            "<p>Peak second 峰值: <b>{} orders/s</b> at {}.</p>",
-            p.orders,
-            esc(&p.at)
-        );
-    }
-    if let Some(p) = &f.peak_minute {
-        let _ = write!(
-            h,
-            "<p>Peak minute 峰值分钟: <b>{}</b> ({} orders) starting {}.</p>",
-            esc(&m(p.gmv)),
-            p.orders,
-            esc(&p.minute_start)
-        );
-    }
-
-    h.push_str("<h2>Charts 图表</h2>");
-    // The efficiency section shows its own chart.
-    for c in charts.iter().filter(|c| c.name != "spend_per_hour") {
-        let _ = write!(
-            h,
-            "<figure>{}<figcaption class=muted>{}</figcaption></figure>",
-            c.svg,
-            esc(c.title)
-        );
-    }
-
-    let table = |h: &mut String, title: &str, rows: Vec<RankRow>| {
-        let _ = write!(
-            h,
-            "<h2>{title}</h2><table><tr><th>name</th><th class=n>GMV</th><th class=n>orders</th><th class=n>target</th><th class=n>completion</th></tr>"
-        );
-        for (name, r) in rows {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-                esc(&name),
-                esc(&m(r.gmv)),
-                r.orders,
-                esc(&r.target.map(m).unwrap_or_else(|| "—".into())),
-                pct(r.completion)
-            );
-        }
-        h.push_str("</table>");
-    };
-    table(
-        &mut h,
-        "Channels 渠道",
-        f.channels
-            .iter()
-            .map(|c| (c.name.clone(), &c.figures))
-            .collect(),
-    );
-    table(
-        &mut h,
-        "Top stores 门店排行 (top 20)",
-        f.stores
-            .iter()
-            .take(20)
-            .map(|s| (s.name.clone(), &s.figures))
-            .collect(),
-    );
-    report_reach::efficiency(&mut h, f, charts);
-    report_reach::regions(&mut h, f);
-    super::report_prices::prices(&mut h, f);
-
-    h.push_str("<h2>Top SKUs 商品排行 (top 20)</h2><table><tr><th>SKU</th><th class=n>GMV</th><th class=n>units</th><th class=n>stock left</th></tr>");
+    super::report_target::target(&mut h, f);
+    chart(&mut h, "cumulative_gmv");
+    chart(&mut h, "top_stores");
+    chart(&mut h, "top_skus");
+    h.push_str("<h3>Top SKUs 商品排行 (top 20)</h3><table><tr><th>SKU</th><th class=n>GMV</th><th class=n>units</th><th class=n>stock left</th></tr>");
     for k in f.skus.iter().take(20) {
         let _ = write!(
             h,
@@ -177,41 +136,25 @@ pub fn render(f: &Facts, charts: &[Chart], warnings: &[String]) -> String {
                 .unwrap_or_else(|| "—".into())
         );
     }
-    h.push_str("</table>");
+    h.push_str("</table></section>");
 
-    h.push_str("<h2>Sell-outs 售罄</h2>");
-    if f.sold_out.is_empty() {
-        h.push_str("<p class=muted>No SKU sold out.</p>");
-    } else {
-        h.push_str("<table><tr><th>SKU</th><th>sold out at</th></tr>");
-        for s in &f.sold_out {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                esc(&s.name),
-                esc(&s.at)
-            );
-        }
-        h.push_str("</table>");
-    }
+    // 2. The night.
+    open_step(&mut h, 1);
+    h.push_str("<p class=muted>Milestones, peaks, sell-outs, alerts and the war room's notes, in time order. 里程碑、峰值、售罄、告警与作战室记录，按时间排列。</p>");
+    super::report_night::night(&mut h, f);
+    chart(&mut h, "gmv_per_minute");
+    h.push_str("</section>");
 
-    h.push_str("<h2>Alerts 告警</h2>");
-    if f.alerts.is_empty() {
-        h.push_str("<p class=muted>No alerts were raised.</p>");
-    } else {
-        h.push_str("<table><tr><th>fired</th><th>resolved</th><th>alert</th></tr>");
-        for a in &f.alerts {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}: {}</td></tr>",
-                esc(&a.fired_at),
-                esc(a.resolved_at.as_deref().unwrap_or("")),
-                esc(&a.title),
-                esc(&a.summary)
-            );
-        }
-        h.push_str("</table>");
-    }
+    // 3. Impact.
+    open_step(&mut h, 2);
+    super::report_impact::impact(&mut h, f, charts);
+    h.push_str("</section>");
+
+    // 4. For next time.
+    open_step(&mut h, 3);
+    super::report_next::next_time(&mut h, f);
+    h.push_str("</section>");
+
     h.push_str("<p class=muted>Generated by warroom. CSV files beside this report hold every store, channel, SKU, region, campaign and minute.</p></body></html>");
     h
 }

@@ -15,14 +15,14 @@ const TOP: usize = 20;
 
 pub fn prices(h: &mut String, f: &Facts) {
     let m = |v: i64| money_label(&f.currency, v);
-    h.push_str("<h2>Prices 价格与毛利</h2>");
+    h.push_str("<h3>Prices 价格与毛利</h3>");
     let below = f.prices.below_margin();
     if below.is_empty() {
         h.push_str("<p class=muted>No SKU with a standard margin and cost data sold below it. 无低于标准毛利的商品（需配置标准毛利与成本）。</p>");
     } else {
         let _ = write!(
             h,
-            "<h3>Below standard margin 低于标准毛利 ({} SKUs, worst first)</h3><table><tr><th>SKU</th><th class=n>GMV</th><th class=n>units</th><th class=n>margin 毛利率</th><th class=n>standard 标准</th><th class=n>gap 差距</th></tr>",
+            "<h4>Below standard margin 低于标准毛利 ({} SKUs, worst first)</h4><table><tr><th>SKU</th><th class=n>GMV</th><th class=n>units</th><th class=n>margin 毛利率</th><th class=n>standard 标准</th><th class=n>gap 差距</th></tr>",
             below.len()
         );
         for r in below.iter().take(TOP) {
@@ -41,7 +41,7 @@ pub fn prices(h: &mut String, f: &Facts) {
     }
     let hours = &f.prices.prices.basket.sale;
     if hours.iter().any(|r| r.orders > 0) {
-        h.push_str("<h3>Basket by hour 每小时客单</h3><table><tr><th>hour</th><th class=n>orders</th><th class=n>AOV 笔单价</th><th class=n>units per order 件单</th></tr>");
+        h.push_str("<h4>Basket by hour 每小时客单</h4><table><tr><th>hour</th><th class=n>orders</th><th class=n>AOV 笔单价</th><th class=n>units per order 件单</th></tr>");
         for r in hours.iter().filter(|r| r.orders > 0) {
             let _ = write!(
                 h,

@@ -36,7 +36,7 @@ fn conversion(v: Option<f64>) -> String {
 /// by spend and the hourly chart.
 pub fn efficiency(h: &mut String, f: &Facts, charts: &[Chart]) {
     let m = |v: i64| money_label(&f.currency, v);
-    h.push_str("<h2>Efficiency 投入产出</h2>");
+    h.push_str("<h3>Efficiency 投入产出</h3>");
     if !f.reach.any() {
         h.push_str("<p class=muted>No traffic or spend was reported. 未上报流量或推广费用。</p>");
         return;
@@ -92,7 +92,7 @@ fn channels(h: &mut String, f: &Facts) {
     let spent = rows.iter().filter(|r| r.2.roi.is_some()).count();
     let worst = rows.iter().filter_map(|r| r.2.roi).min_by(f64::total_cmp);
     h.push_str(
-        "<h3>Channels 渠道投产</h3><table><tr><th>channel</th><th class=n>GMV</th><th class=n>spend 费用</th>\
+        "<h4>Channels 渠道投产</h4><table><tr><th>channel</th><th class=n>GMV</th><th class=n>spend 费用</th>\
          <th class=n>ROI 投产比</th><th class=n>费比</th><th class=n>visitors 访客</th><th class=n>conversion 转化率</th><th class=n>budget used 预算消耗</th></tr>",
     );
     for (name, gmv, e) in &rows {
@@ -126,7 +126,7 @@ fn campaigns(h: &mut String, f: &Facts) {
     let m = |v: i64| money_label(&f.currency, v);
     let _ = write!(
         h,
-        "<h3>Campaigns 推广活动 (by spend, top {TOP})</h3><table><tr><th>campaign</th><th>channel</th><th class=n>spend 费用</th>\
+        "<h4>Campaigns 推广活动 (by spend, top {TOP})</h4><table><tr><th>campaign</th><th>channel</th><th class=n>spend 费用</th>\
          <th class=n>budget used 预算消耗</th><th class=n>GMV</th><th class=n>orders</th><th class=n>ROI 投产比</th><th class=n>费比</th></tr>"
     );
     for c in f.campaigns.iter().take(TOP) {
@@ -154,7 +154,7 @@ pub fn region_map(f: &Facts) -> String {
 
 /// The regions section: the tile map, the top divisions, other regions.
 pub fn regions(h: &mut String, f: &Facts) {
-    h.push_str("<h2>Regions 地域</h2>");
+    h.push_str("<h3>Regions 地域</h3>");
     if f.regions.is_empty() {
         h.push_str("<p class=muted>No order named a region. 订单未携带地区。</p>");
         return;
@@ -181,7 +181,7 @@ fn region_table(h: &mut String, f: &Facts, title: &str, rows: &[&RegionRow]) {
     let m = |v: i64| money_label(&f.currency, v);
     let _ = write!(
         h,
-        "<h3>{}</h3><table><tr><th>region 地区</th><th class=n>GMV</th><th class=n>orders</th><th class=n>buyers</th><th class=n>AOV 客单价</th><th class=n>share 占比</th></tr>",
+        "<h4>{}</h4><table><tr><th>region 地区</th><th class=n>GMV</th><th class=n>orders</th><th class=n>buyers</th><th class=n>AOV 客单价</th><th class=n>share 占比</th></tr>",
         esc(title)
     );
     for r in rows.iter().take(TOP) {

@@ -174,8 +174,8 @@ async fn the_zip_pack_is_complete_and_agrees_with_the_api() {
     }
     assert!(report.contains("GMV ¥1,000,000"), "GMV marks");
     assert!(
-        report.contains("Sell-outs") && report.contains("保温杯 500ml"),
-        "sell-outs with names"
+        report.contains("保温杯 500ml sold out 售罄"),
+        "sell-outs with names, in the night's log"
     );
     // Self-contained: nothing to fetch (the SVG namespace URI is a name, not a fetch).
     assert_self_contained(&report);

@@ -45,6 +45,7 @@ mod prices;
 mod process;
 mod props;
 mod replay;
+mod report_print;
 mod restart;
 mod rules;
 mod rules_v2;
