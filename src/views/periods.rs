@@ -213,18 +213,28 @@ fn detail(st: &State, sale: &Sale, side: Side, span: (i64, i64)) -> PeriodDetail
         })
         .collect();
     let gmv_of = |rows: &[Line], k: usize| rows.get(k).map_or(0, |l| l.gmv);
-    let mut order: Vec<usize> = (0..st.skus.len()).collect();
     let total = |k: usize| {
         st.skus[k]
             .gmv
             .saturating_add(gmv_of(&st.periods.pre.skus, k))
             .saturating_add(gmv_of(&st.periods.post.skus, k))
     };
-    order.sort_by_key(|&k| (std::cmp::Reverse(total(k)), k));
+    // SKUs that sold in none of the three are left out (a catalog's unsold
+    // SKUs are not "top"); the top are picked before sorting, as the SKU
+    // rows do, so a million SKUs cost one pass under the engine's lock.
+    let mut order: Vec<(i64, usize)> = (0..st.skus.len())
+        .map(|k| (total(k), k))
+        .filter(|&(g, _)| g > 0)
+        .collect();
+    let key = |a: &(i64, usize), b: &(i64, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if order.len() > PERIOD_SKUS {
+        order.select_nth_unstable_by(PERIOD_SKUS - 1, key);
+        order.truncate(PERIOD_SKUS);
+    }
+    order.sort_unstable_by(key);
     let skus = order
         .into_iter()
-        .take(PERIOD_SKUS)
-        .map(|k| {
+        .map(|(_, k)| {
             let l = p.skus.get(k).copied().unwrap_or_default();
             PeriodLine {
                 id: st.skus[k].id.to_string(),
@@ -256,5 +266,72 @@ pub fn periods(st: &State, sale: &Sale) -> PeriodsView {
             orders: o.orders,
             refunds: o.refunds,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::ingest::{Rules, parse};
+
+    const SALE: &str = r#"
+[sale]
+name = "p"
+currency = "CNY"
+timezone = "Asia/Shanghai"
+starts = "2026-11-11T00:00:00+08:00"
+ends = "2026-11-12T00:00:00+08:00"
+observe_before = "1d"
+
+[[stores]]
+id = "s1"
+channel = "tmall"
+
+[[skus]]
+id = "never"
+name = "never sold"
+
+[[skus]]
+id = "k1"
+name = "k1"
+"#;
+    /// An hour before the sale's start.
+    const PRE: i64 = 1_794_326_400_000 - 3_600_000;
+
+    #[test]
+    fn skus_that_sold_nowhere_are_not_listed() {
+        let cfg = crate::config::parse_str(SALE, "p.toml", Path::new(".")).expect("valid");
+        let mut st = State::new(&cfg);
+        let mut lines: Vec<String> = (0..60)
+            .map(|i| {
+                format!(
+                    r#"{{"type":"order","id":"o{i}","ts":{PRE},"store":"s1","items":[{{"sku":"x{i:02}","qty":1,"price":{}}}]}}"#,
+                    100 + i
+                )
+            })
+            .collect();
+        lines.push(format!(
+            r#"{{"type":"order","id":"k","ts":{PRE},"store":"s1","items":[{{"sku":"k1","qty":1,"price":50}}]}}"#
+        ));
+        let rules = Rules::new(&cfg.sale.currency, PRE + 60_000);
+        let body = lines.join("\n");
+        let parsed = parse(body.as_bytes(), false, &rules).expect("parse");
+        st.apply(&parsed.batch, &cfg.sale, PRE, None);
+        let view = periods(&st, &cfg.sale);
+        let pre = view.pre.expect("pre");
+        let ids: Vec<&str> = pre.skus.iter().map(|l| l.id.as_str()).collect();
+        let want: Vec<String> = (10..60).rev().map(|i| format!("x{i:02}")).collect();
+        assert_eq!(ids, want, "the top 50 by GMV, highest first");
+        let post = view.post;
+        assert!(post.is_none());
+        // With fewer sellers than the limit, the unsold catalog SKU is left out.
+        let mut few = State::new(&cfg);
+        let parsed = parse(lines[60].as_bytes(), false, &rules).expect("parse");
+        few.apply(&parsed.batch, &cfg.sale, PRE, None);
+        let pre = periods(&few, &cfg.sale).pre.expect("pre");
+        let ids: Vec<&str> = pre.skus.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["k1"]);
     }
 }

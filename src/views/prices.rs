@@ -8,7 +8,8 @@
 //! - `margin` = profit ÷ costed GMV (both net of refunds, as the sale's
 //!   `margin`): only items with a cost count; `null` without any.
 //! - `profit_per_unit` = `margin` × `asp`: what a unit made at the hour's
-//!   margin (profit ÷ units when every unit has a cost).
+//!   margin (profit ÷ units when every unit has a cost and nothing was
+//!   refunded in the hour).
 //! - `discount_depth` = 1 − `asp` ÷ `list_price`; negative when the SKU sold
 //!   above its list price; `null` without a list price.
 //! - the basket's `aov` is per order (GMV ÷ orders of the hour): buyers are
