@@ -152,9 +152,9 @@ fn check(auth: &AuthConfig, req: &Request, access: Access) -> Result<(), AppErro
         return Err(AppError::Unauthorized("the token is not valid".into()));
     }
     let what = match role {
-        Role::Ingest => "post events (needs an ingest or admin token)",
+        Role::Ingest => "post events or notes (needs an ingest or admin token)",
         Role::View => "read figures (needs a view or admin token)",
-        Role::Admin => "change settings (needs an admin token)",
+        Role::Admin => "add silences or delete notes (needs an admin token)",
     };
     Err(AppError::Forbidden(format!("this token may not {what}")))
 }
@@ -317,6 +317,29 @@ mod tests {
         assert!(!same("abcdefgh", "abcdefghi"));
         assert!(listed("b", &["a".into(), "b".into()]));
         assert_eq!(percent_decode("a%2Bb%3D"), "a+b=");
+    }
+
+    #[test]
+    fn a_wrong_role_is_told_what_the_route_needs() {
+        let auth = AuthConfig {
+            ingest: vec!["ingest-1".into()],
+            view: vec!["view-123".into()],
+            admin: vec!["admin-12".into()],
+            allowed_origins: vec![],
+        };
+        let req = |token: &str| {
+            Request::builder()
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("a request")
+        };
+        let said = |token: &str, access: Access| match check(&auth, &req(token), access) {
+            Err(AppError::Forbidden(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        // A view token posting a note, an ingest token deleting one.
+        assert!(said("view-123", Access::Ingest).contains("notes"));
+        assert!(said("ingest-1", Access::Admin).contains("delete notes"));
     }
 
     #[test]

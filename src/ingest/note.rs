@@ -4,7 +4,8 @@
 //! One JSON object: `text` (1 to 2,000 characters), and optionally `ts`
 //! (the events' rules: epoch ms or RFC 3339, at most 5 minutes ahead;
 //! default now), `scope` (`sale`, `channel:ID`, `store:ID`, `sku:ID`;
-//! default `sale`) and `author` (1 to 128 characters). Each failure names
+//! default `sale`; the id 1 to 128 characters, as an event's) and `author`
+//! (1 to 128 characters, not only spaces). Each failure names
 //! its field as event errors do; a field not listed is refused, so a typo
 //! does not silently drop what was meant.
 
@@ -15,6 +16,10 @@ use super::raw::Scalar;
 use super::validate::timestamp;
 use crate::event::Event;
 use crate::note::{MAX_AUTHOR_CHARS, MAX_TEXT_CHARS, NoteBody, NoteId, NoteScope};
+
+/// Longest id in a scope, in characters: an event's store, channel or SKU
+/// id is at most this long (docs/api.md, Events).
+const MAX_SCOPE_ID_CHARS: usize = 128;
 
 const FIELDS: &[&str] = &["text", "ts", "scope", "author"];
 
@@ -42,14 +47,19 @@ pub fn parse_note(body: &[u8], id: NoteId, now_ms: i64) -> Result<Event<'static>
     let ts_ms = timestamp(fields.get("ts"), now_ms)?;
     let scope = match fields.remove("scope") {
         None | Some(Scalar::Null) => NoteScope::Sale,
-        Some(Scalar::Str(s)) => NoteScope::parse(&s).ok_or_else(scope_error)?,
+        Some(Scalar::Str(s)) => scope(&s)?,
         Some(_) => return Err(scope_error()),
     };
     let author = match fields.remove("author") {
         None | Some(Scalar::Null) => None,
-        Some(Scalar::Str(s)) if (1..=MAX_AUTHOR_CHARS).contains(&s.chars().count()) => {
-            Some(s.into_owned())
+        // A blank author is refused as a blank text is: it would show as
+        // a bare "— " on the screens.
+        Some(Scalar::Str(s)) if s.trim().is_empty() => {
+            return Err(format!(
+                "author: must be 1 to {MAX_AUTHOR_CHARS} characters, got 0"
+            ));
         }
+        Some(Scalar::Str(s)) if s.chars().count() <= MAX_AUTHOR_CHARS => Some(s.into_owned()),
         Some(Scalar::Str(s)) => {
             return Err(format!(
                 "author: must be 1 to {MAX_AUTHOR_CHARS} characters, got {}",
@@ -67,6 +77,24 @@ pub fn parse_note(body: &[u8], id: NoteId, now_ms: i64) -> Result<Event<'static>
             author,
         },
     ))
+}
+
+/// A scope, its id held to an event's id rules (1 to 128 characters): the
+/// scope rides in every snapshot a screen loads, so it may not be longer
+/// than the store, channel or SKU it names could be.
+fn scope(s: &str) -> Result<NoteScope, String> {
+    let scope = NoteScope::parse(s).ok_or_else(scope_error)?;
+    let id = match &scope {
+        NoteScope::Sale => return Ok(scope),
+        NoteScope::Channel(id) | NoteScope::Store(id) | NoteScope::Sku(id) => id,
+    };
+    let n = id.chars().count();
+    if n > MAX_SCOPE_ID_CHARS {
+        return Err(format!(
+            "scope: the id must be 1 to {MAX_SCOPE_ID_CHARS} characters, got {n}"
+        ));
+    }
+    Ok(scope)
 }
 
 fn scope_error() -> String {
@@ -99,6 +127,11 @@ mod tests {
         assert_eq!(body.scope, NoteScope::Store("s1".into()));
         assert_eq!(body.author.as_deref(), Some("小王"));
         assert_eq!(e.ts_ms, NOW - 8 * 60_000);
+        let longest = format!(r#"{{"text":"x","scope":"sku:{}"}}"#, "品".repeat(128));
+        assert!(
+            parse(&longest).is_ok(),
+            "an id of 128 characters, as events take"
+        );
     }
 
     #[test]
@@ -134,6 +167,14 @@ mod tests {
             (
                 r#"{"text":"x","author":""}"#.to_string(),
                 "author: must be 1 to 128 characters, got 0",
+            ),
+            (
+                r#"{"text":"x","author":"   "}"#.to_string(),
+                "author: must be 1 to 128 characters, got 0",
+            ),
+            (
+                format!(r#"{{"text":"x","scope":"store:{}"}}"#, "s".repeat(129)),
+                "scope: the id must be 1 to 128 characters, got 129",
             ),
             (
                 r#"{"text":"x","txt":"y"}"#.to_string(),
