@@ -229,7 +229,7 @@ pub fn prices(st: &State, config: &Config) -> Prices {
 /// most `limit`.
 pub fn top_price_skus(st: &State, limit: usize) -> Vec<usize> {
     let mut ix: Vec<usize> = (0..st.skus.len())
-        .filter(|&i| !st.skus[i].prices.hours().is_empty())
+        .filter(|&i| st.skus[i].prices.has_hours())
         .collect();
     ix.sort_by(|&a, &b| {
         let (ka, kb) = (&st.skus[a], &st.skus[b]);
