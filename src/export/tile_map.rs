@@ -119,7 +119,11 @@ pub fn tile_map_svg_of(
     for (id, v) in rows {
         *gmv.entry(geo::normalise(id).into_owned()).or_default() += v;
     }
-    let total: i64 = sale_gmv.unwrap_or_else(|| gmv.values().filter(|v| **v > 0).sum());
+    let total: i64 = sale_gmv.unwrap_or_else(|| {
+        gmv.values()
+            .filter(|v| **v > 0)
+            .fold(0i64, |a, v| a.saturating_add(*v))
+    });
     let mut ranked: Vec<(&str, i64)> = gmv.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     ranked.retain(|r| r.1 > 0);

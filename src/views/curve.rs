@@ -82,7 +82,10 @@ pub fn curve(
         k -= 1;
     }
     let half_life_min = (k < complete).then_some(k - peak_minute);
-    let first_hour: i64 = minutes.iter().take(60).sum();
+    let first_hour = minutes
+        .iter()
+        .take(60)
+        .fold(0i64, |a, g| a.saturating_add(*g));
     Some(Curve {
         peak_minute,
         peak_gmv,
