@@ -170,7 +170,7 @@ pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
     let traffic_opts = traffic_options(opts.seed, format!("demo{}-", engine.now_ms()));
     let mut traffic = Traffic::new(&catalog, engine.sale().currency.clone(), traffic_opts);
     let peak = f64::from(opts.rate.max(1));
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS as u64));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     submit_eve(&ingest, &mut traffic, peak, sale_start).await;
     let mut sent_until = engine.now_ms();
@@ -207,6 +207,12 @@ pub async fn feed(ingest: Ingest, catalog: DemoCatalog, opts: DemoOptions) {
     }
 }
 
+/// The demo's clock: a batch of orders, and the traffic and spend lines
+/// due, every tick.
+const TICK_MS: i64 = 100;
+/// Ticks in one backfilled slice of the eve.
+const SLICE_TICKS: u64 = (crate::sim::EVE_SLICE_S * 1000 / TICK_MS) as u64;
+
 /// The hours before midnight, stamped in the past (`sim::eve`).
 async fn submit_eve(ingest: &Ingest, traffic: &mut Traffic, peak: f64, sale_start: i64) {
     let mut body = Vec::new();
@@ -215,7 +221,7 @@ async fn submit_eve(ingest: &Ingest, traffic: &mut Traffic, peak: f64, sale_star
             continue;
         }
         body.clear();
-        traffic.write_batch(&mut body, n, at);
+        write_eve_slice(traffic, &mut body, at, n);
         if let Err(e) = ingest
             .submit_durable(&body, Some("application/x-ndjson"))
             .await
@@ -223,6 +229,17 @@ async fn submit_eve(ingest: &Ingest, traffic: &mut Traffic, peak: f64, sale_star
             tracing::warn!(error = %e, "demo eve batch refused");
             return;
         }
+    }
+}
+
+/// One slice of the eve: its orders, and its traffic and spend stamped in
+/// it too — they belong to the eve; left for the first live lines, they
+/// would land in the sale as hours of visitors and spend behind no sale
+/// order.
+fn write_eve_slice(traffic: &mut Traffic, body: &mut Vec<u8>, at: i64, n: usize) {
+    traffic.write_batch(body, n, at);
+    for tick in 0..SLICE_TICKS {
+        traffic.write_slices(body, tick, at + tick as i64 * TICK_MS, 1.0);
     }
 }
 
@@ -293,6 +310,20 @@ mod tests {
         let ingest = Ingest::new(engine.clone(), Arc::new(HttpMetrics::default()));
         let mut traffic = Traffic::new(&cat, currency, traffic_options(1, "t-".into()));
         let mut body = Vec::new();
+        // The last ten minutes of the eve first, as the demo backfills it.
+        for (at, n) in crate::sim::eve_slices(2000.0, NOW)
+            .into_iter()
+            .rev()
+            .take(60)
+        {
+            body.clear();
+            write_eve_slice(&mut traffic, &mut body, at, n);
+            let reply = ingest
+                .submit(&body, Some("application/x-ndjson"))
+                .expect("a batch")
+                .reply;
+            assert_eq!(reply.rejected, 0, "{:?}", reply.errors.first());
+        }
         for tick in 0..300u64 {
             let t = tick as f64 / 10.0;
             let n = (events_until(2000.0, t + 0.1) - events_until(2000.0, t)).round();
@@ -312,8 +343,16 @@ mod tests {
             "{sent:?}"
         );
         engine.read(|st, _| {
-            assert_eq!(st.sale.reach.visitors, sent.visitors);
-            assert_eq!(st.sale.reach.spend, sent.spend);
+            // The eve's visitors and spend are the eve's, not the sale's.
+            let pre = &st.periods.pre;
+            assert!(
+                pre.visitors > 0 && pre.spend > 0,
+                "the eve's traffic and spend"
+            );
+            assert_eq!(st.sale.reach.visitors + pre.visitors, sent.visitors);
+            assert_eq!(st.sale.reach.spend + pre.spend, sent.spend);
+            let conv = st.sale.counters.orders as f64 / st.sale.reach.visitors as f64;
+            assert!((0.02..0.05).contains(&conv), "the sale's conversion {conv}");
             for s in &st.stores {
                 assert!(s.scope.reach.visitors > 0, "store {} has traffic", s.id);
             }
