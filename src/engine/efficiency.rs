@@ -9,8 +9,9 @@
 //! (`Counted`), so the order's items are summed once.
 
 use super::admit::{NONE, UNKNOWN};
+use super::orders::{Counted, sale_minute};
 use super::ring::Bucket;
-use super::state::{Counted, NO_BUYER, State, sale_minute};
+use super::state::{NO_BUYER, State};
 use crate::config::Sale;
 use crate::event::Event;
 

@@ -1,24 +1,29 @@
 //! The engine: every counter of the sale, in memory, changed only by `apply`.
 //!
-//! Layout: `handle` (the shared [`Engine`]), `state` (interning, idempotency,
-//! buyers, the apply loop), `keys` (the idempotency keys, written to disk
-//! incrementally), `entity` (channel, store, SKU, region
-//! and campaign rows), `scope` (totals, windows, timeline), `reach`
-//! (traffic and spend), `prices` (a SKU's hours), `periods`/`observe` (the
-//! days around the sale), `peaks` (each channel's and store's busiest
-//! second), `timeline` (per-minute chunks), `ring`
-//! (time-bucket rings), `sharded` (the
-//! big hash sets, split so none stalls ingest when it grows), `notes` (the
+//! Layout: `handle` (the shared [`Engine`]); `state` (the rows,
+//! idempotency, buyers, the apply loop) with `admit` (ids resolved, caps),
+//! `intern` (ids to dense indices), `orders` (orders, refunds, stock),
+//! `efficiency` (traffic, spend, an order's region and campaign) and
+//! `observe` (events in the days around the sale) — the apply loop's
+//! parts, one file each; `keys` (the idempotency keys, written to disk
+//! incrementally); `entity` (channel, store, SKU, region and campaign
+//! rows); `scope` (totals, windows, timeline); `reach` (traffic and
+//! spend); `prices` (a SKU's hours); `periods` (the days around the sale);
+//! `peaks` (each channel's and store's busiest second); `timeline`
+//! (per-minute chunks); `ring` (time-bucket rings); `sharded` (the big
+//! hash sets, split so none stalls ingest when it grows); `notes` (the
 //! war-room log's notes).
 
 mod admit;
 mod efficiency;
 mod entity;
 mod handle;
+mod intern;
 mod keys;
 mod metrics;
 mod notes;
 mod observe;
+mod orders;
 mod peaks;
 mod periods;
 mod prices;
